@@ -1,0 +1,208 @@
+import type { CommandQueue, Lease, LeaseOptions, WaitOptions } from "../../lib/contracts.ts";
+import { KubentlyError } from "../../lib/errors.ts";
+import type { Command, Result } from "../../lib/schemas.ts";
+import { Waiters, clone, newId } from "../../lib/_utils.ts";
+
+/** Extra time a lease gets beyond the command's own timeout. */
+export const LEASE_GRACE_MS = 5_000;
+/** How many times a command is delivered before its loss is final. */
+export const MAX_DELIVERIES = 2;
+
+interface Entry {
+  command: Command;
+  state: "pending" | "leased" | "done";
+  attempt: number;
+  lease?: Lease;
+  timer?: ReturnType<typeof setTimeout>;
+  result?: Result;
+  resultExpiresAt?: number;
+}
+
+/** A result the queue writes itself when no agent produced one. */
+export function syntheticResult(command: Command, status: Result["status"], code: string, error: string): Result {
+  return {
+    commandId: command.id,
+    clusterId: command.clusterId,
+    status,
+    exitCode: null,
+    output: "",
+    error,
+    code,
+    truncated: false,
+    durationMs: 0,
+    executedAt: Date.now(),
+    agentId: "",
+  };
+}
+
+const deadlineResult = (command: Command) =>
+  syntheticResult(command, "timeout", "DEADLINE_EXCEEDED", "no agent picked the command up before its deadline");
+
+const unref = (t: ReturnType<typeof setTimeout>) => (t as { unref?: () => void }).unref?.();
+
+/** The in-memory CommandQueue: exact timers for deadlines and leases, waiters for instant wake-ups. */
+export class MemoryQueue implements CommandQueue {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, string[]>();
+  private readonly leaseWaiters = new Waiters<true>();
+  private readonly resultWaiters = new Waiters<Result>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(private readonly resultTtlMs: number) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(resultTtlMs, 60_000));
+    unref(this.sweeper);
+  }
+
+  async push(command: Command): Promise<void> {
+    if (this.entries.has(command.id)) throw new KubentlyError("CONFLICT", `command ${command.id} already exists`);
+    const entry: Entry = { command: clone(command), state: "pending", attempt: 0 };
+    this.entries.set(command.id, entry);
+    this.enqueue(entry, false);
+  }
+
+  async lease(clusterId: string, options: LeaseOptions = {}): Promise<Lease | null> {
+    const until = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const lease = this.take(clusterId, options);
+      if (lease) return clone(lease);
+      const remaining = until - Date.now();
+      if (remaining <= 0 || options.signal?.aborted) return null;
+      await this.leaseWaiters.wait(clusterId, remaining, options.signal);
+      if (options.signal?.aborted) return null;
+    }
+  }
+
+  async complete(lease: Lease | string, result: Result): Promise<void> {
+    const commandId = typeof lease === "string" ? lease : lease.command.id;
+    const entry = this.entries.get(commandId);
+    const reject = (why: string) => {
+      throw new KubentlyError("RESULT_REJECTED", `result for command ${commandId} rejected: ${why}`);
+    };
+    if (result.commandId !== commandId) reject("result names another command");
+    if (!entry) return reject("unknown command");
+    if (entry.state !== "leased" || !entry.lease) return reject(entry.state === "done" ? "it already has a result" : "it is not leased");
+    if (result.clusterId !== entry.command.clusterId) reject("cluster does not match");
+    if (typeof lease !== "string" && lease.leaseId !== entry.lease.leaseId) reject("the lease is no longer current");
+    this.resolve(entry, result);
+  }
+
+  async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
+    const existing = await this.getResult(commandId);
+    if (existing) return existing;
+    const result = await this.resultWaiters.wait(commandId, options.waitMs ?? 0, options.signal);
+    return result && clone(result);
+  }
+
+  async getResult(commandId: string): Promise<Result | null> {
+    const entry = this.entries.get(commandId);
+    if (!entry?.result) return null;
+    if (entry.resultExpiresAt! <= Date.now()) {
+      this.entries.delete(commandId);
+      return null;
+    }
+    return clone(entry.result);
+  }
+
+  async getCommand(commandId: string): Promise<Command | null> {
+    const entry = this.entries.get(commandId);
+    if (!entry || (entry.result && entry.resultExpiresAt! <= Date.now())) return null;
+    return clone(entry.command);
+  }
+
+  async cancel(commandId: string, reason = "cancelled by caller"): Promise<boolean> {
+    const entry = this.entries.get(commandId);
+    if (!entry || entry.state === "done") return false;
+    this.resolve(entry, syntheticResult(entry.command, "cancelled", "CANCELLED", reason));
+    return true;
+  }
+
+  async depth(clusterId: string): Promise<number> {
+    return this.pending.get(clusterId)?.length ?? 0;
+  }
+
+  /** Ends every wait and timer. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
+    this.leaseWaiters.clear();
+    this.resultWaiters.clear();
+  }
+
+  /** Puts a command (back) in its cluster's line and arms its deadline. */
+  private enqueue(entry: Entry, front: boolean): void {
+    const { clusterId, deadline } = entry.command;
+    const line = this.pending.get(clusterId) ?? [];
+    this.pending.set(clusterId, line);
+    if (front) line.unshift(entry.command.id);
+    else line.push(entry.command.id);
+    entry.state = "pending";
+    entry.lease = undefined;
+    this.arm(entry, deadline, () => this.resolve(entry, deadlineResult(entry.command)));
+    this.leaseWaiters.notifyOne(clusterId, true);
+  }
+
+  private take(clusterId: string, options: LeaseOptions): Lease | null {
+    const line = this.pending.get(clusterId);
+    const now = Date.now();
+    let entry: Entry | undefined;
+    // A deadline timer may not have fired yet: never hand out a command past its deadline.
+    while (line?.length) {
+      const candidate = this.entries.get(line[0]!)!;
+      if (candidate.command.deadline > now) {
+        line.shift();
+        entry = candidate;
+        break;
+      }
+      this.resolve(candidate, deadlineResult(candidate.command));
+    }
+    if (line && line.length === 0) this.pending.delete(clusterId);
+    if (!entry) return null;
+    entry.attempt += 1;
+    entry.state = "leased";
+    const lease: Lease = {
+      leaseId: newId(),
+      command: entry.command,
+      attempt: entry.attempt,
+      expiresAt: now + (options.leaseMs ?? entry.command.timeoutMs + LEASE_GRACE_MS),
+      agentId: options.agentId ?? "agent",
+    };
+    entry.lease = lease;
+    this.arm(entry, lease.expiresAt, () => this.expireLease(entry));
+    return lease;
+  }
+
+  private expireLease(entry: Entry): void {
+    if (entry.attempt < MAX_DELIVERIES && entry.command.deadline > Date.now()) return this.enqueue(entry, true);
+    this.resolve(
+      entry,
+      syntheticResult(entry.command, "failure", "AGENT_LOST", `the agent took the command but sent no result before its lease ran out (${entry.attempt} deliveries)`),
+    );
+  }
+
+  private arm(entry: Entry, at: number, fire: () => void): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = setTimeout(fire, Math.max(0, at - Date.now()));
+    unref(entry.timer);
+  }
+
+  private resolve(entry: Entry, result: Result): void {
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = undefined;
+    if (entry.state === "pending") {
+      const line = this.pending.get(entry.command.clusterId);
+      const at = line?.indexOf(entry.command.id) ?? -1;
+      if (at >= 0) line!.splice(at, 1);
+      if (line && line.length === 0) this.pending.delete(entry.command.clusterId);
+    }
+    entry.state = "done";
+    entry.lease = undefined;
+    entry.result = clone(result);
+    entry.resultExpiresAt = Date.now() + this.resultTtlMs;
+    this.resultWaiters.notifyAll(entry.command.id, entry.result);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.entries) if (entry.result && entry.resultExpiresAt! <= now) this.entries.delete(id);
+  }
+}

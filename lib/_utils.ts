@@ -1,0 +1,100 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+
+/** A new random id (UUID v4). */
+export const newId = (): string => randomUUID();
+
+/** A new high-entropy secret (API key, agent token), url-safe. */
+export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString("base64url")}`;
+
+/** sha256 hex of a secret; secrets are high-entropy so a fast hash is enough. */
+export const hashSecret = (secret: string): string => createHash("sha256").update(secret).digest("hex");
+
+/** Constant-time string comparison (lengths are compared via hashes so they leak nothing). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/**
+ * Resolves after `ms`, or rejects with the signal's reason when aborted.
+ * The timer is unref'd so a pending wait never keeps a process alive.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    (timer as { unref?: () => void }).unref?.();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * A set of one-shot waiters keyed by string. `wait(key, ms, signal)` resolves
+ * with the value passed to `notify(key, value)`, or with `null` when the wait
+ * ends or the signal aborts. This is what makes long polls and awaitResult
+ * answer the instant something lands, with no sleep loop.
+ */
+export class Waiters<T> {
+  private readonly map = new Map<string, Set<(value: T | null) => void>>();
+
+  wait(key: string, waitMs: number, signal?: AbortSignal): Promise<T | null> {
+    if (signal?.aborted || waitMs <= 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let set = this.map.get(key);
+      if (!set) this.map.set(key, (set = new Set()));
+      const done = (value: T | null) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        set!.delete(done);
+        if (set!.size === 0 && this.map.get(key) === set) this.map.delete(key);
+        resolve(value);
+      };
+      const onAbort = () => done(null);
+      const timer = setTimeout(() => done(null), waitMs);
+      (timer as { unref?: () => void }).unref?.();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      set.add(done);
+    });
+  }
+
+  /** Wakes every waiter on `key`. */
+  notifyAll(key: string, value: T): void {
+    const set = this.map.get(key);
+    if (!set) return;
+    for (const done of [...set]) done(value);
+  }
+
+  /** Wakes the longest-waiting waiter on `key`; false when nobody waits. */
+  notifyOne(key: string, value: T): boolean {
+    const set = this.map.get(key);
+    const first = set?.values().next().value;
+    if (!first) return false;
+    first(value);
+    return true;
+  }
+
+  /** Number of waiters on `key`. */
+  count(key: string): number {
+    return this.map.get(key)?.size ?? 0;
+  }
+
+  /** Ends every wait with `null`. */
+  clear(): void {
+    for (const set of this.map.values()) for (const done of [...set]) done(null);
+    this.map.clear();
+  }
+}
+
+/** Returns `value` clamped to [min, max]. */
+export const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+
+/** Deep-freezes nothing; returns a structured clone so stores never share mutable objects with callers. */
+export const clone = <T>(value: T): T => structuredClone(value);

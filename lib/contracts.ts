@@ -1,0 +1,190 @@
+/**
+ * The pluggable backend contracts (DESIGN.md section 3). Every method is
+ * async, `null` means absent, and no backend type leaks through. The core
+ * normalizes (ids, TTLs to absolute times, hashing); adapters store plain
+ * values. One conformance suite per contract in test/conformance/ runs
+ * unchanged against every adapter.
+ */
+import type {
+  AgentTokenRecord,
+  ApiKeyRecord,
+  AuditEntry,
+  AuditInput,
+  Cluster,
+  Command,
+  Result,
+  Session,
+} from "./schemas.ts";
+
+/** Options for a wait that can end early. */
+export interface WaitOptions {
+  /** How long to wait at most; 0 means do not wait. */
+  waitMs?: number;
+  /** Ends the wait early; the call then resolves with `null`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sessions. `get`, `touch` and `list` never return a session whose
+ * `lastActivityAt + ttlMs` is in the past: such a session is absent.
+ */
+export interface SessionStore {
+  /** Stores a new session (the core has filled every field). */
+  create(session: Session): Promise<void>;
+  /** The session, including an ended one until its TTL runs out; `null` when unknown or expired. */
+  get(id: string): Promise<Session | null>;
+  /** Slides the TTL: sets `lastActivityAt = now`. `null` when unknown, expired or ended. */
+  touch(id: string, now?: number): Promise<Session | null>;
+  /** Marks the session ended; false when it was unknown or expired. */
+  end(id: string): Promise<boolean>;
+  /** Active (not ended, not expired) sessions, optionally of one cluster, oldest first. */
+  list(filter?: { clusterId?: string }): Promise<Session[]>;
+  /** True while at least one active session targets the cluster. */
+  isClusterActive(clusterId: string): Promise<boolean>;
+}
+
+/** A command handed to one agent for a limited time. */
+export interface Lease {
+  /** Opaque token naming this hand-out; a re-delivery gets a new one. */
+  leaseId: string;
+  command: Command;
+  /** 1 on first delivery, 2 on the re-delivery after a lease expired. */
+  attempt: number;
+  /** Epoch ms when the lease runs out. */
+  expiresAt: number;
+  agentId: string;
+}
+
+/** Options for {@link CommandQueue.lease}. */
+export interface LeaseOptions extends WaitOptions {
+  /** Who takes the command, recorded on the lease. @default "agent" */
+  agentId?: string;
+  /** How long the lease lasts. @default command.timeoutMs + 5000 */
+  leaseMs?: number;
+}
+
+/**
+ * The per-cluster command queue. Semantics every adapter must hold:
+ * - FIFO per cluster; clusters are independent.
+ * - `lease` blocks until a command is available or the wait ends (then `null`);
+ *   a pushed command wakes exactly one waiting lease at once.
+ * - A command whose `deadline` has passed is never handed out; it is resolved
+ *   with a `timeout` result, code `DEADLINE_EXCEEDED`.
+ * - A leased command not completed before its lease expires is re-delivered
+ *   once (attempt 2, ahead of newer commands) if its deadline allows, else (or
+ *   after the second expiry) resolved with a `failure` result, code `AGENT_LOST`.
+ * - `complete` accepts a result only for a command currently leased, under the
+ *   current lease when a Lease is given, with matching cluster and command ids;
+ *   anything else throws KubentlyError `RESULT_REJECTED`. The first result wins.
+ * - Results stay readable for the backend's result TTL, then are gone.
+ */
+export interface CommandQueue {
+  /** Queues a command for its cluster. Ids are unique; pushing a known id throws `CONFLICT`. */
+  push(command: Command): Promise<void>;
+  /** Takes the oldest deliverable command of the cluster, waiting up to `waitMs`. */
+  lease(clusterId: string, options?: LeaseOptions): Promise<Lease | null>;
+  /** Records the result of a leased command and wakes everyone awaiting it. */
+  complete(lease: Lease | string, result: Result): Promise<void>;
+  /** The result, resolving the moment it lands; `null` when the wait ends first. */
+  awaitResult(commandId: string, options?: WaitOptions): Promise<Result | null>;
+  /** The result if there is one. */
+  getResult(commandId: string): Promise<Result | null>;
+  /** The command as pushed, while it is pending, leased, or its result is kept. */
+  getCommand(commandId: string): Promise<Command | null>;
+  /**
+   * Cancels a command that has not got a result: a pending one is never
+   * delivered, and both pending and leased ones resolve with `cancelled`.
+   * False when unknown or already resolved.
+   */
+  cancel(commandId: string, reason?: string): Promise<boolean>;
+  /** Commands waiting for delivery (not leased) on the cluster. */
+  depth(clusterId: string): Promise<number>;
+}
+
+/**
+ * Identities and agent credentials. Secrets never reach the store: the core
+ * hashes them and passes records.
+ */
+export interface AuthStore {
+  /** Stores a new API key record; `CONFLICT` when the id exists. */
+  createApiKey(record: ApiKeyRecord): Promise<void>;
+  /** The key with this hash, unless revoked. */
+  findApiKey(hash: string): Promise<ApiKeyRecord | null>;
+  /** Every key, revoked ones included, without a particular order. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when unknown. */
+  revokeApiKey(id: string, at?: number): Promise<boolean>;
+  /** Records the last time a key was used. */
+  touchApiKey(id: string, at: number): Promise<void>;
+
+  /** Registers a cluster; false when it already exists (nothing changes then). */
+  registerCluster(cluster: Cluster): Promise<boolean>;
+  /** The cluster, or `null`. */
+  getCluster(id: string): Promise<Cluster | null>;
+  /** Every registered cluster, ordered by id. */
+  listClusters(): Promise<Cluster[]>;
+  /** Merges `lastSeenAt` and `agent` into a registered cluster; false when unknown. */
+  updateCluster(id: string, patch: Pick<Partial<Cluster>, "lastSeenAt" | "agent">): Promise<boolean>;
+  /** Removes the cluster and its agent tokens; false when unknown. */
+  deleteCluster(id: string): Promise<boolean>;
+
+  /** The cluster's agent tokens (current and any still in a grace period). */
+  getAgentTokens(clusterId: string): Promise<AgentTokenRecord[]>;
+  /**
+   * Replaces the cluster's agent tokens. With `ifNone`, only when it has no
+   * token yet; returns false when that condition stopped the write.
+   */
+  setAgentTokens(clusterId: string, tokens: AgentTokenRecord[], options?: { ifNone?: boolean }): Promise<boolean>;
+}
+
+/** Filters for {@link AuditLog.query}; all optional, combined with AND. */
+export interface AuditQuery {
+  eventType?: string;
+  clusterId?: string;
+  sessionId?: string;
+  identity?: string;
+  correlationId?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+  /** Newest first, at most this many. @default 100 */
+  limit?: number;
+}
+
+/**
+ * Append-only audit log with a hash chain: each entry's `hash` covers its
+ * content and the previous entry's hash (see `chainAuditEntry` in lib/audit.ts),
+ * so an edited or deleted entry is detectable by `verifyAuditChain`.
+ */
+export interface AuditLog {
+  /** Appends one entry atomically at the end of the chain and returns it. */
+  append(entry: AuditInput): Promise<AuditEntry>;
+  /** Matching entries, newest first. */
+  query(filter?: AuditQuery): Promise<AuditEntry[]>;
+  /** Every entry in chain order (oldest first), for verification and export. */
+  scan(): AsyncIterable<AuditEntry>;
+}
+
+/** What an adapter declares about itself instead of the core probing it. */
+export interface BackendCapabilities {
+  /** State survives a restart of the process. */
+  durable: boolean;
+  /** Several API processes may share this backend. */
+  shared: boolean;
+}
+
+/** The bundle every adapter factory returns. */
+export interface Backend {
+  /** Adapter name, e.g. "memory". */
+  name: string;
+  capabilities: BackendCapabilities;
+  sessions: SessionStore;
+  queue: CommandQueue;
+  auth: AuthStore;
+  audit: AuditLog;
+  /** Resolves when the backend answers; used by `/ready`. */
+  ping(): Promise<boolean>;
+  /** Ends all waits and releases resources. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,150 @@
+/**
+ * The primitives (DESIGN.md section 2) as valibot schemas; the types are
+ * inferred from them. Every value crossing a boundary (HTTP body, queue
+ * payload, config file, plugin return value) is parsed with one of these.
+ */
+import * as v from "valibot";
+
+/** A cluster id: a DNS label (lowercase alphanumerics and '-', 1-63 chars). */
+export const ClusterIdSchema = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-', at most 63"),
+);
+
+/** The role an identity acts with. `viewer` may read but not execute. */
+export const RoleSchema = v.picklist(["admin", "operator", "viewer", "agent"]);
+
+/** Who is calling. */
+export const IdentitySchema = v.object({
+  kind: v.picklist(["admin", "service", "agent"]),
+  name: v.string(),
+  keyId: v.string(),
+  role: RoleSchema,
+  /** When present, the only clusters this identity may see or target. */
+  clusters: v.optional(v.array(v.string())),
+  /** When present, the only namespaces this identity may target. */
+  namespaces: v.optional(v.array(v.string())),
+});
+export type Identity = v.InferOutput<typeof IdentitySchema>;
+export type Role = v.InferOutput<typeof RoleSchema>;
+
+/** A queued kubectl invocation. `argv` excludes the `kubectl` word. */
+export const CommandSchema = v.object({
+  id: v.string(),
+  clusterId: ClusterIdSchema,
+  sessionId: v.optional(v.string()),
+  argv: v.array(v.string()),
+  timeoutMs: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Epoch ms after which no agent may start the command. */
+  deadline: v.number(),
+  requestedBy: v.string(),
+  correlationId: v.string(),
+  createdAt: v.number(),
+  /** Ed25519 signature over the command's identity fields (issue: signed commands). */
+  signature: v.optional(v.string()),
+});
+export type Command = v.InferOutput<typeof CommandSchema>;
+
+/** Outcome of a command. */
+export const ResultStatusSchema = v.picklist(["success", "failure", "timeout", "denied", "cancelled"]);
+export type ResultStatus = v.InferOutput<typeof ResultStatusSchema>;
+
+/** What came back from the agent (or from the API when it never reached one). */
+export const ResultSchema = v.object({
+  commandId: v.string(),
+  clusterId: ClusterIdSchema,
+  status: ResultStatusSchema,
+  exitCode: v.optional(v.nullable(v.number())),
+  output: v.string(),
+  error: v.optional(v.string()),
+  /** Machine-readable reason for a non-success status (`AGENT_LOST`, `DEADLINE_EXCEEDED`, a policy id...). */
+  code: v.optional(v.string()),
+  /** For `denied`: the id of the policy that decided. */
+  policy: v.optional(v.string()),
+  truncated: v.boolean(),
+  redacted: v.optional(v.boolean()),
+  durationMs: v.number(),
+  executedAt: v.number(),
+  agentId: v.string(),
+});
+export type Result = v.InferOutput<typeof ResultSchema>;
+
+/** A debug session keeps its cluster "active"; its TTL slides with use. */
+export const SessionSchema = v.object({
+  id: v.string(),
+  clusterId: ClusterIdSchema,
+  createdBy: v.string(),
+  createdAt: v.number(),
+  lastActivityAt: v.number(),
+  ttlMs: v.number(),
+  status: v.picklist(["active", "ended", "expired"]),
+  correlationId: v.optional(v.string()),
+});
+export type Session = v.InferOutput<typeof SessionSchema>;
+
+/** What an agent reports about itself in heartbeats. */
+export const AgentInfoSchema = v.object({
+  agentId: v.optional(v.string()),
+  version: v.optional(v.string()),
+  kubectlVersion: v.optional(v.string()),
+  kubernetesVersion: v.optional(v.string()),
+  executor: v.optional(v.string()),
+  capabilities: v.optional(v.array(v.string())),
+  activeSessions: v.optional(v.number()),
+});
+export type AgentInfo = v.InferOutput<typeof AgentInfoSchema>;
+
+/** A registered cluster. */
+export const ClusterSchema = v.object({
+  id: ClusterIdSchema,
+  createdAt: v.number(),
+  lastSeenAt: v.optional(v.number()),
+  agent: v.optional(AgentInfoSchema),
+});
+export type Cluster = v.InferOutput<typeof ClusterSchema>;
+
+/** A stored API key: only the hash of the secret is ever kept. */
+export interface ApiKeyRecord {
+  id: string;
+  hash: string;
+  name: string;
+  role: Role;
+  clusters?: string[];
+  namespaces?: string[];
+  createdAt: number;
+  lastUsedAt?: number;
+  revokedAt?: number;
+}
+
+/** A stored agent token for one cluster; `expiresAt` is set while it is in a rotation grace period. */
+export interface AgentTokenRecord {
+  id: string;
+  hash: string;
+  createdAt: number;
+  expiresAt?: number;
+}
+
+/** What callers append to the audit log. Never holds command output. */
+export interface AuditInput {
+  at: number;
+  eventType: string;
+  identity: string;
+  role?: string;
+  clusterId?: string;
+  sessionId?: string;
+  commandId?: string;
+  argv?: string[];
+  decision?: "allowed" | "denied";
+  policy?: string;
+  reason?: string;
+  outcome?: string;
+  durationMs?: number;
+  correlationId?: string;
+}
+
+/** A stored audit entry: the input plus its place in the hash chain. */
+export interface AuditEntry extends AuditInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}

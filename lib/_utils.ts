@@ -58,7 +58,8 @@ export class Waiters<T> {
         resolve(value);
       };
       const onAbort = () => done(null);
-      const timer = setTimeout(() => done(null), waitMs);
+      // setTimeout overflows past 2^31-1 ms and would fire at once.
+      const timer = setTimeout(() => done(null), Math.min(waitMs, 2 ** 31 - 1));
       (timer as { unref?: () => void }).unref?.();
       signal?.addEventListener("abort", onAbort, { once: true });
       set.add(done);

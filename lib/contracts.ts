@@ -37,7 +37,7 @@ export interface SessionStore {
   touch(id: string, now?: number): Promise<Session | null>;
   /** Marks the session ended; false when it was unknown or expired. */
   end(id: string): Promise<boolean>;
-  /** Active (not ended, not expired) sessions, optionally of one cluster, oldest first. */
+  /** Active (not ended, not expired) sessions, optionally of one cluster, oldest `createdAt` first. */
   list(filter?: { clusterId?: string }): Promise<Session[]>;
   /** True while at least one active session targets the cluster. */
   isClusterActive(clusterId: string): Promise<boolean>;
@@ -55,6 +55,12 @@ export interface Lease {
   agentId: string;
 }
 
+/** Names a lease when completing it; a full {@link Lease} is one. */
+export interface LeaseRef {
+  leaseId: string;
+  command: Pick<Command, "id">;
+}
+
 /** Options for {@link CommandQueue.lease}. */
 export interface LeaseOptions extends WaitOptions {
   /** Who takes the command, recorded on the lease. @default "agent" */
@@ -69,10 +75,13 @@ export interface LeaseOptions extends WaitOptions {
  * - `lease` blocks until a command is available or the wait ends (then `null`);
  *   a pushed command wakes exactly one waiting lease at once.
  * - A command whose `deadline` has passed is never handed out; it is resolved
- *   with a `timeout` result, code `DEADLINE_EXCEEDED`.
+ *   with a `timeout` result, code `DEADLINE_EXCEEDED`, within a couple of
+ *   seconds of the deadline even when nobody calls `lease` (a timer or sweeper).
  * - A leased command not completed before its lease expires is re-delivered
  *   once (attempt 2, ahead of newer commands) if its deadline allows, else (or
  *   after the second expiry) resolved with a `failure` result, code `AGENT_LOST`.
+ *   Both happen within a couple of seconds of the expiry, and a re-delivery
+ *   wakes a waiting `lease` like a push does.
  * - `complete` accepts a result only for a command currently leased, under the
  *   current lease when a Lease is given, with matching cluster and command ids;
  *   anything else throws KubentlyError `RESULT_REJECTED`. The first result wins.
@@ -84,7 +93,7 @@ export interface CommandQueue {
   /** Takes the oldest deliverable command of the cluster, waiting up to `waitMs`. */
   lease(clusterId: string, options?: LeaseOptions): Promise<Lease | null>;
   /** Records the result of a leased command and wakes everyone awaiting it. */
-  complete(lease: Lease | string, result: Result): Promise<void>;
+  complete(lease: LeaseRef | string, result: Result): Promise<void>;
   /** The result, resolving the moment it lands; `null` when the wait ends first. */
   awaitResult(commandId: string, options?: WaitOptions): Promise<Result | null>;
   /** The result if there is one. */
@@ -123,7 +132,7 @@ export interface AuthStore {
   getCluster(id: string): Promise<Cluster | null>;
   /** Every registered cluster, ordered by id. */
   listClusters(): Promise<Cluster[]>;
-  /** Merges `lastSeenAt` and `agent` into a registered cluster; false when unknown. */
+  /** Sets the given `lastSeenAt` and/or `agent` (replaced whole) on a registered cluster; false when unknown. */
   updateCluster(id: string, patch: Pick<Partial<Cluster>, "lastSeenAt" | "agent">): Promise<boolean>;
   /** Removes the cluster and its agent tokens; false when unknown. */
   deleteCluster(id: string): Promise<boolean>;
@@ -132,7 +141,8 @@ export interface AuthStore {
   getAgentTokens(clusterId: string): Promise<AgentTokenRecord[]>;
   /**
    * Replaces the cluster's agent tokens. With `ifNone`, only when it has no
-   * token yet; returns false when that condition stopped the write.
+   * token yet, atomically (of concurrent calls exactly one wins); returns
+   * false when that condition stopped the write.
    */
   setAgentTokens(clusterId: string, tokens: AgentTokenRecord[], options?: { ifNone?: boolean }): Promise<boolean>;
 }
@@ -160,7 +170,7 @@ export interface AuditQuery {
 export interface AuditLog {
   /** Appends one entry atomically at the end of the chain and returns it. */
   append(entry: AuditInput): Promise<AuditEntry>;
-  /** Matching entries, newest first. */
+  /** Matching entries, newest (highest `seq`) first. */
   query(filter?: AuditQuery): Promise<AuditEntry[]>;
   /** Every entry in chain order (oldest first), for verification and export. */
   scan(): AsyncIterable<AuditEntry>;

@@ -1,4 +1,4 @@
-import type { CommandQueue, Lease, LeaseOptions, WaitOptions } from "../../lib/contracts.ts";
+import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
@@ -40,6 +40,9 @@ const deadlineResult = (command: Command) =>
 
 const unref = (t: ReturnType<typeof setTimeout>) => (t as { unref?: () => void }).unref?.();
 
+/** Longest delay a timer takes; beyond it runtimes fire at once (32-bit overflow), so long waits re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** The in-memory CommandQueue: exact timers for deadlines and leases, waiters for instant wake-ups. */
 export class MemoryQueue implements CommandQueue {
   private readonly entries = new Map<string, Entry>();
@@ -47,6 +50,7 @@ export class MemoryQueue implements CommandQueue {
   private readonly leaseWaiters = new Waiters<true>();
   private readonly resultWaiters = new Waiters<Result>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private closed = false;
 
   constructor(private readonly resultTtlMs: number) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(resultTtlMs, 60_000));
@@ -68,11 +72,11 @@ export class MemoryQueue implements CommandQueue {
       const remaining = until - Date.now();
       if (remaining <= 0 || options.signal?.aborted) return null;
       await this.leaseWaiters.wait(clusterId, remaining, options.signal);
-      if (options.signal?.aborted) return null;
+      if (options.signal?.aborted || this.closed) return null;
     }
   }
 
-  async complete(lease: Lease | string, result: Result): Promise<void> {
+  async complete(lease: LeaseRef | string, result: Result): Promise<void> {
     const commandId = typeof lease === "string" ? lease : lease.command.id;
     const entry = this.entries.get(commandId);
     const reject = (why: string) => {
@@ -87,13 +91,18 @@ export class MemoryQueue implements CommandQueue {
   }
 
   async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
-    const existing = await this.getResult(commandId);
+    // Checked and subscribed in the same tick, so a result landing right after the call is not missed.
+    const existing = this.readResult(commandId);
     if (existing) return existing;
     const result = await this.resultWaiters.wait(commandId, options.waitMs ?? 0, options.signal);
     return result && clone(result);
   }
 
   async getResult(commandId: string): Promise<Result | null> {
+    return this.readResult(commandId);
+  }
+
+  private readResult(commandId: string): Result | null {
     const entry = this.entries.get(commandId);
     if (!entry?.result) return null;
     if (entry.resultExpiresAt! <= Date.now()) {
@@ -122,6 +131,7 @@ export class MemoryQueue implements CommandQueue {
 
   /** Ends every wait and timer. */
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
     this.leaseWaiters.clear();
@@ -181,7 +191,8 @@ export class MemoryQueue implements CommandQueue {
 
   private arm(entry: Entry, at: number, fire: () => void): void {
     if (entry.timer) clearTimeout(entry.timer);
-    entry.timer = setTimeout(fire, Math.max(0, at - Date.now()));
+    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
+    entry.timer = setTimeout(() => (at > Date.now() ? this.arm(entry, at, fire) : fire()), delay);
     unref(entry.timer);
   }
 

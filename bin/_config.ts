@@ -1,0 +1,99 @@
+/**
+ * Configuration for the executable: flags > `KUBENTLY_*` environment > config
+ * file (JSON, `--config` or `KUBENTLY_CONFIG`) > defaults. Parsed with one
+ * valibot schema so a bad value stops start-up with a message naming it.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const num = v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
+
+/** Every setting, as the config file spells it (camelCase). */
+export const ConfigSchema = v.object({
+  host: v.optional(v.string()),
+  port: v.optional(port),
+  a2aPort: v.optional(port),
+  /** `service:key,service2:key2` or a list. */
+  apiKeys: v.optional(v.union([v.string(), v.array(v.string())])),
+  adminKey: v.optional(v.string()),
+  /** Agent tokens the API accepts: `cluster:token,...` or a list. */
+  agentTokens: v.optional(v.union([v.string(), v.array(v.string())])),
+  plugins: v.optional(v.array(v.string())),
+  apiUrl: v.optional(v.string()),
+  clusterId: v.optional(v.string()),
+  token: v.optional(v.string()),
+  executor: v.optional(v.picklist(["kubectl", "echo"])),
+  concurrency: v.optional(num),
+  kubeconfig: v.optional(v.string()),
+  kubectl: v.optional(v.string()),
+  apiKey: v.optional(v.string()),
+});
+export type Config = v.InferOutput<typeof ConfigSchema>;
+
+/** Flag name -> config key, with whether it takes a value. */
+const FLAGS = {
+  config: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "a2a-port": { type: "string" },
+  "api-keys": { type: "string" },
+  "admin-key": { type: "string" },
+  "agent-tokens": { type: "string" },
+  plugins: { type: "string" },
+  "api-url": { type: "string" },
+  "cluster-id": { type: "string" },
+  token: { type: "string" },
+  executor: { type: "string" },
+  concurrency: { type: "string" },
+  kubeconfig: { type: "string" },
+  kubectl: { type: "string" },
+  "api-key": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
+const LISTS = new Set(["plugins"]);
+
+/** Loads the configuration for a verb from argv, env and the config file. */
+export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): { config: Config; help: boolean; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (see kubently --help)`);
+  }
+  const { values, positionals } = parsed;
+  const file = (values.config as string | undefined) ?? env.KUBENTLY_CONFIG;
+  const fromFile: Record<string, unknown> = file ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const flag of Object.keys(FLAGS)) {
+    if (flag === "config" || flag === "help") continue;
+    const key = camel(flag);
+    const raw = (values as Record<string, unknown>)[flag] ?? env[envName(key)];
+    if (raw === undefined) continue;
+    merged[key] = NUMERIC.has(key) ? Number(raw) : LISTS.has(key) ? String(raw).split(",").map((s) => s.trim()).filter(Boolean) : raw;
+  }
+  const result = v.safeParse(ConfigSchema, merged);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new Error(`invalid configuration: ${v.getDotPath(issue) ?? "config"}: ${issue.message}`);
+  }
+  return { config: result.output, help: Boolean(values.help), positionals };
+}
+
+/** Splits `a:b,c:d` (or a list of `a:b`) into pairs; the first ':' separates. */
+export function pairs(value: string | string[] | undefined): [string, string][] {
+  const items = Array.isArray(value) ? value : (value ?? "").split(",");
+  return items
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const at = s.indexOf(":");
+      if (at <= 0 || at === s.length - 1) throw new Error(`"${s.slice(0, 40)}" must be written name:secret`);
+      return [s.slice(0, at), s.slice(at + 1)] as [string, string];
+    });
+}

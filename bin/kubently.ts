@@ -1,0 +1,182 @@
+#!/usr/bin/env bun
+/**
+ * The `kubently` executable: `api`, `agent`, `all`, `demo`. A thin shell:
+ * configuration in, library calls out. Every adapter and plugin is imported
+ * statically so `bun build --compile` bundles them.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readOnly } from "../plugins/read-only.ts";
+import { echoExecutor, kubectlExecutor, type Executor } from "../lib/agent/executors.ts";
+import { startAgent, type RunningAgent } from "../lib/agent/agent.ts";
+import { httpTransport } from "../lib/agent/transports.ts";
+import { createKubently, VERSION, type Kubently } from "../lib/kubently.ts";
+import type { ConfiguredKey } from "../lib/identity.ts";
+import type { Policy } from "../lib/policy.ts";
+import { startSimCluster } from "../lib/sim/index.ts";
+import { newSecret } from "../lib/_utils.ts";
+import { loadConfig, pairs, type Config } from "./_config.ts";
+
+const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging for AI agents and people
+
+Usage: kubently <verb> [flags]
+
+Verbs:
+  demo    API + agent + a simulated cluster on localhost (no cluster needed)
+  api     the API server (REST on --port, default 8080)
+  agent   the in-cluster agent (needs --api-url, --cluster-id, --token)
+  all     API and agent in one process, against the current kubeconfig
+  version print the version
+
+Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config file.json):
+  --port N            REST port (api/all 8080, demo 8080; 0 picks a free one)
+  --host H            bind address (api/all 0.0.0.0, demo 127.0.0.1)
+  --a2a-port N        A2A port (reserved; the A2A server is not built yet)
+  --api-keys LIST     service:key,service2:key2 (operator role)
+  --admin-key KEY     the admin key
+  --api-key KEY       demo: the key to print and accept (default: random)
+  --agent-tokens LIST cluster:token,... agent tokens the API accepts
+  --plugins LIST      policy ids, in order (default: read-only)
+  --api-url URL       agent: where the API is
+  --cluster-id ID     agent/all/demo: the cluster's id (demo: "demo", all: "local")
+  --token TOKEN       agent: the cluster's agent token
+  --executor NAME     kubectl (default) or echo (benchmarks)
+  --concurrency N     agent: commands run at once (default 4)
+  --kubeconfig PATH   agent/all: kubeconfig for kubectl
+  --kubectl PATH      agent/all: the kubectl binary (default: kubectl on PATH)
+`;
+
+const log = (level: string, message: string) => console.error(`[kubently] ${level}: ${message}`);
+
+const BUILTIN: Record<string, () => Policy> = { "read-only": () => readOnly() };
+
+function policiesFrom(config: Config): Policy[] {
+  return (config.plugins ?? ["read-only"]).map((id) => {
+    const make = BUILTIN[id];
+    if (!make) throw new Error(`unknown plugin "${id}" (built-in: ${Object.keys(BUILTIN).join(", ")})`);
+    return make();
+  });
+}
+
+function apiKeysFrom(config: Config): ConfiguredKey[] {
+  const keys: ConfiguredKey[] = pairs(config.apiKeys).map(([name, key]) => ({ name, key, role: "operator" }));
+  if (config.adminKey) keys.push({ name: "admin", key: config.adminKey, role: "admin" });
+  return keys;
+}
+
+function executorFrom(config: Config, kubeconfig?: string): Executor {
+  if (config.executor === "echo") return echoExecutor();
+  const path = kubeconfig ?? config.kubeconfig;
+  return kubectlExecutor({ ...(config.kubectl ? { binary: config.kubectl } : {}), ...(path ? { kubeconfig: path } : {}) });
+}
+
+/** Stops everything on SIGTERM/SIGINT, letting commands in flight finish. */
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log("info", `${signal}: draining and shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (e) => {
+        log("error", String(e));
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => handler("SIGTERM"));
+  process.on("SIGINT", () => handler("SIGINT"));
+}
+
+async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
+  const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
+  const kubently = createKubently({ policies: policiesFrom(config), apiKeys: apiKeysFrom(config), clusters });
+  await kubently.ready();
+  const server = await kubently.listen({ port: config.port ?? 8080, hostname: config.host ?? extra.defaultHost });
+  return { kubently, url: server.url };
+}
+
+async function api(config: Config) {
+  if (!config.apiKeys && !config.adminKey) log("warn", "no API keys configured (--api-keys / --admin-key): every call but health will be refused");
+  const { kubently, url } = await startApi(config, { defaultHost: "0.0.0.0" });
+  log("info", `API listening on ${url} (backend ${kubently.backend.name})`);
+  onShutdown(() => kubently.close());
+}
+
+async function agent(config: Config) {
+  const missing = (["apiUrl", "clusterId", "token"] as const).filter((k) => !config[k]);
+  if (missing.length) throw new Error(`agent needs ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}`);
+  const agentId = `agent-${config.clusterId}-${process.pid}`;
+  const running: RunningAgent = startAgent({
+    clusterId: config.clusterId!,
+    agentId,
+    transport: httpTransport({ apiUrl: config.apiUrl!, clusterId: config.clusterId!, token: config.token!, agentId }),
+    executor: executorFrom(config),
+    policies: policiesFrom(config),
+    concurrency: config.concurrency ?? 4,
+    version: VERSION,
+    log,
+  });
+  onShutdown(() => running.stop());
+}
+
+async function all(config: Config) {
+  const clusterId = config.clusterId ?? "local";
+  const { kubently, url } = await startApi(config, { clusters: [{ id: clusterId }], defaultHost: "0.0.0.0" });
+  kubently.startLocalAgent({ clusterId, executor: executorFrom(config), concurrency: config.concurrency ?? 4, version: VERSION, log });
+  log("info", `API listening on ${url}; agent for cluster "${clusterId}" running in-process`);
+  onShutdown(() => kubently.close());
+}
+
+async function demo(config: Config) {
+  const clusterId = config.clusterId ?? "demo";
+  const apiKey = config.apiKey ?? newSecret("kdemo");
+  const sim = await startSimCluster();
+  const home = mkdtempSync(join(tmpdir(), "kubently-demo-"));
+  const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
+  const { kubently, url } = await startApi(
+    { ...config, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
+    { clusters: [{ id: clusterId }], defaultHost: "127.0.0.1" },
+  );
+  const executor =
+    config.executor === "echo" ? echoExecutor() : kubectlExecutor({ kubeconfig, home, ...(config.kubectl ? { binary: config.kubectl } : {}) });
+  kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
+  console.log(`Kubently demo is running.
+
+  API:        ${url}
+  API key:    ${apiKey}
+  Cluster:    ${clusterId} (simulated, ${sim.url})
+  A2A:        not available yet (port ${config.a2aPort ?? 8000} reserved)
+
+Try it:
+
+  curl -s -X POST ${url}/debug/execute \\
+    -H 'X-API-Key: ${apiKey}' -H 'Content-Type: application/json' \\
+    -d '{"cluster_id":"${clusterId}","argv":["get","pods","-A"]}'
+
+Press Ctrl+C to stop.`);
+  onShutdown(async () => {
+    await kubently.close();
+    await sim.close();
+  });
+}
+
+const VERBS: Record<string, (config: Config) => Promise<void>> = { api, agent, all, demo };
+
+async function main(argv: string[]) {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === "help" || verb === "--help" || verb === "-h") return void console.log(USAGE);
+  if (verb === "version" || verb === "--version") return void console.log(VERSION);
+  const run = VERBS[verb];
+  if (!run) throw new Error(`unknown verb "${verb}"\n\n${USAGE}`);
+  const { config, help } = loadConfig(rest);
+  if (help) return void console.log(USAGE);
+  await run(config);
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  log("error", (e as Error).message);
+  process.exit(2);
+});

@@ -1,0 +1,180 @@
+/**
+ * The agent: a few workers each holding a long poll to the API, re-checking
+ * every command with the agent-side policy pipeline (the agent does not trust
+ * the API), running it, applying `after` policies (redaction happens here, so
+ * secrets never leave the cluster) and posting the result back.
+ */
+import { createPipeline, type Policy } from "../policy.ts";
+import { LIMITS } from "../limits.ts";
+import type { AgentInfo, Command, Result } from "../schemas.ts";
+import { sleep } from "../_utils.ts";
+import type { ExecOutput, Executor } from "./executors.ts";
+
+/** A command handed to this agent. */
+export interface AgentJob {
+  leaseId: string;
+  command: Command;
+  attempt: number;
+  /** Time left before the command's deadline, as the API computed it (avoids clock skew). */
+  budgetMs: number;
+}
+
+/** How the agent reaches the API: HTTP, or in-process for `kubently all`. */
+export interface AgentTransport {
+  /** Waits up to `waitMs` for the next command; null when none came. */
+  lease(options: { waitMs: number; signal: AbortSignal }): Promise<AgentJob | null>;
+  submit(job: AgentJob, result: Result): Promise<void>;
+  heartbeat(info: AgentInfo): Promise<void>;
+}
+
+/** Options for {@link startAgent}. */
+export interface AgentOptions {
+  clusterId: string;
+  transport: AgentTransport;
+  executor: Executor;
+  /** Agent-side policies, normally the same list the API runs. */
+  policies: readonly Policy[];
+  /** Commands run at once (one long poll each). @default 4 */
+  concurrency?: number;
+  /** @default a random id */
+  agentId?: string;
+  /** Long-poll wait in ms. @default 25000 */
+  pollWaitMs?: number;
+  /** @default LIMITS.heartbeatIntervalMs */
+  heartbeatMs?: number;
+  /** Output bytes kept per command. @default LIMITS.maxOutputBytes */
+  maxOutputBytes?: number;
+  /** Backoff after an error: first delay and cap, in ms (jittered, doubling). @default 250 / 30000 */
+  backoffMs?: { initial: number; max: number };
+  /** Version string reported in heartbeats. */
+  version?: string;
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+/** A running agent. */
+export interface RunningAgent {
+  agentId: string;
+  /** Stops polling and waits for commands in flight to finish. */
+  stop(): Promise<void>;
+}
+
+/** Full jitter: a random delay in [0, min(max, initial * 2^n)]. */
+export const backoffDelay = (attempt: number, initial: number, max: number): number =>
+  Math.random() * Math.min(max, initial * 2 ** Math.min(attempt, 20));
+
+/** Turns an executor's output into a Result for the command. */
+function toResult(command: Command, agentId: string, out: ExecOutput): Result {
+  const status: Result["status"] = out.cancelled ? "cancelled" : out.timedOut ? "timeout" : out.exitCode === 0 || (out.truncated && out.exitCode === null) ? "success" : "failure";
+  const stderr = out.stderr.trim();
+  return {
+    commandId: command.id,
+    clusterId: command.clusterId,
+    status,
+    exitCode: out.exitCode,
+    output: out.stdout,
+    ...(stderr ? { error: stderr } : {}),
+    ...(out.timedOut ? { code: "COMMAND_TIMEOUT", error: stderr || `killed after its ${command.timeoutMs} ms budget` } : {}),
+    truncated: out.truncated,
+    durationMs: out.durationMs,
+    executedAt: Date.now(),
+    agentId,
+  };
+}
+
+/** Starts the agent's workers and heartbeat. */
+export function startAgent(options: AgentOptions): RunningAgent {
+  const agentId = options.agentId ?? `agent-${Math.random().toString(36).slice(2, 10)}`;
+  const pipeline = createPipeline(options.policies, "agent");
+  const controller = new AbortController();
+  const { initial, max } = options.backoffMs ?? { initial: 250, max: 30_000 };
+  const log = options.log ?? (() => {});
+
+  const refuse = (command: Command, status: Result["status"], code: string, error: string, policy?: string): Result => ({
+    commandId: command.id,
+    clusterId: command.clusterId,
+    status,
+    exitCode: null,
+    output: "",
+    error,
+    code,
+    ...(policy ? { policy } : {}),
+    truncated: false,
+    durationMs: 0,
+    executedAt: Date.now(),
+    agentId,
+  });
+
+  async function handle(job: AgentJob): Promise<Result> {
+    const { command } = job;
+    if (command.clusterId !== options.clusterId) {
+      return refuse({ ...command, clusterId: options.clusterId }, "denied", "AGENT_REFUSED", `command is for cluster ${command.clusterId}, this agent serves ${options.clusterId}`);
+    }
+    if (job.budgetMs <= 0) return refuse(command, "timeout", "DEADLINE_EXCEEDED", "the command's deadline passed before it reached the agent");
+    const ctx = { argv: command.argv, clusterId: command.clusterId, requestedBy: command.requestedBy, commandId: command.id, ...(command.sessionId ? { sessionId: command.sessionId } : {}) };
+    const decision = await pipeline.before(ctx);
+    if (!decision.allowed) return refuse(command, "denied", "AGENT_REFUSED", `refused by the agent: ${decision.reason}`, decision.policy);
+    const out = await options.executor.run(decision.argv, {
+      // Not tied to stop(): a graceful stop lets commands in flight finish within their own budget.
+      timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
+      maxOutputBytes: options.maxOutputBytes ?? LIMITS.maxOutputBytes,
+    });
+    return pipeline.after({ ...ctx, argv: decision.argv }, toResult(command, agentId, out));
+  }
+
+  async function submit(job: AgentJob, result: Result): Promise<void> {
+    // A result is worth a few retries: the lease outlives the command by a grace period.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        return await options.transport.submit(job, result);
+      } catch (e) {
+        if ((e as { permanent?: boolean }).permanent) return log("warn", `result for ${job.command.id} rejected: ${(e as Error).message}`);
+        log("warn", `posting result for ${job.command.id} failed: ${(e as Error).message}`);
+        await sleep(backoffDelay(attempt, initial, 2_000));
+      }
+    }
+  }
+
+  async function worker(): Promise<void> {
+    let failures = 0;
+    while (!controller.signal.aborted) {
+      let job: AgentJob | null;
+      try {
+        job = await options.transport.lease({ waitMs: options.pollWaitMs ?? LIMITS.defaultAgentWaitSeconds * 1000, signal: controller.signal });
+        failures = 0;
+      } catch (e) {
+        if (controller.signal.aborted) break;
+        log("warn", `poll failed (${(e as Error).message}); retrying`);
+        await sleep(backoffDelay(failures++, initial, max), controller.signal).catch(() => {});
+        continue;
+      }
+      if (!job) continue;
+      let result: Result;
+      try {
+        result = await handle(job);
+      } catch (e) {
+        result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
+      }
+      await submit(job, result);
+    }
+  }
+
+  async function heartbeat(): Promise<void> {
+    const versions = (await options.executor.describe?.().catch(() => ({}))) ?? {};
+    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], ...versions, ...(options.version ? { version: options.version } : {}) };
+    while (!controller.signal.aborted) {
+      await options.transport.heartbeat(info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
+      await sleep(options.heartbeatMs ?? LIMITS.heartbeatIntervalMs, controller.signal).catch(() => {});
+    }
+  }
+
+  const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
+  const beat = heartbeat();
+  log("info", `agent ${agentId} serving cluster ${options.clusterId} with ${workers.length} workers (${options.executor.name})`);
+  return {
+    agentId,
+    async stop() {
+      controller.abort();
+      await Promise.allSettled([...workers, beat]);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Executors run an already-validated argv inside the cluster. The kubectl
+ * executor never uses a shell: it spawns the binary with an argv array, a
+ * scrubbed environment, a hard timeout that kills the whole process group,
+ * and a cap on the bytes it keeps.
+ */
+import { spawn } from "node:child_process";
+import { LIMITS } from "../limits.ts";
+
+/** What one run produced. */
+export interface ExecOutput {
+  /** null when the process was killed. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout reached the byte cap; the process was stopped. */
+  truncated: boolean;
+  /** The time budget ran out; the process was killed. */
+  timedOut: boolean;
+  /** The caller cancelled; the process was killed. */
+  cancelled: boolean;
+  durationMs: number;
+}
+
+/** Options for one run. */
+export interface ExecOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** @default LIMITS.maxOutputBytes */
+  maxOutputBytes?: number;
+}
+
+/** Runs commands for the agent. */
+export interface Executor {
+  name: string;
+  run(argv: readonly string[], options: ExecOptions): Promise<ExecOutput>;
+  /** Versions to report in heartbeats. */
+  describe?(): Promise<{ kubectlVersion?: string; kubernetesVersion?: string }>;
+}
+
+/** Options for {@link kubectlExecutor}. */
+export interface KubectlExecutorOptions {
+  /** The kubectl binary. @default "kubectl" (looked up on PATH) */
+  binary?: string;
+  /** KUBECONFIG for kubectl; unset means in-cluster config or ~/.kube/config. */
+  kubeconfig?: string;
+  /** PATH given to kubectl. @default the agent's own PATH */
+  path?: string;
+  /** HOME given to kubectl (its discovery cache lives there). @default the agent's own HOME */
+  home?: string;
+  /** stderr kept at most, in bytes. @default 65536 */
+  maxStderrBytes?: number;
+}
+
+/** Executes with the real kubectl binary. */
+export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor {
+  const binary = options.binary ?? "kubectl";
+  // Only these three reach kubectl: credentials or proxies in the agent's env never do.
+  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
+  const home = options.home ?? process.env.HOME;
+  if (home) env.HOME = home;
+  const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG;
+  if (kubeconfig) env.KUBECONFIG = kubeconfig;
+  const maxStderr = options.maxStderrBytes ?? 64 * 1024;
+
+  const run = (argv: readonly string[], o: ExecOptions): Promise<ExecOutput> =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      const cap = o.maxOutputBytes ?? LIMITS.maxOutputBytes;
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let truncated = false;
+      let timedOut = false;
+      let cancelled = false;
+      let settled = false;
+      const finish = (exitCode: number | null, spawnError?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        o.signal?.removeEventListener("abort", onAbort);
+        resolve({
+          exitCode,
+          stdout: Buffer.concat(out).toString("utf8"),
+          stderr: spawnError ?? Buffer.concat(err).toString("utf8"),
+          truncated,
+          timedOut,
+          cancelled,
+          durationMs: Date.now() - started,
+        });
+      };
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(binary, [...argv], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      } catch (e) {
+        return finish(null, `cannot start ${binary}: ${(e as Error).message}`);
+      }
+      // detached puts kubectl in its own process group, so one kill reaches anything it started.
+      const kill = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, o.timeoutMs);
+      const onAbort = () => {
+        cancelled = true;
+        kill();
+      };
+      if (o.signal?.aborted) onAbort();
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      child.stdout!.on("data", (chunk: Buffer) => {
+        if (truncated) return;
+        const room = cap - outBytes;
+        if (chunk.length > room) {
+          out.push(chunk.subarray(0, Math.max(0, room)));
+          outBytes = cap;
+          truncated = true;
+          kill();
+          return;
+        }
+        out.push(chunk);
+        outBytes += chunk.length;
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        if (errBytes >= maxStderr) return;
+        err.push(chunk.subarray(0, maxStderr - errBytes));
+        errBytes += chunk.length;
+      });
+      child.on("error", (e) => finish(null, `cannot start ${binary}: ${e.message}`));
+      child.on("close", (code) => finish(code));
+    });
+
+  return {
+    name: "kubectl",
+    run,
+    async describe() {
+      const r = await run(["version", "-o", "json"], { timeoutMs: 5_000 });
+      try {
+        const parsed = JSON.parse(r.stdout) as { clientVersion?: { gitVersion?: string }; serverVersion?: { gitVersion?: string } };
+        return {
+          ...(parsed.clientVersion?.gitVersion ? { kubectlVersion: parsed.clientVersion.gitVersion } : {}),
+          ...(parsed.serverVersion?.gitVersion ? { kubernetesVersion: parsed.serverVersion.gitVersion } : {}),
+        };
+      } catch {
+        return {};
+      }
+    },
+  };
+}
+
+/** Answers every command at once with its argv; for benchmarks and tests of the pipeline itself. */
+export function echoExecutor(): Executor {
+  return {
+    name: "echo",
+    async run(argv) {
+      return { exitCode: 0, stdout: `${argv.join(" ")}\n`, stderr: "", truncated: false, timedOut: false, cancelled: false, durationMs: 0 };
+    },
+  };
+}

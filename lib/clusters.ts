@@ -1,0 +1,137 @@
+/**
+ * The cluster registry, agent tokens, and the agent side of the queue (lease,
+ * result, heartbeat). Clusters are registered only by an admin action (or the
+ * operator's configuration), never as a side effect of another call.
+ */
+import * as v from "valibot";
+import type { Lease } from "./contracts.ts";
+import type { CoreContext } from "./context.ts";
+import { KubentlyError } from "./errors.ts";
+import { canUseCluster, mintAgentToken } from "./identity.ts";
+import { LIMITS } from "./limits.ts";
+import { type AgentInfo, type Cluster, ClusterIdSchema, type Identity, type Result, ResultSchema } from "./schemas.ts";
+
+/** A cluster as callers see it. */
+export interface ClusterView extends Cluster {
+  connected: boolean;
+}
+
+const view = (c: Cluster, now = Date.now()): ClusterView => ({
+  ...c,
+  connected: c.lastSeenAt !== undefined && now - c.lastSeenAt < LIMITS.agentStaleMs,
+});
+
+/** Throws `VALIDATION_FAILED` unless `id` is a DNS label. */
+export function assertClusterId(id: string): string {
+  const parsed = v.safeParse(ClusterIdSchema, id);
+  if (!parsed.success) throw new KubentlyError("VALIDATION_FAILED", `cluster_id "${id.slice(0, 80)}" ${parsed.issues[0].message}`);
+  return id;
+}
+
+/** Cluster registry and agent gateway for one Kubently instance. */
+export function clusterService(ctx: CoreContext) {
+  const { auth, queue, sessions } = ctx.backend;
+  /** When we last wrote lastSeenAt per cluster: polls arrive often, writes need not. */
+  const lastWrite = new Map<string, number>();
+
+  const markSeen = async (clusterId: string, agent?: AgentInfo) => {
+    const now = Date.now();
+    if (!agent && now - (lastWrite.get(clusterId) ?? 0) < 5_000) return;
+    lastWrite.set(clusterId, now);
+    await auth.updateCluster(clusterId, agent ? { lastSeenAt: now, agent } : { lastSeenAt: now });
+  };
+
+  const service = {
+    /** Clusters the identity may use, ordered by id. */
+    async list(identity: Identity): Promise<ClusterView[]> {
+      const now = Date.now();
+      return (await auth.listClusters()).filter((c) => canUseCluster(identity, c.id)).map((c) => view(c, now));
+    },
+
+    /** One cluster the identity may use; `CLUSTER_NOT_FOUND` (listing the known ones) otherwise. */
+    async get(identity: Identity, clusterId: string): Promise<ClusterView> {
+      const cluster = canUseCluster(identity, clusterId) ? await auth.getCluster(clusterId) : null;
+      if (cluster) return view(cluster);
+      const known = (await service.list(identity)).map((c) => c.id);
+      throw new KubentlyError("CLUSTER_NOT_FOUND", `cluster "${clusterId.slice(0, 80)}" is not registered`, {
+        details: { known_clusters: known },
+      });
+    },
+
+    /** Registers a cluster if new; returns whether it was new. */
+    async register(clusterId: string): Promise<boolean> {
+      return auth.registerCluster({ id: assertClusterId(clusterId), createdAt: Date.now() });
+    },
+
+    /**
+     * Registers the cluster (if needed) and issues its agent token. `TOKEN_EXISTS`
+     * when the cluster already has one: rotation is a separate, explicit action.
+     */
+    async createToken(clusterId: string, token?: string): Promise<{ token: string; clusterId: string; createdAt: number }> {
+      assertClusterId(clusterId);
+      if (token !== undefined && token.length < 16) {
+        throw new KubentlyError("VALIDATION_FAILED", "token must be at least 16 characters");
+      }
+      await service.register(clusterId);
+      const minted = mintAgentToken(token);
+      if (!(await auth.setAgentTokens(clusterId, [minted.record], { ifNone: true }))) {
+        throw new KubentlyError("TOKEN_EXISTS", `cluster ${clusterId} already has an agent token; revoke it first`);
+      }
+      return { token: minted.token, clusterId, createdAt: minted.record.createdAt };
+    },
+
+    /** Revokes every agent token of the cluster: its agent is cut off at its next poll. */
+    async revokeToken(clusterId: string): Promise<void> {
+      if (!(await auth.getCluster(clusterId))) throw new KubentlyError("CLUSTER_NOT_FOUND", `cluster "${clusterId.slice(0, 80)}" is not registered`);
+      await auth.setAgentTokens(clusterId, []);
+    },
+
+    /** Status of one cluster's agent. */
+    async status(identity: Identity, clusterId: string) {
+      const cluster = await service.get(identity, clusterId);
+      return {
+        cluster,
+        activeSessions: (await sessions.list({ clusterId })).length,
+        queueDepth: await queue.depth(clusterId),
+        hasToken: (await auth.getAgentTokens(clusterId)).length > 0,
+      };
+    },
+
+    /** Agent long poll: the next command for the cluster, or null when the wait ends. */
+    async lease(clusterId: string, options: { waitMs: number; signal?: AbortSignal; agentId: string }): Promise<Lease | null> {
+      await markSeen(clusterId);
+      return queue.lease(clusterId, options);
+    },
+
+    /** Agent posts a result under its lease. `RESULT_REJECTED` when it is not the cluster's current lease. */
+    async submitResult(clusterId: string, leaseId: string | undefined, input: unknown): Promise<void> {
+      const parsed = v.safeParse(ResultSchema, input);
+      if (!parsed.success) {
+        throw new KubentlyError("VALIDATION_FAILED", `result: ${describeIssues(parsed.issues)}`);
+      }
+      const result: Result = parsed.output;
+      if (result.clusterId !== clusterId) throw new KubentlyError("RESULT_REJECTED", "the result names another cluster");
+      await queue.complete(leaseId ? { leaseId, command: { id: result.commandId } } : result.commandId, result);
+      ctx.metrics.inc("kubently_results_total", { status: result.status });
+      ctx.metrics.observe("kubently_command_duration_ms", result.durationMs);
+    },
+
+    /** Agent heartbeat: records versions and capabilities; says whether a session keeps the cluster active. */
+    async heartbeat(clusterId: string, info: AgentInfo): Promise<{ active: boolean }> {
+      await markSeen(clusterId, info);
+      return { active: await sessions.isClusterActive(clusterId) };
+    },
+  };
+  return service;
+}
+
+/** One line naming the first failing fields of a valibot parse. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${v.getDotPath(i) ?? "body"}: ${i.message}`)
+    .join("; ");
+}
+
+/** The cluster service type. */
+export type ClusterService = ReturnType<typeof clusterService>;

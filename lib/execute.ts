@@ -1,0 +1,148 @@
+/**
+ * The execute flow (DESIGN.md section 4), shared by REST, A2A, MCP and the
+ * CLI: resolve identity and cluster -> API-side policy pipeline -> build the
+ * command -> queue it -> await its result -> audit -> answer.
+ */
+import type { ClusterService } from "./clusters.ts";
+import type { CoreContext } from "./context.ts";
+import { KubentlyError } from "./errors.ts";
+import { canUseCluster, requireRole } from "./identity.ts";
+import { LIMITS } from "./limits.ts";
+import type { Command, Identity, Result } from "./schemas.ts";
+import type { SessionService } from "./sessions.ts";
+import { newId } from "./_utils.ts";
+
+/** A request to run one kubectl command. */
+export interface ExecuteInput {
+  clusterId: string;
+  /** kubectl arguments without the `kubectl` word. */
+  argv: string[];
+  sessionId?: string;
+  correlationId?: string;
+  /** Total budget: the command must be picked up and finished within it. */
+  timeoutMs?: number;
+  /** false: queue and answer at once; fetch the result later. @default true */
+  wait?: boolean;
+  /** Ends the wait early (the caller went away): the command is cancelled. */
+  signal?: AbortSignal;
+}
+
+/** What execute answers. `result` is absent only for `queued`. */
+export interface ExecuteOutcome {
+  commandId: string;
+  clusterId: string;
+  sessionId?: string;
+  correlationId: string;
+  status: Result["status"] | "queued";
+  argv: string[];
+  result?: Result;
+}
+
+/** Execute service for one Kubently instance. */
+export function executeService(ctx: CoreContext, clusters: ClusterService, sessions: SessionService) {
+  const { queue, audit } = ctx.backend;
+
+  const denied = (command: Pick<Command, "id" | "clusterId">, policy: string, reason: string): Result => ({
+    commandId: command.id,
+    clusterId: command.clusterId,
+    status: "denied",
+    exitCode: null,
+    output: "",
+    error: reason,
+    code: "POLICY_DENIED",
+    policy,
+    truncated: false,
+    durationMs: 0,
+    executedAt: Date.now(),
+    agentId: "",
+  });
+
+  return {
+    async execute(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
+      requireRole(identity, ["admin", "operator"], "execute commands");
+      await clusters.get(identity, input.clusterId);
+      if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
+
+      const id = newId();
+      const correlationId = input.correlationId ?? id;
+      const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
+      const decision = await ctx.pipeline.before({
+        argv: input.argv,
+        clusterId: input.clusterId,
+        identity,
+        requestedBy: identity.name,
+        commandId: id,
+        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+      });
+      const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
+
+      if (!decision.allowed) {
+        const result = denied({ id, clusterId: input.clusterId }, decision.policy!, decision.reason!);
+        ctx.metrics.inc("kubently_commands_total", { status: "denied" });
+        await audit.append({
+          ...auditBase,
+          at: Date.now(),
+          eventType: "command.denied",
+          argv: input.argv,
+          decision: "denied",
+          policy: decision.policy!,
+          reason: decision.reason!,
+        });
+        return { commandId: id, ...base, correlationId, status: "denied", argv: input.argv, result };
+      }
+
+      const now = Date.now();
+      const timeoutMs = input.timeoutMs ?? LIMITS.defaultTimeoutSeconds * 1000;
+      const command: Command = {
+        id,
+        ...base,
+        argv: decision.argv,
+        timeoutMs,
+        deadline: now + timeoutMs,
+        requestedBy: identity.name,
+        correlationId,
+        createdAt: now,
+      };
+      await audit.append({
+        ...auditBase,
+        at: now,
+        eventType: "command.queued",
+        argv: decision.argv,
+        decision: "allowed",
+        ...(decision.rewrites.length ? { reason: `rewritten by ${decision.rewrites.map((r) => r.policy).join(", ")}` } : {}),
+      });
+      await queue.push(command);
+      ctx.metrics.inc("kubently_commands_total", { status: "queued" });
+
+      const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
+      if (input.wait === false) return { ...outcome, status: "queued" };
+
+      let result = await queue.awaitResult(id, {
+        waitMs: command.deadline - Date.now() + LIMITS.resultGraceMs,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+      if (!result) {
+        // The caller's budget is spent (or it went away): make sure no agent starts the command later.
+        const reason = input.signal?.aborted ? "the caller went away" : "no result within the command's timeout";
+        await queue.cancel(id, reason);
+        result = await queue.getResult(id);
+        if (result?.status === "cancelled" && !input.signal?.aborted) {
+          result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
+        }
+        await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+      }
+      return { ...outcome, status: result!.status, result: result! };
+    },
+
+    /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */
+    async result(identity: Identity, commandId: string): Promise<{ command: Command; result: Result | null }> {
+      const command = await queue.getCommand(commandId);
+      const mine = command && canUseCluster(identity, command.clusterId) && (identity.role !== "operator" || command.requestedBy === identity.name);
+      if (!command || !mine) throw new KubentlyError("RESULT_NOT_FOUND", `no command ${commandId.slice(0, 80)} (unknown, not yours, or expired)`);
+      return { command, result: await queue.getResult(commandId) };
+    },
+  };
+}
+
+/** The execute service type. */
+export type ExecuteService = ReturnType<typeof executeService>;

@@ -1,0 +1,274 @@
+/**
+ * The REST API on Elysia (DESIGN.md section 5). Routes are thin: parse,
+ * authenticate, call one service function, map the answer. Errors become
+ * `{ error, code, details?, request_id }` with a 4xx status; only a bug is a 500.
+ */
+import { Elysia } from "elysia";
+import { verifyAuditChain } from "../audit.ts";
+import type { ClusterService } from "../clusters.ts";
+import type { CoreContext } from "../context.ts";
+import { KubentlyError, isKubentlyError } from "../errors.ts";
+import type { ExecuteService } from "../execute.ts";
+import { presentedSecret, requireRole } from "../identity.ts";
+import { buildArgv } from "../kubectl/index.ts";
+import { LIMITS } from "../limits.ts";
+import { AgentInfoSchema, type Identity } from "../schemas.ts";
+import type { SessionService } from "../sessions.ts";
+import { newId } from "../_utils.ts";
+import { AgentResultBody, CreateSessionBody, CreateTokenBody, ExecuteBody, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import { openApiDocument } from "./openapi.ts";
+
+/** The services the HTTP layer calls. */
+export interface HttpServices {
+  ctx: CoreContext;
+  clusters: ClusterService;
+  sessions: SessionService;
+  execute: ExecuteService;
+  version: string;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads a JSON body within the size cap; rejects bad UTF-8 and bad JSON with a 4xx. */
+async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
+  const type = request.headers.get("content-type");
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new KubentlyError("UNSUPPORTED_MEDIA_TYPE", `content-type must be application/json, not ${type.slice(0, 60)}`);
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > maxBytes) throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
+  if (bytes.length === 0) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new KubentlyError("INVALID_JSON", "request body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new KubentlyError("INVALID_JSON", `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a time filter given as epoch ms or an ISO date. */
+function timeParam(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new KubentlyError("VALIDATION_FAILED", `${name} must be an ISO date or epoch milliseconds`);
+  return ms;
+}
+
+function intParam(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new KubentlyError("VALIDATION_FAILED", `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** Optional trace header, capped and printable, or undefined. */
+function headerText(request: Request, name: string): string | undefined {
+  const value = request.headers.get(name)?.trim();
+  if (!value) return undefined;
+  if (value.length > LIMITS.maxIdLength || !/^[\x20-\x7e]+$/.test(value)) {
+    throw new KubentlyError("VALIDATION_FAILED", `${name} must be printable ASCII of at most ${LIMITS.maxIdLength} characters`);
+  }
+  return value;
+}
+
+/** Builds the Elysia app for one Kubently instance. */
+export function createHttpApp(services: HttpServices) {
+  const { ctx, clusters, sessions, execute } = services;
+  const requestIds = new WeakMap<Request, string>();
+  const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
+  const admin = async (request: Request) => {
+    const identity = await caller(request);
+    requireRole(identity, ["admin"], "manage agents");
+    return identity;
+  };
+  const agentCluster = async (request: Request): Promise<string> => {
+    const token = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
+    if (!token) throw new KubentlyError("UNAUTHENTICATED", "an agent token is required (Authorization: Bearer)");
+    const clusterId = request.headers.get("x-cluster-id");
+    if (!clusterId) throw new KubentlyError("UNAUTHENTICATED", "agent credentials are a token plus the X-Cluster-ID header");
+    await ctx.authenticator.authenticateAgent(clusterId, token);
+    return clusterId;
+  };
+  const body = (request: Request, max = LIMITS.maxBodyBytes) => readJson(request, max);
+
+  return new Elysia()
+    .onRequest(({ request, set }) => {
+      const id = newId();
+      requestIds.set(request, id);
+      set.headers["x-request-id"] = id;
+    })
+    .onError(({ error, code, request }) => {
+      const request_id = requestIds.get(request) ?? newId();
+      const headers = { "x-request-id": request_id };
+      if (isKubentlyError(error)) {
+        ctx.metrics.inc("kubently_http_errors_total", { code: error.code });
+        const extra: Record<string, string> = error.code === "RATE_LIMITED" ? { "retry-after": String((error.details as { retry_after?: number })?.retry_after ?? 1) } : {};
+        return json(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id }, { ...headers, ...extra });
+      }
+      if (code === "NOT_FOUND") return json(404, { error: `no route for ${request.method} ${new URL(request.url).pathname}`, code: "NOT_FOUND", request_id }, headers);
+      if (code === "PARSE") return json(400, { error: "request body could not be parsed", code: "INVALID_JSON", request_id }, headers);
+      ctx.metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });
+      console.error(`[kubently] request ${request_id} failed:`, error);
+      return json(500, { error: "internal error", code: "INTERNAL", request_id }, headers);
+    })
+    // Bodies are read by readJson (size cap, UTF-8, JSON errors as 4xx), never by Elysia's parser.
+    .onParse(() => null)
+
+    .get("/health", () => ({ status: "healthy", version: services.version, backend: ctx.backend.name }))
+    .get("/healthz", () => ({ status: "healthy" }))
+    .get("/ready", async () => {
+      const ok = await ctx.backend.ping().catch(() => false);
+      return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name });
+    })
+    .get("/metrics", async ({ request }) => {
+      await caller(request);
+      return new Response(ctx.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+    })
+    .get("/openapi.json", async ({ request }) => {
+      await caller(request);
+      return openApiDocument(services.version);
+    })
+
+    .post("/debug/session", async ({ request }) => {
+      const identity = await caller(request);
+      const input = parseBody(CreateSessionBody, await body(request));
+      const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
+      const session = await sessions.create(identity, {
+        clusterId: input.cluster_id,
+        ...(correlationId ? { correlationId } : {}),
+        ...(input.ttl_seconds ? { ttlSeconds: input.ttl_seconds } : {}),
+      });
+      await ctx.backend.audit.append({ at: session.createdAt, eventType: "session.created", identity: identity.name, role: identity.role, clusterId: session.clusterId, sessionId: session.id, ...(correlationId ? { correlationId } : {}) });
+      return json(201, sessionJson(session));
+    })
+    .get("/debug/session/:id", async ({ request, params }) => sessionJson(await sessions.get(await caller(request), params.id)))
+    .delete("/debug/session/:id", async ({ request, params }) => {
+      const identity = await caller(request);
+      await sessions.end(identity, params.id);
+      await ctx.backend.audit.append({ at: Date.now(), eventType: "session.ended", identity: identity.name, role: identity.role, sessionId: params.id });
+      return new Response(null, { status: 204 });
+    })
+
+    .post("/debug/execute", async ({ request }) => {
+      const identity = await caller(request);
+      const input = parseBody(ExecuteBody, await body(request));
+      if (input.argv && (input.command_type || input.args || input.extra_args)) {
+        throw new KubentlyError("VALIDATION_FAILED", "give either argv, or command_type with args, not both");
+      }
+      const argv = input.argv ?? buildArgv({ commandType: input.command_type ?? "get", args: input.args ?? [], ...(input.namespace ? { namespace: input.namespace } : { namespace: "default" }), extraArgs: input.extra_args ?? [] });
+      const timeoutHeader = headerText(request, "x-request-timeout");
+      const timeoutSeconds = input.timeout_seconds ?? (timeoutHeader ? intParam("X-Request-Timeout", timeoutHeader, LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds, LIMITS.defaultTimeoutSeconds) : undefined);
+      const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
+      const outcome = await execute.execute(identity, {
+        clusterId: input.cluster_id,
+        argv,
+        ...(input.session_id ? { sessionId: input.session_id } : {}),
+        ...(correlationId ? { correlationId } : {}),
+        ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        wait: input.wait ?? true,
+        signal: request.signal,
+      });
+      const status = outcome.status === "denied" ? 403 : outcome.status === "queued" ? 202 : 200;
+      return json(status, commandJson(outcome), { "x-correlation-id": outcome.correlationId });
+    })
+    .get("/debug/result/:id", async ({ request, params }) => {
+      const { command, result } = await execute.result(await caller(request), params.id);
+      const view = commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: result?.status ?? "queued", result, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
+      return json(result ? 200 : 202, view);
+    })
+    .get("/debug/clusters", async ({ request }) => {
+      const list = await clusters.list(await caller(request));
+      return { clusters: list.map((c) => c.id), count: list.length };
+    })
+    .get("/debug/clusters/:id", async ({ request, params }) => {
+      const identity = await caller(request);
+      const s = await clusters.status(identity, params.id);
+      return clusterJson(s);
+    })
+
+    .post("/admin/agents/:cluster_id/token", async ({ request, params }) => {
+      const identity = await admin(request);
+      const input = parseBody(CreateTokenBody, await body(request));
+      const created = await clusters.createToken(params.cluster_id, input?.token);
+      await ctx.backend.audit.append({ at: created.createdAt, eventType: "agent.token.created", identity: identity.name, role: identity.role, clusterId: created.clusterId });
+      return json(201, { token: created.token, clusterId: created.clusterId, createdAt: new Date(created.createdAt).toISOString() });
+    })
+    .get("/admin/agents", async ({ request }) => {
+      const list = await clusters.list(await admin(request));
+      return { clusters: list.map((c) => ({ id: c.id, connected: c.connected, lastSeen: c.lastSeenAt ? new Date(c.lastSeenAt).toISOString() : null })) };
+    })
+    .get("/admin/agents/:cluster_id/status", async ({ request, params }) => clusterJson(await clusters.status(await admin(request), params.cluster_id)))
+    .delete("/admin/agents/:cluster_id/token", async ({ request, params }) => {
+      const identity = await admin(request);
+      await clusters.revokeToken(params.cluster_id);
+      await ctx.backend.audit.append({ at: Date.now(), eventType: "agent.token.revoked", identity: identity.name, role: identity.role, clusterId: params.cluster_id });
+      return new Response(null, { status: 204 });
+    })
+
+    .get("/audit", async ({ request, query }) => {
+      const identity = await caller(request);
+      const q = query as Record<string, string | undefined>;
+      const since = timeParam("since", q.since);
+      const until = timeParam("until", q.until);
+      const entries = await ctx.backend.audit.query({
+        ...(q.event_type ? { eventType: q.event_type } : {}),
+        ...(q.cluster_id ? { clusterId: q.cluster_id } : {}),
+        ...(q.session_id ? { sessionId: q.session_id } : {}),
+        ...(q.correlation_id ? { correlationId: q.correlation_id } : {}),
+        ...(since !== undefined ? { since } : {}),
+        ...(until !== undefined ? { until } : {}),
+        // Only admins read everyone's entries.
+        ...(identity.role === "admin" ? {} : { identity: identity.name }),
+        limit: intParam("limit", q.limit, 1, LIMITS.maxAuditLimit, LIMITS.defaultAuditLimit),
+      });
+      return { entries: entries.map((e) => ({ ...e, timestamp: new Date(e.at).toISOString() })), count: entries.length, service_identity: identity.name };
+    })
+    .get("/audit/verify", async ({ request }) => {
+      await admin(request);
+      return verifyAuditChain(ctx.backend.audit);
+    })
+
+    .get("/agent/commands", async ({ request, query }) => {
+      const clusterId = await agentCluster(request);
+      const wait = intParam("wait", (query as Record<string, string | undefined>).wait, 0, LIMITS.maxAgentWaitSeconds, LIMITS.defaultAgentWaitSeconds);
+      const lease = await clusters.lease(clusterId, { waitMs: wait * 1000, signal: request.signal, agentId: request.headers.get("x-agent-id")?.slice(0, 64) ?? "agent" });
+      if (!lease) return new Response(null, { status: 204 });
+      return { lease_id: lease.leaseId, attempt: lease.attempt, budget_ms: lease.command.deadline - Date.now(), command: lease.command };
+    })
+    .post("/agent/results", async ({ request }) => {
+      const clusterId = await agentCluster(request);
+      const input = parseBody(AgentResultBody, await body(request, LIMITS.maxResultBodyBytes));
+      await clusters.submitResult(clusterId, input.lease_id, input.result);
+      return { accepted: true };
+    })
+    .post("/agent/heartbeat", async ({ request }) => {
+      const clusterId = await agentCluster(request);
+      const info = parseBody(AgentInfoSchema, (await body(request)) ?? {});
+      return clusters.heartbeat(clusterId, info);
+    });
+}
+
+function clusterJson(s: Awaited<ReturnType<ClusterService["status"]>>) {
+  const c = s.cluster;
+  return {
+    cluster_id: c.id,
+    connected: c.connected,
+    created_at: new Date(c.createdAt).toISOString(),
+    last_seen: c.lastSeenAt ? new Date(c.lastSeenAt).toISOString() : null,
+    agent: c.agent ?? null,
+    active_sessions: s.activeSessions,
+    queue_depth: s.queueDepth,
+    has_token: s.hasToken,
+  };
+}
+

@@ -1,0 +1,92 @@
+/**
+ * Request bodies and their wire mapping (snake_case JSON, compatible with
+ * the original Kubently API). Every body is parsed here; a bad one becomes a
+ * 400 naming the field and never reaches a service.
+ */
+import * as v from "valibot";
+import { describeIssues } from "../clusters.ts";
+import { KubentlyError } from "../errors.ts";
+import type { ExecuteOutcome } from "../execute.ts";
+import { LIMITS } from "../limits.ts";
+import type { Result, Session } from "../schemas.ts";
+
+const shortText = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength));
+const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/** The command types Kubently's REST API accepts. */
+export const COMMAND_TYPES = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "rollout", "auth", "cluster-info"] as const;
+
+/** `POST /debug/session`. */
+export const CreateSessionBody = v.object({
+  cluster_id: v.string(),
+  correlation_id: v.optional(shortText),
+  service_identity: v.optional(shortText),
+  ttl_seconds: v.optional(integerIn(LIMITS.minSessionTtlSeconds, LIMITS.maxSessionTtlSeconds)),
+});
+
+/** `POST /debug/execute`: either Kubently's `command_type` + `args`, or a full `argv`. */
+export const ExecuteBody = v.object({
+  cluster_id: v.string(),
+  session_id: v.optional(shortText),
+  correlation_id: v.optional(shortText),
+  command_type: v.optional(v.picklist(COMMAND_TYPES)),
+  args: v.optional(v.array(v.string())),
+  namespace: v.optional(v.pipe(v.string(), v.maxLength(253))),
+  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+  extra_args: v.optional(v.array(v.string())),
+  argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+  wait: v.optional(v.boolean()),
+});
+
+/** `POST /admin/agents/{cluster_id}/token`. */
+export const CreateTokenBody = v.optional(v.object({ token: v.optional(v.pipe(v.string(), v.minLength(16), v.maxLength(256))) }));
+
+/** `POST /agent/results`. */
+export const AgentResultBody = v.object({ lease_id: v.optional(shortText), result: v.unknown() });
+
+/** Parses `input` with `schema` or throws `VALIDATION_FAILED` naming the fields. */
+export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const parsed = v.safeParse(schema, input);
+  if (parsed.success) return parsed.output;
+  throw new KubentlyError("VALIDATION_FAILED", describeIssues(parsed.issues), {
+    details: { fields: parsed.issues.map((i) => ({ field: v.getDotPath(i) ?? "body", message: i.message })) },
+  });
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Session as the REST API shows it. */
+export function sessionJson(s: Session) {
+  return {
+    session_id: s.id,
+    cluster_id: s.clusterId,
+    status: s.status,
+    created_at: iso(s.createdAt),
+    last_activity_at: iso(s.lastActivityAt),
+    expires_at: iso(s.lastActivityAt + s.ttlMs),
+    ttl_seconds: Math.round(s.ttlMs / 1000),
+    correlation_id: s.correlationId ?? null,
+    service_identity: s.createdBy,
+  };
+}
+
+/** A command's outcome as the REST API shows it (Kubently's CommandResponse). */
+export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | "sessionId" | "correlationId" | "status"> & { result?: Result | null }) {
+  const r = o.result;
+  return {
+    command_id: o.commandId,
+    session_id: o.sessionId ?? null,
+    cluster_id: o.clusterId,
+    status: o.status,
+    success: o.status === "success",
+    correlation_id: o.correlationId,
+    output: r?.output ?? "",
+    error: r?.error ?? null,
+    code: r?.code ?? null,
+    policy: r?.policy ?? null,
+    exit_code: r?.exitCode ?? null,
+    truncated: r?.truncated ?? false,
+    execution_time_ms: r?.durationMs ?? null,
+    executed_at: r ? iso(r.executedAt) : null,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The OpenAPI document served at `/openapi.json`. A test checks that every
+ * route the app serves is documented here and nothing more.
+ */
+import { COMMAND_TYPES } from "./bodies.ts";
+import { LIMITS } from "../limits.ts";
+
+type Op = { summary: string; auth: "none" | "key" | "admin" | "agent"; body?: string; responses: Record<string, string> };
+
+const ERR = { "400": "Error", "401": "Error", "403": "Error", "404": "Error" };
+
+/** Every route: `METHOD path` (OpenAPI path syntax) to its description. */
+export const ROUTES: Record<string, Op> = {
+  "GET /health": { summary: "Liveness and version", auth: "none", responses: { "200": "Health" } },
+  "GET /healthz": { summary: "Liveness probe", auth: "none", responses: { "200": "Health" } },
+  "GET /ready": { summary: "Readiness: the backend answers", auth: "none", responses: { "200": "Health", "503": "Health" } },
+  "GET /metrics": { summary: "Prometheus metrics", auth: "key", responses: { "200": "text" } },
+  "GET /openapi.json": { summary: "This document", auth: "key", responses: { "200": "object" } },
+  "POST /debug/session": { summary: "Create a debug session", auth: "key", body: "CreateSession", responses: { "201": "Session", ...ERR } },
+  "GET /debug/session/{id}": { summary: "Get a session", auth: "key", responses: { "200": "Session", ...ERR } },
+  "DELETE /debug/session/{id}": { summary: "End a session", auth: "key", responses: { "204": "empty", ...ERR } },
+  "POST /debug/execute": { summary: "Run a read-only kubectl command (403 with status denied when a policy refuses it)", auth: "key", body: "Execute", responses: { ...ERR, "200": "CommandResult", "202": "CommandResult", "403": "CommandResult" } },
+  "GET /debug/result/{id}": { summary: "Result of a command (202 while pending)", auth: "key", responses: { "200": "CommandResult", "202": "CommandResult", ...ERR } },
+  "GET /debug/clusters": { summary: "Clusters the caller may use", auth: "key", responses: { "200": "ClusterList" } },
+  "GET /debug/clusters/{id}": { summary: "One cluster's status", auth: "key", responses: { "200": "ClusterStatus", ...ERR } },
+  "POST /admin/agents/{cluster_id}/token": { summary: "Register a cluster and issue its agent token (shown once)", auth: "admin", body: "CreateToken", responses: { "201": "AgentToken", "409": "Error", ...ERR } },
+  "GET /admin/agents": { summary: "Registered clusters and their agents", auth: "admin", responses: { "200": "AgentList" } },
+  "GET /admin/agents/{cluster_id}/status": { summary: "One agent's status", auth: "admin", responses: { "200": "ClusterStatus", ...ERR } },
+  "DELETE /admin/agents/{cluster_id}/token": { summary: "Revoke the cluster's agent tokens", auth: "admin", responses: { "204": "empty", ...ERR } },
+  "GET /audit": { summary: "Audit entries (the caller's own unless admin)", auth: "key", responses: { "200": "AuditList", ...ERR } },
+  "GET /audit/verify": { summary: "Verify the audit hash chain", auth: "admin", responses: { "200": "AuditVerification" } },
+  "GET /agent/commands": { summary: "Agent long poll for the next command (204 when none)", auth: "agent", responses: { "200": "AgentLease", "204": "empty", ...ERR } },
+  "POST /agent/results": { summary: "Agent posts a command result", auth: "agent", body: "AgentResult", responses: { "200": "object", "409": "Error", ...ERR } },
+  "POST /agent/heartbeat": { summary: "Agent heartbeat with versions and capabilities", auth: "agent", body: "AgentInfo", responses: { "200": "object", ...ERR } },
+};
+
+const str = { type: "string" };
+const strs = { type: "array", items: str };
+const nullable = (s: object) => ({ ...s, nullable: true });
+
+const SCHEMAS: Record<string, object> = {
+  Error: { type: "object", required: ["error", "code", "request_id"], properties: { error: str, code: str, details: {}, request_id: str } },
+  Health: { type: "object", properties: { status: str, version: str, backend: str } },
+  CreateSession: {
+    type: "object",
+    required: ["cluster_id"],
+    properties: { cluster_id: str, correlation_id: str, service_identity: str, ttl_seconds: { type: "integer", minimum: LIMITS.minSessionTtlSeconds, maximum: LIMITS.maxSessionTtlSeconds, default: LIMITS.defaultSessionTtlSeconds } },
+  },
+  Session: {
+    type: "object",
+    properties: { session_id: str, cluster_id: str, status: { enum: ["active", "ended", "expired"] }, created_at: str, last_activity_at: str, expires_at: str, ttl_seconds: { type: "integer" }, correlation_id: nullable(str), service_identity: str },
+  },
+  Execute: {
+    type: "object",
+    required: ["cluster_id"],
+    properties: {
+      cluster_id: str,
+      session_id: str,
+      correlation_id: str,
+      command_type: { enum: [...COMMAND_TYPES], default: "get" },
+      args: strs,
+      namespace: { type: "string", default: "default" },
+      timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds },
+      extra_args: strs,
+      argv: { ...strs, description: "Full kubectl arguments (without 'kubectl'); instead of command_type/args" },
+      wait: { type: "boolean", default: true },
+    },
+  },
+  CommandResult: {
+    type: "object",
+    properties: {
+      command_id: str,
+      session_id: nullable(str),
+      cluster_id: str,
+      status: { enum: ["success", "failure", "timeout", "denied", "cancelled", "queued"] },
+      success: { type: "boolean" },
+      correlation_id: str,
+      output: str,
+      error: nullable(str),
+      code: nullable(str),
+      policy: nullable(str),
+      exit_code: nullable({ type: "integer" }),
+      truncated: { type: "boolean" },
+      execution_time_ms: nullable({ type: "number" }),
+      executed_at: nullable(str),
+    },
+  },
+  ClusterList: { type: "object", properties: { clusters: strs, count: { type: "integer" } } },
+  ClusterStatus: { type: "object", properties: { cluster_id: str, connected: { type: "boolean" }, created_at: str, last_seen: nullable(str), agent: nullable({ type: "object" }), active_sessions: { type: "integer" }, queue_depth: { type: "integer" }, has_token: { type: "boolean" } } },
+  CreateToken: { type: "object", properties: { token: { type: "string", minLength: 16 } } },
+  AgentToken: { type: "object", properties: { token: str, clusterId: str, createdAt: str } },
+  AgentList: { type: "object", properties: { clusters: { type: "array", items: { type: "object", properties: { id: str, connected: { type: "boolean" }, lastSeen: nullable(str) } } } } },
+  AuditList: { type: "object", properties: { entries: { type: "array", items: { type: "object" } }, count: { type: "integer" }, service_identity: str } },
+  AuditVerification: { type: "object", properties: { ok: { type: "boolean" }, count: { type: "integer" }, brokenAt: { type: "integer" }, reason: str } },
+  AgentLease: { type: "object", properties: { lease_id: str, attempt: { type: "integer" }, budget_ms: { type: "integer" }, command: { type: "object" } } },
+  AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
+  AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs } },
+};
+
+const SECURITY = { none: [], key: [{ apiKey: [] }, { bearer: [] }], admin: [{ apiKey: [] }, { bearer: [] }], agent: [{ agentToken: [] }] };
+
+/** Builds the document. */
+export function openApiDocument(version: string) {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [route, op] of Object.entries(ROUTES)) {
+    const [method, path] = route.split(" ") as [string, string];
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: str }));
+    const content = (name: string) => (name === "empty" ? undefined : name === "text" ? { "text/plain": { schema: str } } : { "application/json": { schema: name === "object" ? { type: "object" } : { $ref: `#/components/schemas/${name}` } } });
+    (paths[path] ??= {})[method.toLowerCase()] = {
+      summary: op.summary,
+      security: SECURITY[op.auth],
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body ? { requestBody: { required: op.body !== "CreateToken", content: content(op.body) } } : {}),
+      responses: Object.fromEntries(Object.entries(op.responses).map(([code, schema]) => [code, { description: schema, ...(content(schema) ? { content: content(schema) } : {}) }])),
+    };
+  }
+  return {
+    openapi: "3.0.3",
+    info: { title: "Kubently API", version, description: "Real-time, read-only Kubernetes debugging for AI agents and people." },
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+        bearer: { type: "http", scheme: "bearer" },
+        agentToken: { type: "http", scheme: "bearer", description: "Per-cluster agent token, with X-Cluster-ID" },
+      },
+    },
+  };
+}

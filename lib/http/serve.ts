@@ -1,0 +1,85 @@
+/**
+ * Serves a fetch-style handler on Bun (Bun.serve, behind a runtime check) or
+ * Node (node:http), so lib stays runnable on both.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { LIMITS } from "../limits.ts";
+
+/** A running HTTP server. */
+export interface HttpServer {
+  port: number;
+  url: string;
+  /** Stops accepting connections; open long polls are ended. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link serve}. */
+export interface ServeOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default "127.0.0.1" */
+  hostname?: string;
+}
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+/** Starts an HTTP server for `handler`. */
+export async function serve(handler: Handler, options: ServeOptions = {}): Promise<HttpServer> {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const bun = (globalThis as { Bun?: { serve: (o: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void } } }).Bun;
+  const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
+  if (bun) {
+    const server = bun.serve({
+      port: options.port ?? 0,
+      hostname,
+      fetch: handler,
+      // Long polls last up to maxAgentWaitSeconds; the idle timeout must outlast them (Bun's cap is 255 s).
+      idleTimeout: Math.min(255, LIMITS.maxAgentWaitSeconds + 30),
+      // A little over our own cap, so oversize bodies get our JSON 413 rather than a bare one.
+      maxRequestBodySize: LIMITS.maxResultBodyBytes + 1024,
+    });
+    return { port: server.port, url: `http://${shown}:${server.port}`, close: async () => void (await server.stop(true)) };
+  }
+  const server = createServer((req, res) => void bridge(handler, req, res));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, hostname, resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    url: `http://${shown}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function bridge(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  res.on("close", () => controller.abort());
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMITS.maxResultBodyBytes + 1024) break;
+    chunks.push(chunk as Buffer);
+  }
+  const method = req.method ?? "GET";
+  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+    method,
+    headers: req.headers as Record<string, string>,
+    ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
+    signal: controller.signal,
+  });
+  const response = await handler(request);
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) return void res.end();
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    res.write(value);
+  }
+  res.end();
+}

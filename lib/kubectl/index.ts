@@ -1,0 +1,34 @@
+/**
+ * The kubectl argv grammar: parse and judge read-only commands, resolve
+ * resource spellings, and build argv from REST requests.
+ */
+export { parseKubectl, isStreaming } from "./parse.ts";
+export type { ParsedCommand, ParseDenial, ParseOptions, ParseResult } from "./parse.ts";
+export { buildArgv, verbTakesNamespace } from "./build.ts";
+export type { BuildArgvRequest } from "./build.ts";
+export {
+  ALL_CATEGORY,
+  BUILTIN_RESOURCES,
+  MAX_NAME_LENGTH,
+  isObjectName,
+  isRestricted,
+  resolveResourceType,
+  resourceKey,
+  splitResourceArgs,
+} from "./resources.ts";
+export type { ResolveResult, ResourceRef, ResourceType } from "./resources.ts";
+export {
+  DEFAULT_MAX_VERBOSITY,
+  DEFAULT_RESTRICTED_RESOURCES,
+  DENIED_SUBCOMMANDS,
+  DENIED_VERBS,
+  GLOBAL_FLAGS,
+  MAX_ARG_BYTES,
+  MAX_ARGS,
+  MAX_TOTAL_BYTES,
+  RULES,
+  SAFE_OUTPUTS,
+  VERB_GROUPS,
+  VERBS,
+} from "./spec.ts";
+export type { ArgModel, FlagKind, FlagSpec, Rule, VerbSpec } from "./spec.ts";

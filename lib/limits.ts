@@ -1,0 +1,34 @@
+/**
+ * Every limit Kubently enforces, in one place. docs/limits.md lists them; a
+ * test keeps that page in step with this object.
+ */
+export const LIMITS = {
+  /** Largest HTTP request body accepted, in bytes. */
+  maxBodyBytes: 64 * 1024,
+  /** Largest agent result body accepted (output plus envelope), in bytes. */
+  maxResultBodyBytes: 2 * 1024 * 1024 + 64 * 1024,
+  /** Command output kept by the executor before it stops reading and marks `truncated`. */
+  maxOutputBytes: 1024 * 1024,
+  /** `timeout_seconds` bounds and default for execute. */
+  minTimeoutSeconds: 1,
+  maxTimeoutSeconds: 30,
+  defaultTimeoutSeconds: 10,
+  /** Extra time the API waits past a command's deadline for the agent's answer to arrive. */
+  resultGraceMs: 2_000,
+  /** `ttl_seconds` bounds and default for sessions. */
+  minSessionTtlSeconds: 60,
+  maxSessionTtlSeconds: 3_600,
+  defaultSessionTtlSeconds: 300,
+  /** Long-poll wait bounds for `GET /agent/commands?wait=` (seconds); below common load-balancer idle timeouts. */
+  maxAgentWaitSeconds: 30,
+  defaultAgentWaitSeconds: 25,
+  /** How often an agent heartbeats, in ms. */
+  heartbeatIntervalMs: 15_000,
+  /** An agent unseen for this long is reported as disconnected. */
+  agentStaleMs: 60_000,
+  /** `GET /audit` limit bounds. */
+  maxAuditLimit: 1_000,
+  defaultAuditLimit: 100,
+  /** Length cap of ids and free-text header values we echo back (correlation id, service identity). */
+  maxIdLength: 128,
+} as const;

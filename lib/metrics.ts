@@ -1,0 +1,53 @@
+/**
+ * A tiny Prometheus registry: counters and one latency histogram, rendered in
+ * the text exposition format at `/metrics`. No dependency, no label explosion:
+ * labels are fixed small sets (status, route class).
+ */
+
+const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+
+/** The metrics of one Kubently instance. */
+export interface Metrics {
+  /** Adds 1 to a counter with the given labels. */
+  inc(name: string, labels?: Record<string, string>): void;
+  /** Records one command duration in ms. */
+  observe(name: string, ms: number): void;
+  /** Prometheus text exposition. */
+  render(): string;
+}
+
+const key = (name: string, labels: Record<string, string> = {}) => {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "_")}"`);
+  return parts.length ? `${name}{${parts.join(",")}}` : name;
+};
+
+/** Creates an empty registry. */
+export function createMetrics(): Metrics {
+  const counters = new Map<string, number>();
+  const histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  return {
+    inc(name, labels) {
+      const k = key(name, labels);
+      counters.set(k, (counters.get(k) ?? 0) + 1);
+    },
+    observe(name, ms) {
+      let h = histograms.get(name);
+      if (!h) histograms.set(name, (h = { buckets: BUCKETS_MS.map(() => 0), sum: 0, count: 0 }));
+      h.sum += ms;
+      h.count += 1;
+      BUCKETS_MS.forEach((le, i) => {
+        if (ms <= le) h!.buckets[i]! += 1;
+      });
+    },
+    render() {
+      const lines: string[] = [];
+      for (const [k, v] of counters) lines.push(`${k} ${v}`);
+      for (const [name, h] of histograms) {
+        lines.push(`# TYPE ${name} histogram`);
+        BUCKETS_MS.forEach((le, i) => lines.push(`${name}_bucket{le="${le}"} ${h.buckets[i]}`));
+        lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+      }
+      return `${lines.join("\n")}\n`;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Runs under plain Node (>= 20), not Bun: imports the built library (dist/)
+// and executes commands end to end through the memory backend with the
+// in-process agent, on the echo executor and on real kubectl against the
+// simulated cluster.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createKubently, echoExecutor, kubectlExecutor, memoryBackend } from "../../dist/index.js";
+import { readOnly } from "../../dist/plugins/read-only.js";
+import { startSimCluster } from "../../dist/sim.js";
+
+assert.equal(typeof globalThis.Bun, "undefined", "this suite must run under node, not bun");
+
+const KEY = "node-key-0123456789abcdef";
+
+async function withKubently(executorFor, fn) {
+  const k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "node", key: KEY }], clusters: [{ id: "n1" }] });
+  await k.ready();
+  k.startLocalAgent({ clusterId: "n1", executor: await executorFor() });
+  const server = await k.listen({ port: 0 });
+  try {
+    await fn(server.url);
+  } finally {
+    await k.close();
+  }
+}
+
+const execute = async (url, body) => {
+  const res = await fetch(`${url}/debug/execute`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+};
+
+test("the library serves REST on node:http and runs a command through the in-process agent", async () => {
+  await withKubently(echoExecutor, async (url) => {
+    const ok = await execute(url, { cluster_id: "n1", argv: ["get", "pods", "-A"] });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.status, "success");
+    assert.equal(ok.body.output, "get pods -A\n");
+    const denied = await execute(url, { cluster_id: "n1", argv: ["delete", "pod", "x"] });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.status, "denied");
+    const bad = await fetch(`${url}/debug/execute`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: "{oops" });
+    assert.equal(bad.status, 400);
+  });
+});
+
+const hasKubectl = spawnSync("sh", ["-c", "command -v kubectl"]).status === 0;
+if (!hasKubectl && process.env.CI === "true") throw new Error("kubectl is required under CI");
+
+test("real kubectl against the simulated cluster, all under node", { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
+  const sim = await startSimCluster();
+  const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
+  const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
+  try {
+    await withKubently(() => kubectlExecutor({ kubeconfig, home }), async (url) => {
+      const r = await execute(url, { cluster_id: "n1", command_type: "get", args: ["pods"], namespace: "shop" });
+      assert.equal(r.body.status, "success", JSON.stringify(r.body));
+      assert.match(r.body.output, /CrashLoopBackOff/);
+    });
+  } finally {
+    await sim.close();
+  }
+});

@@ -436,7 +436,9 @@ export interface ReplicaSetInput {
 /** A ReplicaSet `<deployment>-<hash>` owned by its Deployment. */
 export function replicaSet(ctx: BuildContext, r: ReplicaSetInput): KubeObject {
   const labels = { ...(r.owner.metadata.labels ?? {}), "pod-template-hash": r.hash };
-  const deploySpec = r.owner.spec as { replicas: number; selector: { matchLabels: Record<string, string> } };
+  const deploySpec = r.owner.spec as { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: object } };
+  // The Deployment controller finds its new ReplicaSet by template equality, so copy the template verbatim.
+  const template = { metadata: { creationTimestamp: null, labels }, spec: { ...deploySpec.template.spec, containers: r.containers.map(containerSpec) } };
   return {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",
@@ -453,7 +455,7 @@ export function replicaSet(ctx: BuildContext, r: ReplicaSetInput): KubeObject {
     spec: {
       replicas: r.replicas,
       selector: { matchLabels: { ...deploySpec.selector.matchLabels, "pod-template-hash": r.hash } },
-      template: podTemplate(labels, r.containers),
+      template,
     },
     status: {
       ...(r.available ? { availableReplicas: r.available } : {}),
@@ -605,6 +607,40 @@ export function endpointsFor(ctx: BuildContext, svc: KubeObject, pods: KubeObjec
       ...(explicit ? {} : { annotations: { "endpoints.kubernetes.io/last-change-trigger-time": ago(ctx, 900) } }),
     }),
     ...(subsets ? { subsets } : {}),
+  };
+}
+
+/** The EndpointSlice the endpointslice controller mirrors from `ep` (describe service reads slices). */
+export function endpointSliceFor(ctx: BuildContext, svc: KubeObject, ep: KubeObject): KubeObject {
+  type Addr = { ip: string; nodeName?: string; targetRef?: object };
+  const subsets = (ep.subsets ?? []) as { addresses?: Addr[]; notReadyAddresses?: Addr[]; ports?: { name?: string; port: number; protocol: string }[] }[];
+  const toEndpoint = (a: Addr, ready: boolean) => ({
+    addresses: [a.ip],
+    conditions: { ready, serving: ready, terminating: false },
+    ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+    ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+  });
+  const endpoints = subsets.flatMap((s) => [...(s.addresses ?? []).map((a) => toEndpoint(a, true)), ...(s.notReadyAddresses ?? []).map((a) => toEndpoint(a, false))]);
+  const ports = subsets[0]?.ports ?? [];
+  const svcName = svc.metadata.name;
+  const managedBy = svcName === "kubernetes" && svc.metadata.namespace === "default" ? "" : "endpointslice-controller.k8s.io";
+  const name = managedBy ? `${svcName}-${hexOf(`slice:${svc.metadata.uid}`, 5).replace(/[0-9]/g, (d) => "bcdfghjklm"[Number(d)] ?? "x")}` : svcName;
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: meta(ctx, "EndpointSlice", name, svc.metadata.namespace, 0, {
+      creationTimestamp: svc.metadata.creationTimestamp,
+      ...(managedBy ? { generateName: `${svcName}-` } : {}),
+      labels: {
+        ...(svc.metadata.labels ?? {}),
+        "kubernetes.io/service-name": svcName,
+        ...(managedBy ? { "endpointslice.kubernetes.io/managed-by": managedBy } : {}),
+      },
+      ...(managedBy ? { ownerReferences: [{ ...controllerRef(svc), apiVersion: "v1" }] } : {}),
+    }),
+    addressType: "IPv4",
+    endpoints: endpoints.length ? endpoints : null,
+    ports: ports.length ? ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) : null,
   };
 }
 

@@ -112,6 +112,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   grouped("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   grouped("storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", false, { subresources: [STATUS] }),
   grouped("coordination.k8s.io", "v1", "leases", "Lease", true),
+  grouped("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
 ];
 
 /** `group/version`, or `version` for the core group, as used in `apiVersion` fields. */

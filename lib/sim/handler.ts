@@ -242,6 +242,9 @@ const READ_VERBS = ["get", "list", "watch"];
 async function handlePost(req: IncomingMessage, path: string, send: Send, fail: Fail): Promise<void> {
   const review = path.match(/^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/);
   if (!review) return fail(statusFailure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+  if ((req.headers["content-type"] ?? "").includes("protobuf")) {
+    return fail(statusFailure(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
+  }
   let body: { spec?: { resourceAttributes?: { verb?: string }; nonResourceAttributes?: { verb?: string } } };
   try {
     body = JSON.parse((await readBody(req)) || "{}");

@@ -22,6 +22,7 @@ import {
   configMap,
   daemonSet,
   deployment,
+  endpointSliceFor,
   endpointsFor,
   event,
   namespace,
@@ -100,6 +101,11 @@ export function buildScenario(name: ScenarioName = "default", now = Date.now()):
     shop(ctx, add, logs);
     payments(ctx, add, logs);
   }
+  const services = objects.filter((o) => o.kind === "Service");
+  for (const ep of objects.filter((o) => o.kind === "Endpoints")) {
+    const svc = services.find((s) => s.metadata.namespace === ep.metadata.namespace && s.metadata.name === ep.metadata.name);
+    if (svc) objects.push(endpointSliceFor(ctx, svc, ep));
+  }
   return { startedAt: now, objects, logs };
 }
 
@@ -112,7 +118,6 @@ function base(ctx: BuildContext, add: Add, appNamespaces: string[]): void {
     const created = 27 * DAY - NODES.indexOf(n) * 40;
     const nodeObj = add(node(ctx, { name: n.name, internalIP: n.ip, zone: n.zone, podCIDR: n.podCIDR, createdAgo: created }));
     add(nodeLease(ctx, nodeObj));
-    add(event(ctx, { about: nodeObj, reason: "RegisteredNode", message: `Node ${n.name} event: Registered Node ${n.name} in Controller`, component: "node-controller", firstAgo: 27 * DAY - 60 }));
   }
   for (const ns of ["default", "kube-node-lease", "kube-public", "kube-system", ...appNamespaces]) {
     const created = ns === "shop" || ns === "payments" ? 19 * DAY + 3 * HOUR : 27 * DAY;

@@ -249,6 +249,16 @@ function toCoreEvent(o: KubeObject): CoreEventView {
 
 const countOf = (v: unknown) => Object.keys((v as Record<string, unknown> | undefined) ?? {}).length;
 
+const endpointSlicePrinter: Printer = {
+  columns: [NAME, col("AddressType", "string", 0, "The IP protocol for this slice"), col("Ports", "string", 0, "The ports for this slice"), col("Endpoints", "string", 0, "The endpoints for this slice"), AGE],
+  row(o, now) {
+    const ports = ((o.ports ?? []) as { port?: number }[]).map((p) => (p.port === undefined ? "<unset>" : String(p.port)));
+    const addrs = ((o.endpoints ?? []) as { addresses: string[] }[]).flatMap((e) => e.addresses);
+    const shown = addrs.slice(0, 3).join(",") + (addrs.length > 3 ? ` + ${addrs.length - 3} more...` : "");
+    return [o.metadata.name, String(o.addressType ?? ""), ports.length ? ports.join(",") : "<unset>", shown || "<unset>", age(o, now)];
+  },
+};
+
 const configMapPrinter: Printer = {
   columns: [NAME, col("Data", "integer", 0, "Number of data entries."), AGE],
   row: (o, now) => [o.metadata.name, countOf(o.data) + countOf(o.binaryData), age(o, now)],
@@ -305,6 +315,7 @@ const PRINTERS: Record<string, Printer> = {
   StatefulSet: statefulSetPrinter,
   Service: servicePrinter,
   Endpoints: endpointsPrinter,
+  EndpointSlice: endpointSlicePrinter,
   Event: eventPrinter,
   ConfigMap: configMapPrinter,
   Secret: secretPrinter,

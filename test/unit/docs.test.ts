@@ -1,0 +1,26 @@
+/** Keeps docs/errors.md and docs/limits.md in step with the code they describe. */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { ERROR_CODES } from "../../lib/errors.ts";
+import { LIMITS } from "../../lib/limits.ts";
+
+const doc = (name: string) => readFileSync(resolve(import.meta.dir, "../../docs", name), "utf8");
+
+describe("docs", () => {
+  test("errors.md lists every error code with its HTTP status, and no other", () => {
+    const rows = [...doc("errors.md").matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(Object.fromEntries(rows)).toEqual({ ...ERROR_CODES });
+  });
+
+  test("limits.md names every limit with its value", () => {
+    const text = doc("limits.md");
+    for (const [name, value] of Object.entries(LIMITS)) {
+      const row = text.split("\n").find((l) => l.includes(`\`${name}\``));
+      expect({ name, row: row !== undefined }).toEqual({ name, row: true });
+      const names = [...row!.split("|")[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+      const values = row!.split("|")[2]!.split("/").map((v) => Number(v.trim()));
+      expect({ name, value: values[names.indexOf(name)] }).toEqual({ name, value });
+    }
+  });
+});

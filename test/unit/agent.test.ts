@@ -1,0 +1,156 @@
+/**
+ * The agent and its executors with real processes: timeouts kill the whole
+ * process group, output is capped, the environment is scrubbed, and the agent
+ * re-checks every command itself (a command forged straight into the queue is
+ * refused).
+ */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { memoryBackend } from "../../adapters/memory/index.ts";
+import { backoffDelay, startAgent, type AgentJob, type AgentTransport } from "../../lib/agent/agent.ts";
+import { echoExecutor, kubectlExecutor } from "../../lib/agent/executors.ts";
+import { createKubently } from "../../lib/kubently.ts";
+import type { Command, Result } from "../../lib/schemas.ts";
+import { readOnly } from "../../plugins/read-only.ts";
+
+/** Running (a killed process may linger as a zombie until reaped: that counts as dead). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+describe("kubectlExecutor", () => {
+  test("passes only PATH, HOME and KUBECONFIG to the process", async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = "leak-me";
+    const exec = kubectlExecutor({ binary: "env", kubeconfig: "/tmp/kc", home: "/tmp/home", path: "/usr/bin:/bin" });
+    const out = await exec.run([], { timeoutMs: 5_000 });
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    const names = out.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
+    expect(names).toEqual(["HOME", "KUBECONFIG", "PATH"]);
+    expect(out.stdout).not.toContain("leak-me");
+  });
+
+  test("never goes through a shell: metacharacters arrive as plain arguments", async () => {
+    const exec = kubectlExecutor({ binary: "echo" });
+    const out = await exec.run(["pods;", "touch", "/tmp/pwned", "$(id)", "`id`", "|", "cat"], { timeoutMs: 5_000 });
+    expect(out.stdout).toBe("pods; touch /tmp/pwned $(id) `id` | cat\n");
+  });
+
+  test("kills the whole process group when the timeout runs out", async () => {
+    const exec = kubectlExecutor({ binary: "sh" });
+    const started = Date.now();
+    const out = await exec.run(["-c", "sleep 30 & echo $!; sleep 30"], { timeoutMs: 300 });
+    expect(out).toMatchObject({ timedOut: true, exitCode: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const grandchild = Number(out.stdout.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    await Bun.sleep(50);
+    expect(alive(grandchild)).toBe(false);
+  });
+
+  test("stops reading at the output cap and marks the result truncated", async () => {
+    const exec = kubectlExecutor({ binary: "yes" });
+    const out = await exec.run(["0123456789"], { timeoutMs: 5_000, maxOutputBytes: 4096 });
+    expect(out.truncated).toBe(true);
+    expect(Buffer.byteLength(out.stdout)).toBe(4096);
+    expect(out.timedOut).toBe(false);
+  });
+
+  test("an aborted signal kills the process and says cancelled", async () => {
+    const exec = kubectlExecutor({ binary: "sleep" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const out = await exec.run(["30"], { timeoutMs: 10_000, signal: controller.signal });
+    expect(out).toMatchObject({ cancelled: true, exitCode: null });
+  });
+
+  test("a missing binary is a clear failure, not a crash", async () => {
+    const out = await kubectlExecutor({ binary: "/nonexistent/kubectl" }).run(["version"], { timeoutMs: 1_000 });
+    expect(out.exitCode).toBeNull();
+    expect(out.stderr).toContain("cannot start /nonexistent/kubectl");
+  });
+});
+
+describe("startAgent", () => {
+  const command = (argv: string[], over: Partial<Command> = {}): Command => ({
+    id: crypto.randomUUID(),
+    clusterId: "c1",
+    argv,
+    timeoutMs: 5_000,
+    deadline: Date.now() + 5_000,
+    requestedBy: "forger",
+    correlationId: "x",
+    createdAt: Date.now(),
+    ...over,
+  });
+
+  test("refuses a write command forged straight into the queue, reporting the rule", async () => {
+    const k = createKubently({ backend: memoryBackend(), policies: [readOnly()], clusters: [{ id: "c1" }] });
+    await k.ready();
+    k.startLocalAgent({ clusterId: "c1", executor: echoExecutor() });
+    try {
+      for (const argv of [["delete", "pod", "web"], ["get", "secrets", "-A"], ["get", "pods", "--as=system:masters"], ["exec", "web", "--", "sh"]]) {
+        const forged = command(argv);
+        await k.backend.queue.push(forged);
+        const result = await k.backend.queue.awaitResult(forged.id, { waitMs: 5_000 });
+        expect(result).toMatchObject({ status: "denied", code: "AGENT_REFUSED", policy: "read-only", output: "" });
+        expect(result!.error).toContain("refused by the agent");
+      }
+    } finally {
+      await k.close();
+    }
+  });
+
+  test("refuses a command for another cluster and one past its budget", async () => {
+    const submitted: Result[] = [];
+    const jobs: AgentJob[] = [
+      { leaseId: "l1", attempt: 1, budgetMs: 5_000, command: command(["get", "pods"], { clusterId: "other" }) },
+      { leaseId: "l2", attempt: 1, budgetMs: -1, command: command(["get", "pods"]) },
+    ];
+    const transport: AgentTransport = {
+      lease: async ({ signal }) => jobs.shift() ?? (await new Promise((r) => signal.addEventListener("abort", () => r(null)))),
+      submit: async (_job, result) => void submitted.push(result),
+      heartbeat: async () => {},
+    };
+    const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1 });
+    for (let i = 0; i < 100 && submitted.length < 2; i++) await Bun.sleep(10);
+    await agent.stop();
+    expect(submitted.map((r) => [r.status, r.code])).toEqual([
+      ["denied", "AGENT_REFUSED"],
+      ["timeout", "DEADLINE_EXCEEDED"],
+    ]);
+  });
+
+  test("backs off and recovers when the API fails, and heartbeats with its executor", async () => {
+    let polls = 0;
+    const beats: unknown[] = [];
+    const done: Result[] = [];
+    const transport: AgentTransport = {
+      async lease({ signal }) {
+        polls++;
+        if (polls <= 3) throw new Error("connection refused");
+        if (polls === 4) return { leaseId: "l", attempt: 1, budgetMs: 5_000, command: command(["version"]) };
+        return new Promise((r) => signal.addEventListener("abort", () => r(null)));
+      },
+      submit: async (_j, r) => void done.push(r),
+      heartbeat: async (info) => void beats.push(info),
+    };
+    const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1, backoffMs: { initial: 10, max: 50 } });
+    for (let i = 0; i < 200 && done.length === 0; i++) await Bun.sleep(10);
+    await agent.stop();
+    expect(polls).toBeGreaterThanOrEqual(4);
+    expect(done[0]).toMatchObject({ status: "success", output: "version\n" });
+    expect(beats[0]).toMatchObject({ executor: "echo", agentId: agent.agentId });
+  });
+
+  test("backoffDelay is jittered within [0, min(max, initial * 2^n)]", () => {
+    for (let n = 0; n < 40; n++) {
+      const d = backoffDelay(n, 250, 30_000);
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(Math.min(30_000, 250 * 2 ** n));
+    }
+  });
+});

@@ -55,8 +55,10 @@ export interface KubectlExecutorOptions {
 /** Executes with the real kubectl binary. */
 export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor {
   const binary = options.binary ?? "kubectl";
-  // Only these three reach kubectl: credentials or proxies in the agent's env never do.
-  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin" };
+  // Only PATH, HOME and KUBECONFIG reach kubectl: credentials or proxies in the agent's env never do.
+  // KUBECTL_KUBERC=false: kubectl >= 1.33 would otherwise read ~/.kube/kuberc, whose aliases and
+  // default flags could make an allowed argv run as something else.
+  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", KUBECTL_KUBERC: "false" };
   const home = options.home ?? process.env.HOME;
   if (home) env.HOME = home;
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG;

@@ -72,7 +72,8 @@ export interface ParseOptions {
 }
 
 const fail = (rule: Rule, reason: string): ParseDenial => ({ ok: false, rule, reason });
-const q = (s: string): string => JSON.stringify(s);
+/** Quotes a token for a reason: JSON-escaped (control characters stay visible), long ones shortened. */
+const q = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /** Per-verb lookup tables: the verb's flags over the global ones. */
 interface FlagTable {
@@ -106,10 +107,15 @@ function tableFor(spec: VerbSpec): FlagTable {
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]|[^\S ]/u;
 const utf8 = new TextEncoder();
 
-/** Checks shape, count, length and printability of every argument. */
-function checkArguments(argv: unknown): ParseDenial | undefined {
-  if (!Array.isArray(argv)) return fail("invalid-argv", "argv must be an array of strings");
-  if (argv.length > MAX_ARGS) return fail("argument-limits", `${argv.length} arguments; at most ${MAX_ARGS} are accepted`);
+/**
+ * Takes one snapshot of argv (each element read exactly once, so a getter or
+ * proxy cannot show the checks one thing and the parser another) and checks
+ * shape, count, length and printability of every argument.
+ */
+function snapshot(input: unknown): string[] | ParseDenial {
+  if (!Array.isArray(input)) return fail("invalid-argv", "argv must be an array of strings");
+  if (input.length > MAX_ARGS) return fail("argument-limits", `${input.length} arguments; at most ${MAX_ARGS} are accepted`);
+  const argv: unknown[] = Array.prototype.slice.call(input);
   let total = 0;
   for (let i = 0; i < argv.length; i++) {
     const arg: unknown = argv[i];
@@ -121,7 +127,7 @@ function checkArguments(argv: unknown): ParseDenial | undefined {
     total += bytes;
   }
   if (total > MAX_TOTAL_BYTES) return fail("argument-limits", `arguments total ${total} bytes; at most ${MAX_TOTAL_BYTES} are accepted`);
-  return undefined;
+  return argv as string[];
 }
 
 /** Finds the command path; the path words come first, nothing else may precede them. */
@@ -373,9 +379,9 @@ function readPositionals(spec: VerbSpec, args: readonly string[]): { ok: true; r
 }
 
 function parse(argv: unknown, options: ParseOptions): ParseResult {
-  const bad = checkArguments(argv);
-  if (bad) return bad;
-  const path = resolvePath(argv as string[]);
+  const args = snapshot(argv);
+  if (!Array.isArray(args)) return args;
+  const path = resolvePath(args);
   if (!path.ok) return path;
   const st: State = { spec: path.spec, options, flags: new Map(), extraRefs: [] };
   const scanned = scan(st, path.rest);

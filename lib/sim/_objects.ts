@@ -4,6 +4,7 @@
  * conditions, QoS class, service-account volumes) so scenarios only state what
  * makes them interesting.
  */
+import { Buffer } from "node:buffer";
 import { type KubeObject, type ObjectMeta, type OwnerReference, hexOf, rfc3339, uidOf } from "./_k8s.ts";
 
 /** One line of container output with its kubelet timestamp (epoch ms). */
@@ -72,7 +73,8 @@ export function ago(ctx: BuildContext, seconds: number): string {
   return rfc3339(ctx.now - seconds * 1000);
 }
 
-function meta(ctx: BuildContext, kind: string, name: string, namespace: string | undefined, createdAgo: number, extra: Partial<ObjectMeta> = {}): ObjectMeta {
+/** Metadata with a stable uid and the next resourceVersion. */
+export function objectMeta(ctx: BuildContext, kind: string, name: string, namespace: string | undefined, createdAgo: number, extra: Partial<ObjectMeta> = {}): ObjectMeta {
   const m: ObjectMeta = {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
@@ -94,7 +96,7 @@ export function namespace(ctx: BuildContext, name: string, createdAgo: number): 
   return {
     apiVersion: "v1",
     kind: "Namespace",
-    metadata: meta(ctx, "Namespace", name, undefined, createdAgo, { labels: { "kubernetes.io/metadata.name": name } }),
+    metadata: objectMeta(ctx, "Namespace", name, undefined, createdAgo, { labels: { "kubernetes.io/metadata.name": name } }),
     spec: { finalizers: ["kubernetes"] },
     status: { phase: "Active" },
   };
@@ -119,7 +121,7 @@ export function node(ctx: BuildContext, n: NodeInput): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Node",
-    metadata: meta(ctx, "Node", n.name, undefined, n.createdAgo, {
+    metadata: objectMeta(ctx, "Node", n.name, undefined, n.createdAgo, {
       labels: {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/instance-type": "m6i.xlarge",
@@ -174,7 +176,7 @@ export function nodeLease(ctx: BuildContext, nodeObj: KubeObject): KubeObject {
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
-    metadata: meta(ctx, "Lease", name, "kube-node-lease", 0, {
+    metadata: objectMeta(ctx, "Lease", name, "kube-node-lease", 0, {
       creationTimestamp: nodeObj.metadata.creationTimestamp,
       ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: nodeObj.metadata.uid }],
     }),
@@ -243,6 +245,9 @@ export interface PodInput {
   serviceAccountName?: string;
   priorityClassName?: string;
   priority?: number;
+  hostNetwork?: boolean;
+  /** Volumes besides the service-account token volume every pod gets. */
+  volumes?: object[];
   nodeSelector?: Record<string, string>;
   tolerations?: object[];
   /** Message of the PodScheduled=False condition for an unschedulable pod. */
@@ -293,7 +298,7 @@ export function pod(ctx: BuildContext, p: PodInput): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: meta(ctx, "Pod", p.name, p.namespace, p.createdAgo, {
+    metadata: objectMeta(ctx, "Pod", p.name, p.namespace, p.createdAgo, {
       ...(p.owner ? { generateName: p.name.replace(/[^-]+$/, "") } : {}),
       labels: p.labels,
       ...(p.annotations ? { annotations: p.annotations } : {}),
@@ -307,6 +312,7 @@ export function pod(ctx: BuildContext, p: PodInput): KubeObject {
       }),
       dnsPolicy: "ClusterFirst",
       enableServiceLinks: true,
+      ...(p.hostNetwork ? { hostNetwork: true } : {}),
       ...(p.node ? { nodeName: p.node.name } : {}),
       ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
       preemptionPolicy: "PreemptLowerPriority",
@@ -323,6 +329,7 @@ export function pod(ctx: BuildContext, p: PodInput): KubeObject {
         { effect: "NoExecute", key: "node.kubernetes.io/unreachable", operator: "Exists", tolerationSeconds: 300 },
       ],
       volumes: [
+        ...(p.volumes ?? []),
         {
           name: tokenVolume,
           projected: {
@@ -354,310 +361,20 @@ export function pod(ctx: BuildContext, p: PodInput): KubeObject {
   };
 }
 
-/** Inputs of {@link deployment}. */
-export interface DeploymentInput {
-  namespace: string;
-  name: string;
-  labels: Record<string, string>;
-  replicas: number;
-  createdAgo: number;
-  revision: number;
-  containers: ContainerInput[];
-  strategy?: "RollingUpdate" | "Recreate";
-  status: { replicas: number; updated: number; ready: number; available: number };
-  /** Extra or replacement conditions; defaults describe a finished, available rollout. */
-  conditions?: object[];
-  serviceAccountName?: string;
-  annotations?: Record<string, string>;
-}
-
-function podTemplate(labels: Record<string, string>, containers: ContainerInput[], extra: Record<string, unknown> = {}): object {
-  return {
-    metadata: { creationTimestamp: null, labels },
-    spec: {
-      containers: containers.map(containerSpec),
-      dnsPolicy: "ClusterFirst",
-      restartPolicy: "Always",
-      schedulerName: "default-scheduler",
-      securityContext: {},
-      terminationGracePeriodSeconds: 30,
-      ...extra,
-    },
-  };
-}
-
-/** A Deployment; conditions default to Available and NewReplicaSetAvailable. */
-export function deployment(ctx: BuildContext, d: DeploymentInput): KubeObject {
-  const unavailable = d.replicas - d.status.available;
-  const defaultConditions = [
-    { type: "Available", status: "True", lastUpdateTime: ago(ctx, d.createdAgo - 20), lastTransitionTime: ago(ctx, d.createdAgo - 20), reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." },
-    { type: "Progressing", status: "True", lastUpdateTime: ago(ctx, d.createdAgo - 20), lastTransitionTime: ago(ctx, d.createdAgo), reason: "NewReplicaSetAvailable", message: `ReplicaSet "${d.name}" has successfully progressed.` },
-  ];
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(ctx, "Deployment", d.name, d.namespace, d.createdAgo, {
-      generation: d.revision,
-      labels: d.labels,
-      annotations: { "deployment.kubernetes.io/revision": String(d.revision), ...d.annotations },
-    }),
-    spec: {
-      progressDeadlineSeconds: 600,
-      replicas: d.replicas,
-      revisionHistoryLimit: 10,
-      selector: { matchLabels: d.labels },
-      strategy: d.strategy === "Recreate" ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
-      template: podTemplate(d.labels, d.containers, d.serviceAccountName ? { serviceAccount: d.serviceAccountName, serviceAccountName: d.serviceAccountName } : {}),
-    },
-    status: {
-      availableReplicas: d.status.available || undefined,
-      conditions: d.conditions ?? defaultConditions,
-      observedGeneration: d.revision,
-      readyReplicas: d.status.ready || undefined,
-      replicas: d.status.replicas,
-      ...(unavailable > 0 ? { unavailableReplicas: unavailable } : {}),
-      updatedReplicas: d.status.updated,
-    },
-  };
-}
-
-/** Inputs of {@link replicaSet}. */
-export interface ReplicaSetInput {
-  owner: KubeObject;
-  hash: string;
-  createdAgo: number;
-  revision: number;
-  replicas: number;
-  ready: number;
-  available: number;
-  containers: ContainerInput[];
-}
-
-/** A ReplicaSet `<deployment>-<hash>` owned by its Deployment. */
-export function replicaSet(ctx: BuildContext, r: ReplicaSetInput): KubeObject {
-  const labels = { ...(r.owner.metadata.labels ?? {}), "pod-template-hash": r.hash };
-  const deploySpec = r.owner.spec as { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: object } };
-  // The Deployment controller finds its new ReplicaSet by template equality, so copy the template verbatim.
-  const template = { metadata: { creationTimestamp: null, labels }, spec: { ...deploySpec.template.spec, containers: r.containers.map(containerSpec) } };
-  return {
-    apiVersion: "apps/v1",
-    kind: "ReplicaSet",
-    metadata: meta(ctx, "ReplicaSet", `${r.owner.metadata.name}-${r.hash}`, r.owner.metadata.namespace, r.createdAgo, {
-      generation: r.replicas === 0 ? 2 : 1,
-      labels,
-      annotations: {
-        "deployment.kubernetes.io/desired-replicas": String(deploySpec.replicas),
-        "deployment.kubernetes.io/max-replicas": String(deploySpec.replicas + 1),
-        "deployment.kubernetes.io/revision": String(r.revision),
-      },
-      ownerReferences: [controllerRef(r.owner)],
-    }),
-    spec: {
-      replicas: r.replicas,
-      selector: { matchLabels: { ...deploySpec.selector.matchLabels, "pod-template-hash": r.hash } },
-      template,
-    },
-    status: {
-      ...(r.available ? { availableReplicas: r.available } : {}),
-      fullyLabeledReplicas: r.replicas || undefined,
-      observedGeneration: r.replicas === 0 ? 2 : 1,
-      ...(r.ready ? { readyReplicas: r.ready } : {}),
-      replicas: r.replicas,
-    },
-  };
-}
-
-/** Inputs of {@link daemonSet}. */
-export interface DaemonSetInput {
-  namespace: string;
-  name: string;
-  labels: Record<string, string>;
-  createdAgo: number;
-  containers: ContainerInput[];
-  scheduled: number;
-  nodeSelector: Record<string, string>;
-}
-
-/** A fully rolled-out DaemonSet. */
-export function daemonSet(ctx: BuildContext, d: DaemonSetInput): KubeObject {
-  return {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: meta(ctx, "DaemonSet", d.name, d.namespace, d.createdAgo, { generation: 1, labels: d.labels, annotations: { "deprecated.daemonset.template.generation": "1" } }),
-    spec: {
-      revisionHistoryLimit: 10,
-      selector: { matchLabels: d.labels },
-      template: podTemplate(d.labels, d.containers, { nodeSelector: d.nodeSelector, hostNetwork: true, priorityClassName: "system-node-critical" }),
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
-    },
-    status: {
-      currentNumberScheduled: d.scheduled,
-      desiredNumberScheduled: d.scheduled,
-      numberAvailable: d.scheduled,
-      numberMisscheduled: 0,
-      numberReady: d.scheduled,
-      observedGeneration: 1,
-      updatedNumberScheduled: d.scheduled,
-    },
-  };
-}
-
-/** Inputs of {@link statefulSet}. */
-export interface StatefulSetInput {
-  namespace: string;
-  name: string;
-  labels: Record<string, string>;
-  createdAgo: number;
-  replicas: number;
-  ready: number;
-  serviceName: string;
-  containers: ContainerInput[];
-  generation: number;
-}
-
-/** A StatefulSet. */
-export function statefulSet(ctx: BuildContext, s: StatefulSetInput): KubeObject {
-  return {
-    apiVersion: "apps/v1",
-    kind: "StatefulSet",
-    metadata: meta(ctx, "StatefulSet", s.name, s.namespace, s.createdAgo, { generation: s.generation, labels: s.labels }),
-    spec: {
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-      podManagementPolicy: "OrderedReady",
-      replicas: s.replicas,
-      revisionHistoryLimit: 10,
-      selector: { matchLabels: s.labels },
-      serviceName: s.serviceName,
-      template: podTemplate(s.labels, s.containers),
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
-    },
-    status: {
-      availableReplicas: s.ready,
-      collisionCount: 0,
-      currentRevision: `${s.name}-${hexOf(`rev:${s.name}`, 10).replace(/[0-9a]/g, "b")}`,
-      observedGeneration: s.generation,
-      readyReplicas: s.ready || undefined,
-      replicas: s.ready,
-      updateRevision: `${s.name}-${hexOf(`rev:${s.name}`, 10).replace(/[0-9a]/g, "b")}`,
-      updatedReplicas: s.ready || undefined,
-    },
-  };
-}
-
-/** Inputs of {@link service}. */
-export interface ServiceInput {
-  namespace: string;
-  name: string;
-  labels?: Record<string, string>;
-  createdAgo: number;
-  clusterIP: string;
-  type?: "ClusterIP" | "NodePort" | "LoadBalancer";
-  selector?: Record<string, string>;
-  ports: { name?: string; port: number; targetPort: number | string; protocol?: string; nodePort?: number }[];
-}
-
-/** A Service. */
-export function service(ctx: BuildContext, s: ServiceInput): KubeObject {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(ctx, "Service", s.name, s.namespace, s.createdAgo, s.labels ? { labels: s.labels } : {}),
-    spec: {
-      clusterIP: s.clusterIP,
-      clusterIPs: [s.clusterIP],
-      internalTrafficPolicy: "Cluster",
-      ipFamilies: ["IPv4"],
-      ipFamilyPolicy: "SingleStack",
-      ports: s.ports.map((p) => ({ ...p, protocol: p.protocol ?? "TCP" })),
-      ...(s.selector ? { selector: s.selector } : {}),
-      sessionAffinity: "None",
-      type: s.type ?? "ClusterIP",
-    },
-    status: { loadBalancer: {} },
-  };
-}
-
-/**
- * The Endpoints the endpoints controller would write for `svc`: ready pods as
- * addresses, unready ones as notReadyAddresses, no subsets when nothing matches.
- */
-export function endpointsFor(ctx: BuildContext, svc: KubeObject, pods: KubeObject[], explicit?: { ip: string; port: number; name: string }[]): KubeObject {
-  const spec = svc.spec as { ports: { name?: string; targetPort: number | string; protocol: string; port: number }[] };
-  const toAddress = (p: KubeObject) => {
-    const st = p.status as { podIP: string };
-    const sp = p.spec as { nodeName: string };
-    return { ip: st.podIP, nodeName: sp.nodeName, targetRef: { kind: "Pod", name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid } };
-  };
-  const isReady = (p: KubeObject) => ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-  const scheduled = pods.filter((p) => (p.status as { podIP?: string }).podIP);
-  const ready = scheduled.filter(isReady).map(toAddress);
-  const notReady = scheduled.filter((p) => !isReady(p)).map(toAddress);
-  const ports = spec.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: typeof p.targetPort === "number" ? p.targetPort : p.port, protocol: p.protocol }));
-  const subsets = explicit
-    ? [{ addresses: explicit.map((e) => ({ ip: e.ip })), ports: explicit.map((e) => ({ name: e.name, port: e.port, protocol: "TCP" })) }]
-    : ready.length || notReady.length
-      ? [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }]
-      : undefined;
-  return {
-    apiVersion: "v1",
-    kind: "Endpoints",
-    metadata: meta(ctx, "Endpoints", svc.metadata.name, svc.metadata.namespace, 0, {
-      creationTimestamp: svc.metadata.creationTimestamp,
-      ...(svc.metadata.labels ? { labels: svc.metadata.labels } : {}),
-      ...(explicit ? {} : { annotations: { "endpoints.kubernetes.io/last-change-trigger-time": ago(ctx, 900) } }),
-    }),
-    ...(subsets ? { subsets } : {}),
-  };
-}
-
-/** The EndpointSlice the endpointslice controller mirrors from `ep` (describe service reads slices). */
-export function endpointSliceFor(ctx: BuildContext, svc: KubeObject, ep: KubeObject): KubeObject {
-  type Addr = { ip: string; nodeName?: string; targetRef?: object };
-  const subsets = (ep.subsets ?? []) as { addresses?: Addr[]; notReadyAddresses?: Addr[]; ports?: { name?: string; port: number; protocol: string }[] }[];
-  const toEndpoint = (a: Addr, ready: boolean) => ({
-    addresses: [a.ip],
-    conditions: { ready, serving: ready, terminating: false },
-    ...(a.nodeName ? { nodeName: a.nodeName } : {}),
-    ...(a.targetRef ? { targetRef: a.targetRef } : {}),
-  });
-  const endpoints = subsets.flatMap((s) => [...(s.addresses ?? []).map((a) => toEndpoint(a, true)), ...(s.notReadyAddresses ?? []).map((a) => toEndpoint(a, false))]);
-  const ports = subsets[0]?.ports ?? [];
-  const svcName = svc.metadata.name;
-  const managedBy = svcName === "kubernetes" && svc.metadata.namespace === "default" ? "" : "endpointslice-controller.k8s.io";
-  const name = managedBy ? `${svcName}-${hexOf(`slice:${svc.metadata.uid}`, 5).replace(/[0-9]/g, (d) => "bcdfghjklm"[Number(d)] ?? "x")}` : svcName;
-  return {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: meta(ctx, "EndpointSlice", name, svc.metadata.namespace, 0, {
-      creationTimestamp: svc.metadata.creationTimestamp,
-      ...(managedBy ? { generateName: `${svcName}-` } : {}),
-      labels: {
-        ...(svc.metadata.labels ?? {}),
-        "kubernetes.io/service-name": svcName,
-        ...(managedBy ? { "endpointslice.kubernetes.io/managed-by": managedBy } : {}),
-      },
-      ...(managedBy ? { ownerReferences: [{ ...controllerRef(svc), apiVersion: "v1" }] } : {}),
-    }),
-    addressType: "IPv4",
-    endpoints: endpoints.length ? endpoints : null,
-    ports: ports.length ? ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) : null,
-  };
-}
-
 /** A ConfigMap. */
 export function configMap(ctx: BuildContext, namespace: string, name: string, createdAgo: number, data: Record<string, string>, labels?: Record<string, string>): KubeObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: meta(ctx, "ConfigMap", name, namespace, createdAgo, labels ? { labels } : {}), data };
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: objectMeta(ctx, "ConfigMap", name, namespace, createdAgo, labels ? { labels } : {}), data };
 }
 
 /** A Secret; `data` is given in plain text and stored base64-encoded, as the API does. */
 export function secret(ctx: BuildContext, namespace: string, name: string, createdAgo: number, type: string, data: Record<string, string>, annotations?: Record<string, string>): KubeObject {
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]));
-  return { apiVersion: "v1", kind: "Secret", metadata: meta(ctx, "Secret", name, namespace, createdAgo, annotations ? { annotations } : {}), type, data: encoded };
+  return { apiVersion: "v1", kind: "Secret", metadata: objectMeta(ctx, "Secret", name, namespace, createdAgo, annotations ? { annotations } : {}), type, data: encoded };
 }
 
 /** A ServiceAccount. */
 export function serviceAccount(ctx: BuildContext, namespace: string, name: string, createdAgo: number): KubeObject {
-  return { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(ctx, "ServiceAccount", name, namespace, createdAgo) };
+  return { apiVersion: "v1", kind: "ServiceAccount", metadata: objectMeta(ctx, "ServiceAccount", name, namespace, createdAgo) };
 }
 
 /** Inputs of {@link event}. */
@@ -683,7 +400,7 @@ export function event(ctx: BuildContext, e: EventInput): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Event",
-    metadata: meta(ctx, "Event", name, ns, e.firstAgo),
+    metadata: objectMeta(ctx, "Event", name, ns, e.firstAgo),
     involvedObject: {
       kind: e.about.kind,
       ...(e.about.metadata.namespace ? { namespace: e.about.metadata.namespace } : {}),

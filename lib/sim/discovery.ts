@@ -88,7 +88,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   grouped("apps", "v1", "deployments", "Deployment", true, { shortNames: ["deploy"], categories: ALL, subresources: [SCALE, STATUS] }),
   grouped("apps", "v1", "replicasets", "ReplicaSet", true, { shortNames: ["rs"], categories: ALL, subresources: [SCALE, STATUS] }),
   grouped("apps", "v1", "statefulsets", "StatefulSet", true, { shortNames: ["sts"], categories: ALL, subresources: [SCALE, STATUS] }),
-  grouped("events.k8s.io", "v1", "events", "Event", true, { shortNames: ["ev"] }),
+  // No short name: two resources sharing `ev` make kubectl 1.32 warn on every `get ev`.
+  grouped("events.k8s.io", "v1", "events", "Event", true),
   grouped("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, { verbs: CREATE }),
   grouped("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false, { verbs: CREATE }),
   grouped("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true, { verbs: CREATE }),

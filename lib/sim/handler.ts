@@ -3,6 +3,7 @@
  * 405 MethodNotAllowed, except the self-review endpoints that only ask
  * questions (`kubectl auth can-i`, `kubectl auth whoami`).
  */
+import { Buffer } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type KubeObject, statusFailure } from "./_k8s.ts";
 import {
@@ -17,6 +18,7 @@ import {
   findResourceType,
   groupVersionOf,
 } from "./discovery.ts";
+import { decodeReviewSpec } from "./_protobuf.ts";
 import { formatLogLine, parseLogQuery, planLogs } from "./logs.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import type { Store } from "./store.ts";
@@ -228,11 +230,11 @@ function servePodLogs(pod: KubeObject, url: URL, store: Store, opts: HandlerOpti
   res.on("close", stop);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -242,12 +244,12 @@ const READ_VERBS = ["get", "list", "watch"];
 async function handlePost(req: IncomingMessage, path: string, send: Send, fail: Fail): Promise<void> {
   const review = path.match(/^\/apis\/(authorization|authentication)\.k8s\.io\/v1\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)$/);
   if (!review) return fail(statusFailure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
-  if ((req.headers["content-type"] ?? "").includes("protobuf")) {
-    return fail(statusFailure(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`));
-  }
   let body: { spec?: { resourceAttributes?: { verb?: string }; nonResourceAttributes?: { verb?: string } } };
   try {
-    body = JSON.parse((await readBody(req)) || "{}");
+    const raw = await readBody(req);
+    if ((req.headers["content-type"] ?? "").includes("protobuf")) {
+      body = review[2] === "selfsubjectreviews" ? {} : { spec: decodeReviewSpec(raw, review[2] === "selfsubjectaccessreviews" ? "access" : "rules") };
+    } else body = JSON.parse(raw.toString("utf8") || "{}");
   } catch {
     return fail(statusFailure(400, "BadRequest", "the object provided is unrecognized"));
   }

@@ -12,7 +12,9 @@
  * - Secrets `shop/db-credentials` and `shop/ci-deployer-token`, ConfigMaps,
  *   CoreDNS and kube-proxy in `kube-system`, `default/kubernetes`.
  */
+import { Buffer } from "node:buffer";
 import { type KubeObject, uidOf } from "./_k8s.ts";
+import { endpointSliceFor, endpointsFor, service } from "./_networking.ts";
 import {
   type BuildContext,
   type ContainerInput,
@@ -20,20 +22,13 @@ import {
   ago,
   buildContext,
   configMap,
-  daemonSet,
-  deployment,
-  endpointSliceFor,
-  endpointsFor,
   event,
   namespace,
   node,
   nodeLease,
   pod,
-  replicaSet,
   secret,
-  service,
   serviceAccount,
-  statefulSet,
 } from "./_objects.ts";
 import {
   checkoutCrashLogs,
@@ -46,6 +41,7 @@ import {
   recommenderLogs,
   seeded,
 } from "./_scenario-logs.ts";
+import { daemonSet, deployment, replicaSet, statefulSet } from "./_workloads.ts";
 
 export type { ContainerLogs, LogLine } from "./_objects.ts";
 
@@ -177,8 +173,9 @@ function kubeSystem(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs
     volumeMounts: [{ name: "config-volume", mountPath: "/etc/coredns", readOnly: true }],
   };
   const labels = { "k8s-app": "kube-dns" };
+  const volumes = [{ name: "config-volume", configMap: { name: "coredns", defaultMode: 420, items: [{ key: "Corefile", path: "Corefile" }] } }];
   const dep = add(deployment(ctx, {
-    namespace: ns, name: "coredns", labels, replicas: 2, createdAgo: created, revision: 1, containers: [coredns],
+    namespace: ns, name: "coredns", labels, replicas: 2, createdAgo: created, revision: 1, containers: [coredns], volumes,
     status: { replicas: 2, updated: 2, ready: 2, available: 2 }, serviceAccountName: "coredns",
   }));
   const rs = add(replicaSet(ctx, { owner: dep, hash: "668d6bf9bc", createdAgo: created, revision: 1, replicas: 2, ready: 2, available: 2, containers: [coredns] }));
@@ -189,7 +186,7 @@ function kubeSystem(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs
     logs.set(`${ns}/${name}/coredns`, { current: corednsLogs(ctx.now - (created - 50 - i) * 1000) });
     return add(pod(ctx, {
       namespace: ns, name, labels: { ...labels, "pod-template-hash": "668d6bf9bc" }, owner: rs, createdAgo: created - 50 - i,
-      node: nodeRef(nodeName), podIP: ip, containers: [coredns], serviceAccountName: "coredns",
+      node: nodeRef(nodeName), podIP: ip, containers: [coredns], serviceAccountName: "coredns", volumes,
       priorityClassName: "system-cluster-critical", priority: 2000000000,
       tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoSchedule", key: "node-role.kubernetes.io/control-plane" }],
     }));
@@ -222,7 +219,7 @@ function kubeSystem(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs
     logs.set(`${ns}/${name}/kube-proxy`, { current: kubeProxyLogs(ctx.now - age * 1000, n.ip) });
     add(pod(ctx, {
       namespace: ns, name, labels: { "k8s-app": "kube-proxy", "controller-revision-hash": "5d5b8c6f4b", "pod-template-generation": "1" },
-      owner: ds, createdAgo: age, node: n, podIP: n.ip, containers: [proxy], serviceAccountName: "kube-proxy",
+      owner: ds, createdAgo: age, node: n, podIP: n.ip, hostNetwork: true, containers: [proxy], serviceAccountName: "kube-proxy",
       priorityClassName: "system-node-critical", priority: 2000001000, nodeSelector: { "kubernetes.io/os": "linux" },
       tolerations: [{ operator: "Exists" }],
     }));
@@ -276,13 +273,13 @@ function shop(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs>): vo
     livenessProbe: { httpGet: { path: "/healthz", port: 80, scheme: "HTTP" }, initialDelaySeconds: 10, periodSeconds: 20 },
     volumeMounts: [{ name: "config", mountPath: "/etc/nginx/conf.d", readOnly: true }],
   };
+  const webVolumes = [{ name: "config", configMap: { name: "web-config", defaultMode: 420 } }];
   const webDep = add(deployment(ctx, {
-    namespace: ns, name: "web", labels: webLabels, replicas: 3, createdAgo: nsAge, revision: 2, containers: [web],
+    namespace: ns, name: "web", labels: webLabels, replicas: 3, createdAgo: nsAge, revision: 2, containers: [web], volumes: webVolumes,
     status: { replicas: 3, updated: 3, ready: 3, available: 3 },
   }));
   add(replicaSet(ctx, { owner: webDep, hash: "5f8c6b7d9", createdAgo: nsAge, revision: 1, replicas: 0, ready: 0, available: 0, containers: [{ ...web, image: "nginx:1.27.2" }] }));
   const webRs = add(replicaSet(ctx, { owner: webDep, hash: "7d4b9c8f6d", createdAgo: 2 * DAY + 14 * HOUR, revision: 2, replicas: 3, ready: 3, available: 3, containers: [web] }));
-  add(event(ctx, { about: webDep, reason: "ScalingReplicaSet", message: "Scaled up replica set web-7d4b9c8f6d from 0 to 1", component: "deployment-controller", firstAgo: 2 * DAY + 14 * HOUR }));
   const checkoutDownSince = ctx.now - 17 * MIN * 1000;
   const webPods = (
     [["x2kqp", "node-1", "10.244.1.12"], ["9hvlm", "node-2", "10.244.2.8"], ["tq4zr", "node-3", "10.244.3.15"]] as const
@@ -294,7 +291,7 @@ function shop(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs>): vo
       current: nginxLogs(name, ctx.now - createdAgo * 1000, ctx.now, checkoutDownSince),
       follow: (_seq, t) => nginxAccessLine(r, t, true),
     });
-    return add(pod(ctx, { namespace: ns, name, labels: { ...webLabels, "pod-template-hash": "7d4b9c8f6d" }, owner: webRs, createdAgo, node: nodeRef(nodeName), podIP: ip, containers: [web] }));
+    return add(pod(ctx, { namespace: ns, name, labels: { ...webLabels, "pod-template-hash": "7d4b9c8f6d" }, owner: webRs, createdAgo, node: nodeRef(nodeName), podIP: ip, containers: [web], volumes: webVolumes }));
   });
   const webSvc = add(service(ctx, { namespace: ns, name: "web", labels: webLabels, createdAgo: nsAge, clusterIP: "10.96.45.12", selector: webLabels, ports: [{ name: "http", port: 80, targetPort: 80 }] }));
   add(endpointsFor(ctx, webSvc, webPods));

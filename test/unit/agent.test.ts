@@ -23,13 +23,14 @@ const alive = (pid: number) => {
 };
 
 describe("kubectlExecutor", () => {
-  test("passes only PATH, HOME and KUBECONFIG to the process", async () => {
+  test("passes only PATH, HOME, KUBECONFIG (and KUBECTL_KUBERC=false) to the process", async () => {
     process.env.AWS_SECRET_ACCESS_KEY = "leak-me";
     const exec = kubectlExecutor({ binary: "env", kubeconfig: "/tmp/kc", home: "/tmp/home", path: "/usr/bin:/bin" });
     const out = await exec.run([], { timeoutMs: 5_000 });
     delete process.env.AWS_SECRET_ACCESS_KEY;
     const names = out.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
-    expect(names).toEqual(["HOME", "KUBECONFIG", "PATH"]);
+    expect(names).toEqual(["HOME", "KUBECONFIG", "KUBECTL_KUBERC", "PATH"]);
+    expect(out.stdout).toContain("KUBECTL_KUBERC=false\n");
     expect(out.stdout).not.toContain("leak-me");
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
+  DENIED_VERBS,
+  GLOBAL_FLAGS,
+  VERB_GROUPS,
   MAX_ARG_BYTES,
   MAX_ARGS,
   MAX_TOTAL_BYTES,
@@ -188,7 +195,7 @@ describe("parseKubectl: flag spellings (pflag)", () => {
     ["get pods --request-timeout=5s", { "request-timeout": "5s" }],
     ["get pods --request_timeout 1m30s", { "request-timeout": "1m30s" }],
   ])("%s -> flags %j", (line, flags) => {
-    expect(Object.fromEntries(ok(words(line)).flags)).toEqual(flags);
+    expect(Object.fromEntries(ok(words(line)).flags) as Record<string, unknown>).toEqual(flags);
   });
 
   test("`--` ends flags; later tokens are positionals and must be valid names", () => {
@@ -601,4 +608,82 @@ describe("buildArgv", () => {
   ])("verbTakesNamespace(%j) -> %p", (path, expected) => {
     expect(verbTakesNamespace(path)).toBe(expected);
   });
+});
+
+// The tables claim to mirror the real kubectl: check them against the binary on PATH.
+// Each flag is passed last with no value, so kubectl itself says whether it exists and whether it takes a value.
+describe("spec tables match the real kubectl binary", () => {
+  const probe = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
+  const have = probe.status === 0;
+  if (!have) {
+    if (process.env.CI === "true") throw new Error("kubectl is required on PATH under CI=true");
+    console.warn("skipping kubectl table checks: kubectl is not on PATH");
+  }
+  const home = mkdtempSync(join(tmpdir(), "kubently-kubectl-"));
+  const run = (args: readonly string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      // Global flags go before the verb so the argument under test stays last.
+      const child = spawn("kubectl", ["--server=http://127.0.0.1:1", "--request-timeout=1s", ...args], {
+        env: { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: join(home, "none") },
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 15_000,
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  /** Runs `jobs` at most 16 at a time. */
+  async function pool<T, R>(items: readonly T[], fn: (t: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < items.length) {
+          const i = next++;
+          out[i] = await fn(items[i]!);
+        }
+      }),
+    );
+    return out;
+  }
+
+  test.skipIf(!have)("every flag in the tables exists in kubectl with the same arity", async () => {
+    const specs = [...VERBS.values()];
+    const cases = specs.flatMap((spec) =>
+      [...spec.flags, ...(spec.path[0] === "get" ? GLOBAL_FLAGS.filter((g) => !g.deny) : [])].flatMap((f) =>
+        [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])].map((token) => ({ path: spec.path, token, bool: f.kind === "bool" })),
+      ),
+    );
+    const results = await pool(cases, async (c) => {
+      const { stderr } = await run([...c.path, c.token]);
+      const exists = !/unknown (shorthand )?flag/.test(stderr);
+      const takesValue = /needs an argument/.test(stderr);
+      return exists && takesValue !== c.bool ? null : `${c.path.join(" ")} ${c.token}: ${stderr.split("\n")[0]}`;
+    });
+    expect(cases.length).toBeGreaterThan(100);
+    expect(results.filter((r) => r !== null)).toEqual([]);
+  }, 60_000);
+
+  test.skipIf(!have)("every flag `kubectl <path> --help` lists is in the table (allowed or denied)", async () => {
+    const missing = await pool([...VERBS.values()], async (spec) => {
+      const help = (await run([...spec.path, "--help"])).stdout;
+      const listed = [...help.matchAll(/^\s+(?:-\w, )?--([\w-]+)=/gm)].map((m) => m[1]!);
+      const known = new Set(spec.flags.map((f) => f.name));
+      return listed.filter((n) => !known.has(n)).map((n) => `${spec.path.join(" ")} --${n}`);
+    });
+    expect(missing.flat()).toEqual([]);
+  }, 60_000);
+
+  test.skipIf(!have)("every command path the tables name exists in kubectl", async () => {
+    const paths = [
+      ...[...VERBS.values()].map((s) => [...s.path]),
+      ...[...VERB_GROUPS].flatMap(([verb, g]) => [...g.allowed.keys(), ...g.denied].map((sub) => [verb, sub])),
+      ...[...DENIED_VERBS].filter((v) => !v.startsWith("__")).map((v) => [v]),
+      ["cluster-info", "dump"],
+    ];
+    const bad = await pool(paths, async (path) => ((await run([...path, "--help"])).status === 0 ? null : path.join(" ")));
+    expect(bad.filter((b) => b !== null)).toEqual([]);
+  }, 60_000);
 });

@@ -26,7 +26,7 @@ describe("read-only policy", () => {
     expect(readOnlyDefault).toBe(readOnly);
   });
 
-  test.each([
+  test.each<string[]>([
     ["get", "pods"],
     ["get", "pods", "-n", "kube-system", "-o", "wide"],
     ["get", "pods", "-A", "--show-labels", "-l", "app=web", "--sort-by=.metadata.creationTimestamp"],
@@ -66,7 +66,7 @@ describe("read-only policy", () => {
     ["rollout", "status", "sts", "db", "--revision=3"],
     ["rollout", "history", "deploy/web", "--revision=2", "-o", "yaml"],
     ["get", "pods", "-v=4", "--request-timeout=10s"],
-  ])("allows %j", async (...argv) => {
+  ])("allows %j", async (...argv: string[]) => {
     expect(await decide(argv)).toEqual({ effect: "allow" });
   });
 

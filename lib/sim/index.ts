@@ -9,7 +9,7 @@
  * // KUBECONFIG=$kubeconfig kubectl get pods -A
  * await sim.close();
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,7 +40,10 @@ export interface SimCluster {
   /** Base URL, `http://<host>:<port>`. */
   url: string;
   port: number;
-  /** Writes a kubeconfig pointing at this server (mode 0600) and returns its path; a fresh temp file when `path` is omitted. */
+  /**
+   * Writes a kubeconfig pointing at this server (mode 0600) and returns its path.
+   * Without `path` it goes to a fresh temp directory that {@link SimCluster.close} removes.
+   */
   writeKubeconfig(path?: string): Promise<string>;
   /** Kubeconfig YAML text with context `kubently-sim` and a dummy token user. */
   kubeconfig(): string;
@@ -106,13 +109,19 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
   const port = typeof address === "object" && address ? address.port : (opts.port ?? 0);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | null = null;
+  const tempDirs: string[] = [];
 
   return {
     url,
     port,
     kubeconfig: () => simKubeconfig(url),
     async writeKubeconfig(path) {
-      const target = path ?? join(await mkdtemp(join(tmpdir(), "kubently-sim-")), "kubeconfig");
+      let target = path;
+      if (!target) {
+        const dir = await mkdtemp(join(tmpdir(), "kubently-sim-"));
+        tempDirs.push(dir);
+        target = join(dir, "kubeconfig");
+      }
       await writeFile(target, simKubeconfig(url), { mode: 0o600 });
       return target;
     },
@@ -121,6 +130,8 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
         for (const stop of [...streams]) stop();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
+      }).then(async () => {
+        await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
       });
       return closing;
     },

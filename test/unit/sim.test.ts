@@ -96,6 +96,14 @@ describe("simulated cluster over HTTP", () => {
     expect(done).toBe(true);
   });
 
+  test("close() removes a kubeconfig written to the default temp location", async () => {
+    const other = await startSimCluster({ scenario: "empty" });
+    const path = await other.writeKubeconfig();
+    expect(await readFile(path, "utf8")).toContain(`server: ${other.url}`);
+    await other.close();
+    expect(await readFile(path, "utf8").catch(() => null)).toBeNull();
+  });
+
   test("humanDuration matches kube-apiserver's AGE format", () => {
     expect(humanDuration(90_000)).toBe("90s");
     expect(humanDuration(152_000)).toBe("2m32s");

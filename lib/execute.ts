@@ -57,81 +57,101 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     agentId: "",
   });
 
-  return {
-    async execute(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
-      requireRole(identity, ["admin", "operator"], "execute commands");
-      await clusters.get(identity, input.clusterId);
-      if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
+  const inflight = new Set<Promise<ExecuteOutcome>>();
+  let draining = false;
 
-      const id = newId();
-      const correlationId = input.correlationId ?? id;
-      const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
-      const decision = await ctx.pipeline.before({
-        argv: input.argv,
-        clusterId: input.clusterId,
-        identity,
-        requestedBy: identity.name,
-        commandId: id,
-        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
-      });
-      const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
+  async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
+    requireRole(identity, ["admin", "operator"], "execute commands");
+    await clusters.get(identity, input.clusterId);
+    if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
 
-      if (!decision.allowed) {
-        const result = denied({ id, clusterId: input.clusterId }, decision.policy!, decision.reason!);
-        ctx.metrics.inc("kubently_commands_total", { status: "denied" });
-        await audit.append({
-          ...auditBase,
-          at: Date.now(),
-          eventType: "command.denied",
-          argv: input.argv,
-          decision: "denied",
-          policy: decision.policy!,
-          reason: decision.reason!,
-        });
-        return { commandId: id, ...base, correlationId, status: "denied", argv: input.argv, result };
-      }
+    const id = newId();
+    const correlationId = input.correlationId ?? id;
+    const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
+    const decision = await ctx.pipeline.before({
+      argv: input.argv,
+      clusterId: input.clusterId,
+      identity,
+      requestedBy: identity.name,
+      commandId: id,
+      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+    });
+    const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
 
-      const now = Date.now();
-      const timeoutMs = input.timeoutMs ?? LIMITS.defaultTimeoutSeconds * 1000;
-      const command: Command = {
-        id,
-        ...base,
-        argv: decision.argv,
-        timeoutMs,
-        deadline: now + timeoutMs,
-        requestedBy: identity.name,
-        correlationId,
-        createdAt: now,
-      };
+    if (!decision.allowed) {
+      const result = denied({ id, clusterId: input.clusterId }, decision.policy!, decision.reason!);
+      ctx.metrics.inc("kubently_commands_total", { status: "denied" });
       await audit.append({
         ...auditBase,
-        at: now,
-        eventType: "command.queued",
-        argv: decision.argv,
-        decision: "allowed",
-        ...(decision.rewrites.length ? { reason: `rewritten by ${decision.rewrites.map((r) => r.policy).join(", ")}` } : {}),
+        at: Date.now(),
+        eventType: "command.denied",
+        argv: input.argv,
+        decision: "denied",
+        policy: decision.policy!,
+        reason: decision.reason!,
       });
-      await queue.push(command);
-      ctx.metrics.inc("kubently_commands_total", { status: "queued" });
+      return { commandId: id, ...base, correlationId, status: "denied", argv: input.argv, result };
+    }
 
-      const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
-      if (input.wait === false) return { ...outcome, status: "queued" };
+    const now = Date.now();
+    const timeoutMs = input.timeoutMs ?? LIMITS.defaultTimeoutSeconds * 1000;
+    const command: Command = {
+      id,
+      ...base,
+      argv: decision.argv,
+      timeoutMs,
+      deadline: now + timeoutMs,
+      requestedBy: identity.name,
+      correlationId,
+      createdAt: now,
+    };
+    await audit.append({
+      ...auditBase,
+      at: now,
+      eventType: "command.queued",
+      argv: decision.argv,
+      decision: "allowed",
+      ...(decision.rewrites.length ? { reason: `rewritten by ${decision.rewrites.map((r) => r.policy).join(", ")}` } : {}),
+    });
+    await queue.push(command);
+    ctx.metrics.inc("kubently_commands_total", { status: "queued" });
 
-      let result = await queue.awaitResult(id, {
-        waitMs: command.deadline - Date.now() + LIMITS.resultGraceMs,
-        ...(input.signal ? { signal: input.signal } : {}),
-      });
-      if (!result) {
-        // The caller's budget is spent (or it went away): make sure no agent starts the command later.
-        const reason = input.signal?.aborted ? "the caller went away" : "no result within the command's timeout";
-        await queue.cancel(id, reason);
-        result = await queue.getResult(id);
-        if (result?.status === "cancelled" && !input.signal?.aborted) {
-          result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
-        }
-        await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
+    if (input.wait === false) return { ...outcome, status: "queued" };
+
+    let result = await queue.awaitResult(id, {
+      waitMs: command.deadline - Date.now() + LIMITS.resultGraceMs,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    if (!result) {
+      // The caller's budget is spent (or it went away): make sure no agent starts the command later.
+      const reason = input.signal?.aborted ? "the caller went away" : "no result within the command's timeout";
+      await queue.cancel(id, reason);
+      result = await queue.getResult(id);
+      if (result?.status === "cancelled" && !input.signal?.aborted) {
+        result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
       }
-      return { ...outcome, status: result!.status, result: result! };
+      await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    }
+    return { ...outcome, status: result!.status, result: result! };
+  }
+
+  return {
+    /** Runs one command; `SHUTTING_DOWN` once {@link drain} has begun. */
+    execute(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
+      if (draining) return Promise.reject(new KubentlyError("SHUTTING_DOWN", "the API is shutting down; retry on another replica"));
+      const call = run(identity, input);
+      inflight.add(call);
+      void call.finally(() => inflight.delete(call)).catch(() => {});
+      return call;
+    },
+
+    /** Refuses new commands and waits (at most `maxMs`) for those in flight to get their answers. */
+    async drain(maxMs = (LIMITS.maxTimeoutSeconds * 1000) + LIMITS.resultGraceMs): Promise<void> {
+      draining = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => (timer = setTimeout(r, maxMs)))]);
+      clearTimeout(timer);
     },
 
     /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */

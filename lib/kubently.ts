@@ -111,7 +111,11 @@ export function createKubently(options: KubentlyOptions): Kubently {
       }
     },
     async close() {
+      // Order matters: refuse new commands, let local agents finish and post what they run,
+      // wait for callers in flight to get their answers, then stop serving and end long polls.
+      const drained = execute.drain();
       await Promise.allSettled([...agents].map((a) => a.stop()));
+      await drained;
       await Promise.allSettled([...servers].map((s) => s.close()));
       await backend.close();
     },

@@ -10,6 +10,7 @@ import { canUseCluster, requireRole } from "./identity.ts";
 import { LIMITS } from "./limits.ts";
 import type { Command, Identity, Result } from "./schemas.ts";
 import type { SessionService } from "./sessions.ts";
+import { noOutputResult } from "./results.ts";
 import { newId } from "./_utils.ts";
 
 /** A request to run one kubectl command. */
@@ -42,20 +43,6 @@ export interface ExecuteOutcome {
 export function executeService(ctx: CoreContext, clusters: ClusterService, sessions: SessionService) {
   const { queue, audit } = ctx.backend;
 
-  const denied = (command: Pick<Command, "id" | "clusterId">, policy: string, reason: string): Result => ({
-    commandId: command.id,
-    clusterId: command.clusterId,
-    status: "denied",
-    exitCode: null,
-    output: "",
-    error: reason,
-    code: "POLICY_DENIED",
-    policy,
-    truncated: false,
-    durationMs: 0,
-    executedAt: Date.now(),
-    agentId: "",
-  });
 
   const inflight = new Set<Promise<ExecuteOutcome>>();
   let draining = false;
@@ -79,7 +66,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
 
     if (!decision.allowed) {
-      const result = denied({ id, clusterId: input.clusterId }, decision.policy!, decision.reason!);
+      const result = noOutputResult({ id, clusterId: input.clusterId }, "denied", "POLICY_DENIED", decision.reason!, { policy: decision.policy! });
       ctx.metrics.inc("kubently_commands_total", { status: "denied" });
       await audit.append({
         ...auditBase,

@@ -1,6 +1,7 @@
 import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
+import { noOutputResult } from "../../lib/results.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
 
 /** Extra time a lease gets beyond the command's own timeout. */
@@ -19,21 +20,8 @@ interface Entry {
 }
 
 /** A result the queue writes itself when no agent produced one. */
-export function syntheticResult(command: Command, status: Result["status"], code: string, error: string): Result {
-  return {
-    commandId: command.id,
-    clusterId: command.clusterId,
-    status,
-    exitCode: null,
-    output: "",
-    error,
-    code,
-    truncated: false,
-    durationMs: 0,
-    executedAt: Date.now(),
-    agentId: "",
-  };
-}
+export const syntheticResult = (command: Command, status: Result["status"], code: string, error: string): Result =>
+  noOutputResult(command, status, code, error);
 
 const deadlineResult = (command: Command) =>
   syntheticResult(command, "timeout", "DEADLINE_EXCEEDED", "no agent picked the command up before its deadline");

@@ -7,6 +7,7 @@
 import { createPipeline, type Policy } from "../policy.ts";
 import { LIMITS } from "../limits.ts";
 import type { AgentInfo, Command, Result } from "../schemas.ts";
+import { noOutputResult } from "../results.ts";
 import { sleep } from "../_utils.ts";
 import type { ExecOutput, Executor } from "./executors.ts";
 
@@ -89,20 +90,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const { initial, max } = options.backoffMs ?? { initial: 250, max: 30_000 };
   const log = options.log ?? (() => {});
 
-  const refuse = (command: Command, status: Result["status"], code: string, error: string, policy?: string): Result => ({
-    commandId: command.id,
-    clusterId: command.clusterId,
-    status,
-    exitCode: null,
-    output: "",
-    error,
-    code,
-    ...(policy ? { policy } : {}),
-    truncated: false,
-    durationMs: 0,
-    executedAt: Date.now(),
-    agentId,
-  });
+  const refuse = (command: Command, status: Result["status"], code: string, error: string, policy?: string): Result =>
+    noOutputResult(command, status, code, error, { agentId, ...(policy ? { policy } : {}) });
 
   async function handle(job: AgentJob): Promise<Result> {
     const { command } = job;

@@ -1,0 +1,167 @@
+/**
+ * One small interface for everything a caller does (list clusters, sessions,
+ * execute, results), with two implementations: in-process (A2A and MCP served
+ * by the API itself call the services directly with the caller's identity)
+ * and over HTTP (the `kubently mcp` stdio server and CLI verbs talk to a
+ * remote API with a key). Policy, audit and limits apply identically because
+ * both end in the same execute service.
+ */
+import type { ExecuteOutcome } from "./execute.ts";
+import { KubentlyError, type ErrorCode } from "./errors.ts";
+import type { Kubently } from "./kubently.ts";
+import type { Identity, Result } from "./schemas.ts";
+import { commandJson, sessionJson } from "./http/bodies.ts";
+
+/** A session as callers see it (REST shape). */
+export type SessionView = ReturnType<typeof sessionJson>;
+/** A command's outcome as callers see it (REST shape). */
+export type CommandView = ReturnType<typeof commandJson>;
+
+/** What a caller may ask for. */
+export interface ExecuteRequest {
+  clusterId: string;
+  argv: string[];
+  sessionId?: string;
+  correlationId?: string;
+  timeoutSeconds?: number;
+  wait?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Everything a caller does, whatever the protocol. Errors are KubentlyErrors. */
+export interface KubentlyClient {
+  /** Who the client acts as (service identity name). */
+  identityName(): Promise<string>;
+  listClusters(): Promise<{ id: string; connected: boolean }[]>;
+  createSession(clusterId: string, options?: { ttlSeconds?: number; correlationId?: string }): Promise<SessionView>;
+  getSession(sessionId: string): Promise<SessionView>;
+  closeSession(sessionId: string): Promise<void>;
+  /** Runs a command; a denial is a CommandView with `status: "denied"`, not an error. */
+  execute(request: ExecuteRequest): Promise<CommandView>;
+  /** The result, or a view with status `queued` while pending. */
+  getResult(commandId: string): Promise<CommandView>;
+}
+
+/** A client that calls the services of an in-process Kubently as `identity`. */
+export function localClient(kubently: Kubently, identity: Identity): KubentlyClient {
+  const { clusters, sessions, execute } = kubently.services;
+  const view = (o: ExecuteOutcome) => commandJson(o);
+  return {
+    async identityName() {
+      return identity.name;
+    },
+    async listClusters() {
+      return (await clusters.list(identity)).map((c) => ({ id: c.id, connected: c.connected }));
+    },
+    async createSession(clusterId, options = {}) {
+      const session = await sessions.create(identity, {
+        clusterId,
+        ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
+        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+      });
+      return sessionJson(session);
+    },
+    async getSession(sessionId) {
+      return sessionJson(await sessions.get(identity, sessionId));
+    },
+    async closeSession(sessionId) {
+      await sessions.end(identity, sessionId);
+    },
+    async execute(r) {
+      return view(
+        await execute.execute(identity, {
+          clusterId: r.clusterId,
+          argv: r.argv,
+          ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+          ...(r.correlationId ? { correlationId: r.correlationId } : {}),
+          ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
+          ...(r.wait === false ? { wait: false } : {}),
+          ...(r.signal ? { signal: r.signal } : {}),
+        }),
+      );
+    },
+    async getResult(commandId) {
+      const { command, result } = await execute.result(identity, commandId);
+      return commandJson({
+        commandId: command.id,
+        clusterId: command.clusterId,
+        correlationId: command.correlationId,
+        status: (result as Result | null)?.status ?? "queued",
+        result,
+        ...(command.sessionId ? { sessionId: command.sessionId } : {}),
+      });
+    },
+  };
+}
+
+/** Options for {@link httpClient}. */
+export interface HttpClientOptions {
+  /** Base URL of the API. */
+  apiUrl: string;
+  apiKey: string;
+  /** Extra headers on every call (e.g. X-Correlation-ID). */
+  headers?: Record<string, string>;
+}
+
+/** A client for a remote Kubently API over REST. */
+export function httpClient(options: HttpClientOptions): KubentlyClient {
+  const base = options.apiUrl.replace(/\/+$/, "");
+  async function call<T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 202, 204], signal?: AbortSignal): Promise<T> {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { "x-api-key": options.apiKey, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(signal ? { signal } : {}),
+    }).catch((e) => {
+      throw new KubentlyError("BACKEND_UNAVAILABLE", `cannot reach the Kubently API at ${base}: ${(e as Error).message}`, { cause: e });
+    });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (okStatuses.includes(res.status)) return json as T;
+    const code = (json?.code as ErrorCode | undefined) ?? "INTERNAL";
+    // A denied CommandView keeps its whole body as details so callers can return it.
+    const details = json?.status === "denied" ? json : json?.details;
+    throw new KubentlyError(code, json?.error ?? `${method} ${path} answered ${res.status}`, { status: res.status, details });
+  }
+  return {
+    async identityName() {
+      return (await call<{ service_identity: string }>("GET", "/audit?limit=1")).service_identity;
+    },
+    async listClusters() {
+      const { clusters } = await call<{ clusters: string[] }>("GET", "/debug/clusters");
+      return Promise.all(
+        clusters.map(async (id) => ({ id, connected: (await call<{ connected: boolean }>("GET", `/debug/clusters/${encodeURIComponent(id)}`)).connected })),
+      );
+    },
+    createSession(clusterId, o = {}) {
+      return call("POST", "/debug/session", { cluster_id: clusterId, ...(o.ttlSeconds ? { ttl_seconds: o.ttlSeconds } : {}), ...(o.correlationId ? { correlation_id: o.correlationId } : {}) });
+    },
+    getSession(sessionId) {
+      return call("GET", `/debug/session/${encodeURIComponent(sessionId)}`);
+    },
+    async closeSession(sessionId) {
+      await call("DELETE", `/debug/session/${encodeURIComponent(sessionId)}`);
+    },
+    async execute(r) {
+      const body = {
+        cluster_id: r.clusterId,
+        argv: r.argv,
+        ...(r.sessionId ? { session_id: r.sessionId } : {}),
+        ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
+        ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
+        ...(r.wait === false ? { wait: false } : {}),
+      };
+      try {
+        return await call<CommandView>("POST", "/debug/execute", body, [200, 202], r.signal);
+      } catch (e) {
+        // A policy denial answers 403 with a CommandView: a result, not an error.
+        const view = e instanceof KubentlyError && e.code === "POLICY_DENIED" ? (e.details as CommandView | undefined) : undefined;
+        if (view?.status === "denied") return view;
+        throw e;
+      }
+    },
+    getResult(commandId) {
+      return call("GET", `/debug/result/${encodeURIComponent(commandId)}`, undefined, [200, 202]);
+    },
+  };
+}

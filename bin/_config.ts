@@ -29,6 +29,8 @@ export const ConfigSchema = v.object({
   kubeconfig: v.optional(v.string()),
   kubectl: v.optional(v.string()),
   apiKey: v.optional(v.string()),
+  signingKeyFile: v.optional(v.string()),
+  apiPublicKeyFile: v.optional(v.string()),
 });
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
@@ -50,6 +52,8 @@ const FLAGS = {
   kubeconfig: { type: "string" },
   kubectl: { type: "string" },
   "api-key": { type: "string" },
+  "signing-key-file": { type: "string" },
+  "api-public-key-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -4,7 +4,7 @@
  * configuration in, library calls out. Every adapter and plugin is imported
  * statically so `bun build --compile` bundles them.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readOnly } from "../plugins/read-only.ts";
@@ -15,6 +15,7 @@ import { createKubently, VERSION, type Kubently } from "../lib/kubently.ts";
 import type { ConfiguredKey } from "../lib/identity.ts";
 import type { Policy } from "../lib/policy.ts";
 import { startSimCluster } from "../lib/sim/index.ts";
+import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 
@@ -45,6 +46,10 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --concurrency N     agent: commands run at once (default 4)
   --kubeconfig PATH   agent/all: kubeconfig for kubectl
   --kubectl PATH      agent/all: the kubectl binary (default: kubectl on PATH)
+  --signing-key-file P api/all: Ed25519 PKCS#8 PEM key that signs commands (default: a fresh key per start)
+  --api-public-key-file P  agent: pin the API's signing public key (default: fetched from the API)
+
+  kubently keygen     print a new signing key (PEM) on stdout and its public key on stderr
 `;
 
 const log = (level: string, message: string) => console.error(`[kubently] ${level}: ${message}`);
@@ -92,7 +97,8 @@ function onShutdown(stop: () => Promise<void>): void {
 
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
-  const kubently = createKubently({ policies: policiesFrom(config), apiKeys: apiKeysFrom(config), clusters });
+  const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
+  const kubently = createKubently({ policies: policiesFrom(config), apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
   await kubently.ready();
   const server = await kubently.listen({ port: config.port ?? 8080, hostname: config.host ?? extra.defaultHost });
   return { kubently, url: server.url };
@@ -118,6 +124,7 @@ async function agent(config: Config) {
     concurrency: config.concurrency ?? 4,
     version: VERSION,
     log,
+    ...(config.apiPublicKeyFile ? { trustedKeys: [readFileSync(config.apiPublicKeyFile, "utf8")] } : {}),
   });
   onShutdown(() => running.stop());
 }
@@ -169,6 +176,12 @@ async function main(argv: string[]) {
   const [verb, ...rest] = argv;
   if (!verb || verb === "help" || verb === "--help" || verb === "-h") return void console.log(USAGE);
   if (verb === "version" || verb === "--version") return void console.log(VERSION);
+  if (verb === "keygen") {
+    const pem = generateSigningKeyPem();
+    console.log(pem.trim());
+    console.error(createSigner(pem).publicKeyPem.trim());
+    return;
+  }
   const run = VERBS[verb];
   if (!run) throw new Error(`unknown verb "${verb}"\n\n${USAGE}`);
   const { config, help } = loadConfig(rest);

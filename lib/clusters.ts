@@ -114,6 +114,22 @@ export function clusterService(ctx: CoreContext) {
       await queue.complete(leaseId ? { leaseId, command: { id: result.commandId } } : result.commandId, result);
       ctx.metrics.inc("kubently_results_total", { status: result.status });
       ctx.metrics.observe("kubently_command_duration_ms", result.durationMs);
+      // Outcome only: never output or stderr, which may hold what redaction exists to keep out.
+      const command = await queue.getCommand(result.commandId);
+      const refused = result.status === "denied";
+      await ctx.backend.audit.append({
+        at: Date.now(),
+        eventType: refused ? "command.refused" : "command.executed",
+        identity: command?.requestedBy ?? `agent:${clusterId}`,
+        clusterId,
+        commandId: result.commandId,
+        ...(command?.sessionId ? { sessionId: command.sessionId } : {}),
+        ...(command?.correlationId ? { correlationId: command.correlationId } : {}),
+        outcome: result.status,
+        durationMs: result.durationMs,
+        ...(refused ? { decision: "denied" as const, ...(result.policy ? { policy: result.policy } : {}), reason: `refused by agent ${result.agentId}: ${result.code ?? "refused"}` } : {}),
+        ...(!refused && result.code ? { reason: result.code } : {}),
+      });
     },
 
     /** Agent heartbeat: records versions and capabilities; says whether a session keeps the cluster active. */

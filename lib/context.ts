@@ -6,6 +6,7 @@ import type { Backend } from "./contracts.ts";
 import type { Authenticator } from "./identity.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PolicyPipeline } from "./policy.ts";
+import type { CommandSigner } from "./signing.ts";
 
 /** Shared state of one Kubently instance. */
 export interface CoreContext {
@@ -14,4 +15,6 @@ export interface CoreContext {
   pipeline: PolicyPipeline;
   authenticator: Authenticator;
   metrics: Metrics;
+  /** Signs every queued command; agents verify before running. */
+  signer: CommandSigner;
 }

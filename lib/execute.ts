@@ -92,6 +92,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       correlationId,
       createdAt: now,
     };
+    command.signature = ctx.signer.sign(command);
     await audit.append({
       ...auditBase,
       at: now,

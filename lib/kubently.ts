@@ -16,6 +16,7 @@ import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./ident
 import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
 import { sessionService } from "./sessions.ts";
+import { createSigner } from "./signing.ts";
 
 /** The library's version, reported by `/health` and agents. */
 export const VERSION = "0.1.0";
@@ -34,6 +35,11 @@ export interface KubentlyOptions {
   apiKeys?: readonly ConfiguredKey[];
   /** Clusters to register at start, with an agent token to accept for each. */
   clusters?: readonly { id: string; token?: string }[];
+  /**
+   * PKCS#8 PEM Ed25519 key that signs commands. Replicas sharing a backend must
+   * share it; with none, a fresh key is made at start (agents fetch the public key).
+   */
+  signingKey?: string;
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
@@ -70,6 +76,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
     pipeline: createPipeline(options.policies, "api"),
     authenticator: createAuthenticator(backend.auth, options.apiKeys ?? []),
     metrics: createMetrics(),
+    signer: createSigner(options.signingKey),
   };
   const clusters = clusterService(context);
   const sessions = sessionService(context, clusters);
@@ -96,7 +103,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
         ...agentOptions,
         agentId,
         policies: agentOptions.policies ?? options.policies,
-        transport: localTransport(clusters, agentOptions.clusterId, agentId),
+        transport: localTransport(clusters, agentOptions.clusterId, agentId, [context.signer.publicKeyPem]),
       });
       agents.add(agent);
       return agent;

@@ -8,6 +8,7 @@ import { createPipeline, type Policy } from "../policy.ts";
 import { LIMITS } from "../limits.ts";
 import type { AgentInfo, Command, Result } from "../schemas.ts";
 import { noOutputResult } from "../results.ts";
+import { createVerifier, type CommandVerifier } from "../signing.ts";
 import { sleep } from "../_utils.ts";
 import type { ExecOutput, Executor } from "./executors.ts";
 
@@ -26,6 +27,8 @@ export interface AgentTransport {
   lease(options: { waitMs: number; signal: AbortSignal }): Promise<AgentJob | null>;
   submit(job: AgentJob, result: Result): Promise<void>;
   heartbeat(info: AgentInfo): Promise<void>;
+  /** The API's command-signing public keys (SPKI PEM). */
+  config(): Promise<{ publicKeys: string[] }>;
 }
 
 /** Options for {@link startAgent}. */
@@ -49,6 +52,13 @@ export interface AgentOptions {
   backoffMs?: { initial: number; max: number };
   /** Version string reported in heartbeats. */
   version?: string;
+  /**
+   * Public keys (SPKI PEM) commands must be signed with. Pinning them by
+   * configuration means not even the API's agent endpoint can change them;
+   * without, the agent fetches them from the API and refetches (at most every
+   * 30 s) when a command names an unknown key, e.g. after the API restarted.
+   */
+  trustedKeys?: readonly string[];
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -93,8 +103,22 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const refuse = (command: Command, status: Result["status"], code: string, error: string, policy?: string): Result =>
     noOutputResult(command, status, code, error, { agentId, ...(policy ? { policy } : {}) });
 
+  let verifier: CommandVerifier | null = options.trustedKeys ? createVerifier(options.trustedKeys) : null;
+  let fetchedAt = 0;
+  /** Why the command's signature is not acceptable, or null. */
+  async function signatureProblem(command: Command): Promise<string | null> {
+    const pinned = options.trustedKeys !== undefined;
+    if (!verifier || (!pinned && Date.now() - fetchedAt > 30_000 && verifier.check(command)?.includes("unknown key"))) {
+      verifier = createVerifier((await options.transport.config()).publicKeys);
+      fetchedAt = Date.now();
+    }
+    return verifier.check(command);
+  }
+
   async function handle(job: AgentJob): Promise<Result> {
     const { command } = job;
+    const problem = await signatureProblem(command);
+    if (problem) return refuse(command, "denied", "SIGNATURE_INVALID", `refused by the agent: ${problem}`);
     if (command.clusterId !== options.clusterId) {
       return refuse({ ...command, clusterId: options.clusterId }, "denied", "AGENT_REFUSED", `command is for cluster ${command.clusterId}, this agent serves ${options.clusterId}`);
     }

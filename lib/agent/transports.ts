@@ -42,6 +42,12 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
     throw new Err(`${path} answered ${res.status}: ${text.slice(0, 300)}`);
   };
   return {
+    async config() {
+      const res = await fetch(`${base}/agent/config`, { headers });
+      if (!res.ok) throw new Error(`/agent/config answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      const body = (await res.json()) as { public_keys: string[] };
+      return { publicKeys: body.public_keys };
+    },
     async lease({ waitMs, signal }) {
       const res = await fetch(`${base}/agent/commands?wait=${Math.ceil(waitMs / 1000)}`, { headers, signal });
       if (res.status === 204) return null;
@@ -59,8 +65,11 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
 }
 
 /** Calls the cluster service directly; the caller vouches for the agent. */
-export function localTransport(clusters: ClusterService, clusterId: string, agentId: string): AgentTransport {
+export function localTransport(clusters: ClusterService, clusterId: string, agentId: string, publicKeys: readonly string[]): AgentTransport {
   return {
+    async config() {
+      return { publicKeys: [...publicKeys] };
+    },
     async lease({ waitMs, signal }) {
       const lease = await clusters.lease(clusterId, { waitMs, signal, agentId });
       return lease && { leaseId: lease.leaseId, attempt: lease.attempt, command: lease.command, budgetMs: lease.command.deadline - Date.now() };

@@ -245,6 +245,10 @@ export function createHttpApp(services: HttpServices) {
       if (!lease) return new Response(null, { status: 204 });
       return { lease_id: lease.leaseId, attempt: lease.attempt, budget_ms: lease.command.deadline - Date.now(), command: lease.command };
     })
+    .get("/agent/config", async ({ request }) => {
+      await agentCluster(request);
+      return { public_keys: [ctx.signer.publicKeyPem], key_id: ctx.signer.keyId };
+    })
     .post("/agent/results", async ({ request }) => {
       const clusterId = await agentCluster(request);
       const input = parseBody(AgentResultBody, await body(request, LIMITS.maxResultBodyBytes));

@@ -30,6 +30,7 @@ export const ROUTES: Record<string, Op> = {
   "GET /audit": { summary: "Audit entries (the caller's own unless admin)", auth: "key", responses: { "200": "AuditList", ...ERR } },
   "GET /audit/verify": { summary: "Verify the audit hash chain", auth: "admin", responses: { "200": "AuditVerification" } },
   "GET /agent/commands": { summary: "Agent long poll for the next command (204 when none)", auth: "agent", responses: { "200": "AgentLease", "204": "empty", ...ERR } },
+  "GET /agent/config": { summary: "The API's command-signing public keys, for the agent to verify commands", auth: "agent", responses: { "200": "AgentConfig", ...ERR } },
   "POST /agent/results": { summary: "Agent posts a command result", auth: "agent", body: "AgentResult", responses: { "200": "object", "409": "Error", ...ERR } },
   "POST /agent/heartbeat": { summary: "Agent heartbeat with versions and capabilities", auth: "agent", body: "AgentInfo", responses: { "200": "object", ...ERR } },
 };
@@ -93,6 +94,7 @@ const SCHEMAS: Record<string, object> = {
   AuditList: { type: "object", properties: { entries: { type: "array", items: { type: "object" } }, count: { type: "integer" }, service_identity: str } },
   AuditVerification: { type: "object", properties: { ok: { type: "boolean" }, count: { type: "integer" }, brokenAt: { type: "integer" }, reason: str } },
   AgentLease: { type: "object", properties: { lease_id: str, attempt: { type: "integer" }, budget_ms: { type: "integer" }, command: { type: "object" } } },
+  AgentConfig: { type: "object", properties: { public_keys: strs, key_id: str } },
   AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
   AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs } },
 };

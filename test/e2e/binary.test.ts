@@ -3,11 +3,11 @@
  * and `demo`) runs real kubectl against the simulated cluster, over REST.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
-import { ensureBinary, hasTool, post, prerequisites, run, type Proc } from "./_harness.ts";
+import { BINARY, ensureBinary, hasTool, post, prerequisites, run, type Proc } from "./_harness.ts";
 
 const { skip } = prerequisites([hasTool("kubectl") ? null : "kubectl is not on PATH", ensureBinary()]);
 const KEY = "e2e-key-0123456789abcdef";
@@ -81,10 +81,19 @@ describe.skipIf(skip)("kubently api + kubently agent as two processes", () => {
   let api: Proc;
   let agent: Proc;
   let url = "";
+  let dir = "";
   beforeAll(async () => {
-    api = run(["api", "--port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
+    // `kubently keygen` makes the signing key; the agent pins its public half.
+    dir = mkdtempSync(join(tmpdir(), "kubently-keys-"));
+    const keygen = Bun.spawnSync([BINARY, "keygen"]);
+    expect(keygen.exitCode).toBe(0);
+    writeFileSync(join(dir, "signing.pem"), keygen.stdout);
+    writeFileSync(join(dir, "public.pem"), keygen.stderr);
+    api = run(["api", "--port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`, "--signing-key-file", join(dir, "signing.pem")], {
+      KUBENTLY_AGENT_TOKENS: `sim:${TOKEN},pinned:${TOKEN}`,
+    });
     url = (await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!;
-    agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--kubeconfig", kubeconfig], { KUBENTLY_TOKEN: TOKEN });
+    agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--kubeconfig", kubeconfig, "--api-public-key-file", join(dir, "public.pem")], { KUBENTLY_TOKEN: TOKEN });
     await agent.waitFor(/serving cluster sim/);
   });
   afterAll(async () => {
@@ -103,6 +112,17 @@ describe.skipIf(skip)("kubently api + kubently agent as two processes", () => {
     expect(detail).toMatchObject({ cluster_id: "sim", connected: true, agent: { executor: "kubectl" } });
     expect(detail.agent.kubectlVersion).toMatch(/^v1\./);
     expect(detail.agent.kubernetesVersion).toMatch(/^v1\./);
+  });
+
+  test("an agent pinned to another signing key refuses every command", async () => {
+    const other = Bun.spawnSync([BINARY, "keygen"]);
+    writeFileSync(join(dir, "other.pem"), other.stderr);
+    const pinned = run(["agent", "--api-url", url, "--cluster-id", "pinned", "--token", TOKEN, "--kubeconfig", kubeconfig, "--api-public-key-file", join(dir, "other.pem")]);
+    await pinned.waitFor(/serving cluster pinned/);
+    const r = await post(`${url}/debug/execute`, KEY, { cluster_id: "pinned", argv: ["get", "pods", "-A"] });
+    expect(r.body).toMatchObject({ status: "denied", code: "SIGNATURE_INVALID", output: "" });
+    expect(r.body.error).toContain("unknown key");
+    await pinned.stop();
   });
 
   test("an agent with a wrong token is refused and the API keeps serving", async () => {

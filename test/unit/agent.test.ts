@@ -11,6 +11,7 @@ import { backoffDelay, startAgent, type AgentJob, type AgentTransport } from "..
 import { echoExecutor, kubectlExecutor } from "../../lib/agent/executors.ts";
 import { createKubently } from "../../lib/kubently.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
+import { createSigner } from "../../lib/signing.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 
 /** Running (a killed process may linger as a zombie until reaped: that counts as dead). */
@@ -76,6 +77,9 @@ describe("kubectlExecutor", () => {
 });
 
 describe("startAgent", () => {
+  const signer = createSigner();
+  const signed = (c: Command): Command => ({ ...c, signature: signer.sign(c) });
+  const config = async () => ({ publicKeys: [signer.publicKeyPem] });
   const command = (argv: string[], over: Partial<Command> = {}): Command => ({
     id: crypto.randomUUID(),
     clusterId: "c1",
@@ -88,18 +92,50 @@ describe("startAgent", () => {
     ...over,
   });
 
-  test("refuses a write command forged straight into the queue, reporting the rule", async () => {
+  test("re-checks policy itself: an API with no policies cannot make it run a write", async () => {
+    // The API side allows anything here; only the agent's own read-only check stands between.
+    const k = createKubently({ backend: memoryBackend(), policies: [], clusters: [{ id: "c1" }] });
+    await k.ready();
+    k.startLocalAgent({ clusterId: "c1", executor: echoExecutor(), policies: [readOnly()] });
+    const admin = { kind: "admin", name: "admin", keyId: "t", role: "admin" } as const;
+    try {
+      for (const argv of [["delete", "pod", "web"], ["get", "secrets", "-A"], ["get", "pods", "--as=system:masters"], ["exec", "web", "--", "sh"]]) {
+        const out = await k.services.execute.execute(admin, { clusterId: "c1", argv });
+        expect(out.result).toMatchObject({ status: "denied", code: "AGENT_REFUSED", policy: "read-only", output: "" });
+        expect(out.result!.error).toContain("refused by the agent");
+      }
+      const refusals = await k.backend.audit.query({ eventType: "command.refused" });
+      expect(refusals.map((e) => [e.identity, e.decision, e.policy, e.outcome])).toEqual(Array(4).fill(["admin", "denied", "read-only", "denied"]));
+    } finally {
+      await k.close();
+    }
+  });
+
+  test("refuses commands forged straight into the queue: unsigned, tampered, or signed by another key", async () => {
     const k = createKubently({ backend: memoryBackend(), policies: [readOnly()], clusters: [{ id: "c1" }] });
     await k.ready();
     k.startLocalAgent({ clusterId: "c1", executor: echoExecutor() });
     try {
-      for (const argv of [["delete", "pod", "web"], ["get", "secrets", "-A"], ["get", "pods", "--as=system:masters"], ["exec", "web", "--", "sh"]]) {
-        const forged = command(argv);
+      const unsigned = command(["get", "pods"]);
+      const tampered = command(["get", "pods"]);
+      tampered.signature = k.context.signer.sign(tampered);
+      tampered.argv = ["get", "pods", "-A"];
+      const foreign = command(["get", "pods"]);
+      foreign.signature = createSigner().sign(foreign);
+      const reasons: string[] = [];
+      for (const forged of [unsigned, tampered, foreign]) {
         await k.backend.queue.push(forged);
         const result = await k.backend.queue.awaitResult(forged.id, { waitMs: 5_000 });
-        expect(result).toMatchObject({ status: "denied", code: "AGENT_REFUSED", policy: "read-only", output: "" });
-        expect(result!.error).toContain("refused by the agent");
+        expect(result).toMatchObject({ status: "denied", code: "SIGNATURE_INVALID", output: "" });
+        reasons.push(result!.error!);
       }
+      expect(reasons[0]).toContain("not signed");
+      expect(reasons[1]).toContain("does not match");
+      expect(reasons[2]).toContain("unknown key");
+      const genuine = command(["get", "pods"]);
+      genuine.signature = k.context.signer.sign(genuine);
+      await k.backend.queue.push(genuine);
+      expect(await k.backend.queue.awaitResult(genuine.id, { waitMs: 5_000 })).toMatchObject({ status: "success", output: "get pods\n" });
     } finally {
       await k.close();
     }
@@ -108,13 +144,14 @@ describe("startAgent", () => {
   test("refuses a command for another cluster and one past its budget", async () => {
     const submitted: Result[] = [];
     const jobs: AgentJob[] = [
-      { leaseId: "l1", attempt: 1, budgetMs: 5_000, command: command(["get", "pods"], { clusterId: "other" }) },
-      { leaseId: "l2", attempt: 1, budgetMs: -1, command: command(["get", "pods"]) },
+      { leaseId: "l1", attempt: 1, budgetMs: 5_000, command: signed(command(["get", "pods"], { clusterId: "other" })) },
+      { leaseId: "l2", attempt: 1, budgetMs: -1, command: signed(command(["get", "pods"])) },
     ];
     const transport: AgentTransport = {
       lease: async ({ signal }) => jobs.shift() ?? (await new Promise((r) => signal.addEventListener("abort", () => r(null)))),
       submit: async (_job, result) => void submitted.push(result),
       heartbeat: async () => {},
+      config,
     };
     const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1 });
     for (let i = 0; i < 100 && submitted.length < 2; i++) await Bun.sleep(10);
@@ -133,11 +170,12 @@ describe("startAgent", () => {
       async lease({ signal }) {
         polls++;
         if (polls <= 3) throw new Error("connection refused");
-        if (polls === 4) return { leaseId: "l", attempt: 1, budgetMs: 5_000, command: command(["version"]) };
+        if (polls === 4) return { leaseId: "l", attempt: 1, budgetMs: 5_000, command: signed(command(["version"])) };
         return new Promise((r) => signal.addEventListener("abort", () => r(null)));
       },
       submit: async (_j, r) => void done.push(r),
       heartbeat: async (info) => void beats.push(info),
+      config,
     };
     const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1, backoffMs: { initial: 10, max: 50 } });
     for (let i = 0; i < 200 && done.length === 0; i++) await Bun.sleep(10);

@@ -135,6 +135,12 @@ describe("execute", () => {
     expect(body).toMatchObject({ status: "success", success: true, cluster_id: "c1", exit_code: 0, truncated: false });
     expect(body.output).toBe("get pods -n shop\n");
     expect(body.command_id).toBeString();
+    const trail = await k.backend.audit.query({ correlationId: body.correlation_id });
+    expect(trail.map((e) => [e.eventType, e.decision ?? e.outcome])).toEqual([
+      ["command.executed", "success"],
+      ["command.queued", "allowed"],
+    ]);
+    expect(trail.every((e) => !("output" in e) && !("error" in e))).toBe(true);
   });
 
   test("argv runs as given, inside a session, through the HTTP agent", async () => {

@@ -7,8 +7,10 @@ import type { ClusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { canUseCluster, requireRole } from "./identity.ts";
+import { namespaceScopeProblem } from "./kubectl/index.ts";
 import { LIMITS } from "./limits.ts";
 import type { Command, Identity, Result } from "./schemas.ts";
+import type { PipelineDecision } from "./policy.ts";
 import type { SessionService } from "./sessions.ts";
 import { noOutputResult } from "./results.ts";
 import { newId } from "./_utils.ts";
@@ -47,6 +49,21 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
   const inflight = new Set<Promise<ExecuteOutcome>>();
   let draining = false;
 
+  /** The API-side decision: the policy pipeline, then the key's namespace scope. */
+  async function decide(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv" | "sessionId">, commandId?: string): Promise<PipelineDecision> {
+    const piped = await ctx.pipeline.before({
+      argv: input.argv,
+      clusterId: input.clusterId,
+      identity,
+      requestedBy: identity.name,
+      ...(commandId ? { commandId } : {}),
+      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+    });
+    // A namespace-scoped key is held to its scope whatever policies the host configured.
+    const problem = piped.allowed && identity.namespaces ? namespaceScopeProblem(piped.argv, identity.namespaces) : null;
+    return problem ? { ...piped, allowed: false, policy: "identity-scope", reason: `this key is scoped to namespaces: ${problem}` } : piped;
+  }
+
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     requireRole(identity, ["admin", "operator"], "execute commands");
     await clusters.get(identity, input.clusterId);
@@ -55,14 +72,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const id = newId();
     const correlationId = input.correlationId ?? id;
     const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
-    const decision = await ctx.pipeline.before({
-      argv: input.argv,
-      clusterId: input.clusterId,
-      identity,
-      requestedBy: identity.name,
-      commandId: id,
-      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
-    });
+    const decision = await decide(identity, input, id);
     const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
 
     if (!decision.allowed) {
@@ -140,6 +150,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => (timer = setTimeout(r, maxMs)))]);
       clearTimeout(timer);
+    },
+
+    /** Dry-runs the API-side decision for a command without queueing it (`POST /debug/policy/explain`). */
+    async explain(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv">): Promise<PipelineDecision & { policies: string[] }> {
+      await clusters.get(identity, input.clusterId);
+      return { ...(await decide(identity, input)), policies: ctx.pipeline.policies.map((p) => p.id) };
     },
 
     /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */

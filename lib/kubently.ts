@@ -10,6 +10,7 @@ import { clusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
 import type { Backend } from "./contracts.ts";
 import { executeService } from "./execute.ts";
+import { keyService } from "./keys.ts";
 import { createHttpApp } from "./http/app.ts";
 import { serve, type HttpServer, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
@@ -52,6 +53,7 @@ export interface Kubently {
     clusters: ReturnType<typeof clusterService>;
     sessions: ReturnType<typeof sessionService>;
     execute: ReturnType<typeof executeService>;
+    keys: ReturnType<typeof keyService>;
   };
   readonly context: CoreContext;
   /** The REST app as a fetch handler (works on Node and Bun). */
@@ -81,7 +83,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const clusters = clusterService(context);
   const sessions = sessionService(context, clusters);
   const execute = executeService(context, clusters, sessions);
-  const app = createHttpApp({ ctx: context, clusters, sessions, execute, version: VERSION });
+  const keys = keyService(context, clusters);
+  const app = createHttpApp({ ctx: context, clusters, sessions, execute, keys, version: VERSION });
   const agents = new Set<RunningAgent>();
   const servers = new Set<HttpServer>();
   const handle = (request: Request) => Promise.resolve(app.handle(request));
@@ -89,7 +92,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
   return {
     backend,
     context,
-    services: { clusters, sessions, execute },
+    services: { clusters, sessions, execute, keys },
     app,
     handle,
     async listen(serveOptions) {

@@ -10,12 +10,12 @@ import type { CoreContext } from "../context.ts";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
 import type { ExecuteService } from "../execute.ts";
 import { presentedSecret, requireRole } from "../identity.ts";
-import { buildArgv } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import { AgentInfoSchema, type Identity } from "../schemas.ts";
 import type { SessionService } from "../sessions.ts";
 import { newId } from "../_utils.ts";
-import { AgentResultBody, CreateSessionBody, CreateTokenBody, ExecuteBody, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import type { KeyService, KeyView } from "../keys.ts";
+import { AgentResultBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** The services the HTTP layer calls. */
@@ -24,6 +24,7 @@ export interface HttpServices {
   clusters: ClusterService;
   sessions: SessionService;
   execute: ExecuteService;
+  keys: KeyService;
   version: string;
 }
 
@@ -83,7 +84,7 @@ function headerText(request: Request, name: string): string | undefined {
 
 /** Builds the Elysia app for one Kubently instance. */
 export function createHttpApp(services: HttpServices) {
-  const { ctx, clusters, sessions, execute } = services;
+  const { ctx, clusters, sessions, execute, keys } = services;
   const requestIds = new WeakMap<Request, string>();
   const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
   const admin = async (request: Request) => {
@@ -162,10 +163,7 @@ export function createHttpApp(services: HttpServices) {
     .post("/debug/execute", async ({ request }) => {
       const identity = await caller(request);
       const input = parseBody(ExecuteBody, await body(request));
-      if (input.argv && (input.command_type || input.args || input.extra_args)) {
-        throw new KubentlyError("VALIDATION_FAILED", "give either argv, or command_type with args, not both");
-      }
-      const argv = input.argv ?? buildArgv({ commandType: input.command_type ?? "get", args: input.args ?? [], ...(input.namespace ? { namespace: input.namespace } : { namespace: "default" }), extraArgs: input.extra_args ?? [] });
+      const argv = argvOf(input);
       const timeoutHeader = headerText(request, "x-request-timeout");
       const timeoutSeconds = input.timeout_seconds ?? (timeoutHeader ? intParam("X-Request-Timeout", timeoutHeader, LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds, LIMITS.defaultTimeoutSeconds) : undefined);
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
@@ -180,6 +178,12 @@ export function createHttpApp(services: HttpServices) {
       });
       const status = outcome.status === "denied" ? 403 : outcome.status === "queued" ? 202 : 200;
       return json(status, commandJson(outcome), { "x-correlation-id": outcome.correlationId });
+    })
+    .post("/debug/policy/explain", async ({ request }) => {
+      const identity = await caller(request);
+      const input = parseBody(ExplainBody, await body(request));
+      const d = await execute.explain(identity, { clusterId: input.cluster_id, argv: argvOf(input) });
+      return { decision: d.allowed ? "allow" : "deny", policy: d.policy ?? null, reason: d.reason ?? null, argv: d.argv, rewrites: d.rewrites, policies: d.policies };
     })
     .get("/debug/result/:id", async ({ request, params }) => {
       const { command, result } = await execute.result(await caller(request), params.id);
@@ -202,6 +206,23 @@ export function createHttpApp(services: HttpServices) {
       const created = await clusters.createToken(params.cluster_id, input?.token);
       await ctx.backend.audit.append({ at: created.createdAt, eventType: "agent.token.created", identity: identity.name, role: identity.role, clusterId: created.clusterId });
       return json(201, { token: created.token, clusterId: created.clusterId, createdAt: new Date(created.createdAt).toISOString() });
+    })
+    .post("/admin/agents/:cluster_id/token/rotate", async ({ request, params }) => {
+      const identity = await admin(request);
+      const input = parseBody(RotateTokenBody, await body(request));
+      const r = await keys.rotateAgentToken(identity, params.cluster_id, input?.grace_seconds ?? 300);
+      return json(201, { token: r.token, clusterId: r.clusterId, createdAt: new Date(r.createdAt).toISOString(), previousValidUntil: new Date(r.previousValidUntil).toISOString() });
+    })
+    .post("/admin/keys", async ({ request }) => {
+      const identity = await admin(request);
+      const input = parseBody(CreateKeyBody, await body(request));
+      const { key, record } = await keys.create(identity, { name: input.name, role: input.role, ...(input.clusters ? { clusters: input.clusters } : {}), ...(input.namespaces ? { namespaces: input.namespaces } : {}) });
+      return json(201, { key, ...keyJson(record) });
+    })
+    .get("/admin/keys", async ({ request }) => ({ keys: (await keys.list(await admin(request))).map(keyJson) }))
+    .delete("/admin/keys/:id", async ({ request, params }) => {
+      await keys.revoke(await admin(request), params.id);
+      return new Response(null, { status: 204 });
     })
     .get("/admin/agents", async ({ request }) => {
       const list = await clusters.list(await admin(request));
@@ -260,6 +281,11 @@ export function createHttpApp(services: HttpServices) {
       const info = parseBody(AgentInfoSchema, (await body(request)) ?? {});
       return clusters.heartbeat(clusterId, info);
     });
+}
+
+function keyJson(k: KeyView) {
+  const iso = (ms?: number) => (ms === undefined ? null : new Date(ms).toISOString());
+  return { id: k.id, name: k.name, role: k.role, clusters: k.clusters ?? null, namespaces: k.namespaces ?? null, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) };
 }
 
 function clusterJson(s: Awaited<ReturnType<ClusterService["status"]>>) {

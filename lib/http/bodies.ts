@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { describeIssues } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
 import type { ExecuteOutcome } from "../execute.ts";
+import { buildArgv } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import type { Result, Session } from "../schemas.ts";
 
@@ -40,6 +41,35 @@ export const ExecuteBody = v.object({
 
 /** `POST /admin/agents/{cluster_id}/token`. */
 export const CreateTokenBody = v.optional(v.object({ token: v.optional(v.pipe(v.string(), v.minLength(16), v.maxLength(256))) }));
+
+/** `POST /admin/keys`. */
+export const CreateKeyBody = v.object({
+  name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, "must be 1-64 letters, digits or ._:@-")),
+  role: v.picklist(["admin", "operator", "viewer"]),
+  clusters: v.optional(v.pipe(v.array(v.string()), v.maxLength(256))),
+  namespaces: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a namespace name"))), v.minLength(1), v.maxLength(256))),
+});
+
+/** `POST /admin/agents/{cluster_id}/token/rotate`. */
+export const RotateTokenBody = v.optional(v.object({ grace_seconds: v.optional(integerIn(0, 86_400)) }));
+
+/** `POST /debug/policy/explain`: the execute body without waiting. */
+export const ExplainBody = v.object({
+  cluster_id: v.string(),
+  command_type: v.optional(v.picklist(COMMAND_TYPES)),
+  args: v.optional(v.array(v.string())),
+  namespace: v.optional(v.pipe(v.string(), v.maxLength(253))),
+  extra_args: v.optional(v.array(v.string())),
+  argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+});
+
+/** argv from either a full `argv` or Kubently's `command_type` + `args` (+ namespace, extra_args). */
+export function argvOf(input: v.InferOutput<typeof ExplainBody>): string[] {
+  if (input.argv && (input.command_type || input.args || input.extra_args)) {
+    throw new KubentlyError("VALIDATION_FAILED", "give either argv, or command_type with args, not both");
+  }
+  return input.argv ?? buildArgv({ commandType: input.command_type ?? "get", args: input.args ?? [], namespace: input.namespace ?? "default", extraArgs: input.extra_args ?? [] });
+}
 
 /** `POST /agent/results`. */
 export const AgentResultBody = v.object({ lease_id: v.optional(shortText), result: v.unknown() });

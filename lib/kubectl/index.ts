@@ -32,3 +32,4 @@ export {
   VERBS,
 } from "./spec.ts";
 export type { ArgModel, FlagKind, FlagSpec, Rule, VerbSpec } from "./spec.ts";
+export { namespaceScopeProblem } from "./scope.ts";

@@ -4,6 +4,7 @@
  * valibot schema so a bad value stops start-up with a message naming it.
  */
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 
@@ -20,7 +21,8 @@ export const ConfigSchema = v.object({
   adminKey: v.optional(v.string()),
   /** Agent tokens the API accepts: `cluster:token,...` or a list. */
   agentTokens: v.optional(v.union([v.string(), v.array(v.string())])),
-  plugins: v.optional(v.array(v.string())),
+  /** Policy ids, module paths or package names, optionally with options: `{ "use": "namespaces", "options": { "allow": ["shop"] } }`. */
+  plugins: v.optional(v.array(v.union([v.string(), v.object({ use: v.string(), options: v.optional(v.unknown()) })]))),
   apiUrl: v.optional(v.string()),
   clusterId: v.optional(v.string()),
   token: v.optional(v.string()),
@@ -63,7 +65,7 @@ const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
 const LISTS = new Set(["plugins"]);
 
 /** Loads the configuration for a verb from argv, env and the config file. */
-export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): { config: Config; help: boolean; positionals: string[] } {
+export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): { config: Config; help: boolean; positionals: string[]; baseDir: string } {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
@@ -86,7 +88,7 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const issue = result.issues[0];
     throw new Error(`invalid configuration: ${v.getDotPath(issue) ?? "config"}: ${issue.message}`);
   }
-  return { config: result.output, help: Boolean(values.help), positionals };
+  return { config: result.output, help: Boolean(values.help), positionals, baseDir: file ? dirname(resolve(file)) : process.cwd() };
 }
 
 /** Splits `a:b,c:d` (or a list of `a:b`) into pairs; the first ':' separates. */

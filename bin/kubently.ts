@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readOnly } from "../plugins/read-only.ts";
 import { echoExecutor, kubectlExecutor, type Executor } from "../lib/agent/executors.ts";
 import { startAgent, type RunningAgent } from "../lib/agent/agent.ts";
 import { httpTransport } from "../lib/agent/transports.ts";
@@ -18,6 +17,7 @@ import { startSimCluster } from "../lib/sim/index.ts";
 import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { loadConfig, pairs, type Config } from "./_config.ts";
+import { loadPolicies } from "./_plugins.ts";
 
 const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging for AI agents and people
 
@@ -38,7 +38,8 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --admin-key KEY     the admin key
   --api-key KEY       demo: the key to print and accept (default: random)
   --agent-tokens LIST cluster:token,... agent tokens the API accepts
-  --plugins LIST      policy ids, in order (default: read-only)
+  --plugins LIST      policies in order: built-in ids (read-only, namespaces, output-limits),
+                      module paths or package names (default: read-only); options via --config
   --api-url URL       agent: where the API is
   --cluster-id ID     agent/all/demo: the cluster's id (demo: "demo", all: "local")
   --token TOKEN       agent: the cluster's agent token
@@ -54,15 +55,10 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
 
 const log = (level: string, message: string) => console.error(`[kubently] ${level}: ${message}`);
 
-const BUILTIN: Record<string, () => Policy> = { "read-only": () => readOnly() };
+/** Where the configuration was read from: relative plugin paths resolve against it. */
+let configDir = process.cwd();
 
-function policiesFrom(config: Config): Policy[] {
-  return (config.plugins ?? ["read-only"]).map((id) => {
-    const make = BUILTIN[id];
-    if (!make) throw new Error(`unknown plugin "${id}" (built-in: ${Object.keys(BUILTIN).join(", ")})`);
-    return make();
-  });
-}
+const policiesFrom = (config: Config): Promise<Policy[]> => loadPolicies(config.plugins ?? ["read-only"], configDir);
 
 function apiKeysFrom(config: Config): ConfiguredKey[] {
   const keys: ConfiguredKey[] = pairs(config.apiKeys).map(([name, key]) => ({ name, key, role: "operator" }));
@@ -98,7 +94,7 @@ function onShutdown(stop: () => Promise<void>): void {
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
-  const kubently = createKubently({ policies: policiesFrom(config), apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
+  const kubently = createKubently({ policies: await policiesFrom(config), apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
   await kubently.ready();
   const server = await kubently.listen({ port: config.port ?? 8080, hostname: config.host ?? extra.defaultHost });
   return { kubently, url: server.url };
@@ -120,7 +116,7 @@ async function agent(config: Config) {
     agentId,
     transport: httpTransport({ apiUrl: config.apiUrl!, clusterId: config.clusterId!, token: config.token!, agentId }),
     executor: executorFrom(config),
-    policies: policiesFrom(config),
+    policies: await policiesFrom(config),
     concurrency: config.concurrency ?? 4,
     version: VERSION,
     log,
@@ -184,7 +180,8 @@ async function main(argv: string[]) {
   }
   const run = VERBS[verb];
   if (!run) throw new Error(`unknown verb "${verb}"\n\n${USAGE}`);
-  const { config, help } = loadConfig(rest);
+  const { config, help, baseDir } = loadConfig(rest);
+  configDir = baseDir;
   if (help) return void console.log(USAGE);
   await run(config);
 }

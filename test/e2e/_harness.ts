@@ -41,12 +41,14 @@ export interface Proc {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** The exit code once the process ends by itself. */
+  exited: Promise<number | null>;
 }
 
 /** Spawns the binary with a clean HOME. */
-export function run(args: string[], env: Record<string, string> = {}): Proc {
+export function run(args: string[], env: Record<string, string> = {}, cwd?: string): Proc {
   const home = mkdtempSync(join(tmpdir(), "kubently-e2e-"));
-  const child = spawn(BINARY, args, { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(BINARY, args, { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -58,6 +60,7 @@ export function run(args: string[], env: Record<string, string> = {}): Proc {
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   return {
     child,
+    exited,
     output: () => out,
     waitFor(re, ms = 15_000) {
       return new Promise((resolve, reject) => {

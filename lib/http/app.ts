@@ -41,8 +41,7 @@ async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new KubentlyError("UNSUPPORTED_MEDIA_TYPE", `content-type must be application/json, not ${type.slice(0, 60)}`);
   }
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > maxBytes) throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
+  const bytes = await readCapped(request, maxBytes);
   if (bytes.length === 0) return undefined;
   let text: string;
   try {
@@ -55,6 +54,31 @@ async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   } catch (e) {
     throw new KubentlyError("INVALID_JSON", `request body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** Reads the body, stopping as soon as it passes `maxBytes` (a missing or lying content-length included). */
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -278,7 +302,8 @@ export function createHttpApp(services: HttpServices) {
     })
     .post("/agent/heartbeat", async ({ request }) => {
       const clusterId = await agentCluster(request);
-      const info = parseBody(AgentInfoSchema, (await body(request)) ?? {});
+      const raw = await body(request);
+      const info = parseBody(AgentInfoSchema, raw === undefined ? {} : raw);
       return clusters.heartbeat(clusterId, info);
     });
 }

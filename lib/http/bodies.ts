@@ -76,6 +76,10 @@ export const AgentResultBody = v.object({ lease_id: v.optional(shortText), resul
 
 /** Parses `input` with `schema` or throws `VALIDATION_FAILED` naming the fields. */
 export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  // Every body is a JSON object (valibot's object schema would also take an array).
+  if (input !== undefined && (typeof input !== "object" || input === null || Array.isArray(input))) {
+    throw new KubentlyError("VALIDATION_FAILED", "request body must be a JSON object");
+  }
   const parsed = v.safeParse(schema, input);
   if (parsed.success) return parsed.output;
   throw new KubentlyError("VALIDATION_FAILED", describeIssues(parsed.issues), {

@@ -35,8 +35,9 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
       fetch: handler,
       // Long polls last up to maxAgentWaitSeconds; the idle timeout must outlast them (Bun's cap is 255 s).
       idleTimeout: Math.min(255, LIMITS.maxAgentWaitSeconds + 30),
-      // A little over our own cap, so oversize bodies get our JSON 413 rather than a bare one.
-      maxRequestBodySize: LIMITS.maxResultBodyBytes + 1024,
+      // Far above our own caps: bodies are read with a cap per route and get our JSON 413;
+      // this only bounds what Bun itself buffers.
+      maxRequestBodySize: 64 * 1024 * 1024,
     });
     return { port: server.port, url: `http://${shown}:${server.port}`, close: async () => void (await server.stop(true)) };
   }

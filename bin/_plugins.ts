@@ -8,19 +8,30 @@
 import { createRequire } from "node:module";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CounterStore } from "../lib/contracts.ts";
 import type { Policy } from "../lib/policy.ts";
 import { namespaces } from "../plugins/namespaces.ts";
 import { outputLimits } from "../plugins/output-limits.ts";
+import { rateLimit } from "../plugins/rate-limit.ts";
 import { readOnly } from "../plugins/read-only.ts";
 
 /** A policy as configuration names it. */
 export type PluginSpec = string | { use: string; options?: unknown };
 
+/** What built-in factories may need from the process that loads them. */
+export interface PluginHost {
+  /** Which side is loading: API-only built-ins are left out on the agent. */
+  side: "api" | "agent";
+  /** The backend's shared counters (API side). */
+  counters?: CounterStore;
+}
+
 /** The built-in policies by id. */
-export const BUILTIN_POLICIES: Record<string, (options: never) => Policy> = {
-  "read-only": readOnly,
-  namespaces,
-  "output-limits": outputLimits,
+export const BUILTIN_POLICIES: Record<string, { sides?: ("api" | "agent")[]; make: (options: never, host: PluginHost) => Policy }> = {
+  "read-only": { make: readOnly },
+  namespaces: { make: namespaces },
+  "output-limits": { make: outputLimits },
+  "rate-limit": { sides: ["api"], make: (options: object | undefined, host) => rateLimit({ ...(options ?? {}), store: host.counters! }) },
 };
 
 const isPolicy = (p: unknown): p is Policy =>
@@ -38,14 +49,15 @@ async function importModule(name: string, baseDir: string): Promise<Record<strin
 }
 
 /** Turns configured specs into policies, in order; throws naming the spec that failed. */
-export async function loadPolicies(specs: readonly PluginSpec[], baseDir = process.cwd()): Promise<Policy[]> {
+export async function loadPolicies(specs: readonly PluginSpec[], baseDir: string, host: PluginHost): Promise<Policy[]> {
   const policies: Policy[] = [];
   for (const spec of specs) {
     const { use, options } = typeof spec === "string" ? { use: spec, options: undefined } : spec;
     const builtin = BUILTIN_POLICIES[use];
+    if (builtin?.sides && !builtin.sides.includes(host.side)) continue;
     let made: unknown;
     try {
-      if (builtin) made = builtin(options as never);
+      if (builtin) made = builtin.make(options as never, host);
       else {
         const mod = await importModule(use, baseDir);
         const exported = mod.default ?? mod.policy;

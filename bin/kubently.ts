@@ -17,7 +17,8 @@ import { startSimCluster } from "../lib/sim/index.ts";
 import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { loadConfig, pairs, type Config } from "./_config.ts";
-import { loadPolicies } from "./_plugins.ts";
+import { loadPolicies, type PluginHost } from "./_plugins.ts";
+import { memoryBackend } from "../adapters/memory/index.ts";
 
 const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging for AI agents and people
 
@@ -58,7 +59,7 @@ const log = (level: string, message: string) => console.error(`[kubently] ${leve
 /** Where the configuration was read from: relative plugin paths resolve against it. */
 let configDir = process.cwd();
 
-const policiesFrom = (config: Config): Promise<Policy[]> => loadPolicies(config.plugins ?? ["read-only"], configDir);
+const policiesFrom = (config: Config, host: PluginHost): Promise<Policy[]> => loadPolicies(config.plugins ?? ["read-only"], configDir, host);
 
 function apiKeysFrom(config: Config): ConfiguredKey[] {
   const keys: ConfiguredKey[] = pairs(config.apiKeys).map(([name, key]) => ({ name, key, role: "operator" }));
@@ -94,7 +95,9 @@ function onShutdown(stop: () => Promise<void>): void {
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
-  const kubently = createKubently({ policies: await policiesFrom(config), apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
+  const backend = memoryBackend();
+  const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
+  const kubently = createKubently({ backend, policies, apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
   await kubently.ready();
   const server = await kubently.listen({ port: config.port ?? 8080, hostname: config.host ?? extra.defaultHost });
   return { kubently, url: server.url };
@@ -116,7 +119,7 @@ async function agent(config: Config) {
     agentId,
     transport: httpTransport({ apiUrl: config.apiUrl!, clusterId: config.clusterId!, token: config.token!, agentId }),
     executor: executorFrom(config),
-    policies: await policiesFrom(config),
+    policies: await policiesFrom(config, { side: "agent" }),
     concurrency: config.concurrency ?? 4,
     version: VERSION,
     log,

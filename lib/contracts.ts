@@ -176,6 +176,15 @@ export interface AuditLog {
   scan(): AsyncIterable<AuditEntry>;
 }
 
+/**
+ * Fixed-window counters shared by every API process on the backend (rate
+ * limits). Windows are aligned to `windowMs` multiples of the epoch.
+ */
+export interface CounterStore {
+  /** Adds 1 to `key` in the current window; the new count and when the window ends (epoch ms). */
+  hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
+}
+
 /** What an adapter declares about itself instead of the core probing it. */
 export interface BackendCapabilities {
   /** State survives a restart of the process. */
@@ -193,6 +202,8 @@ export interface Backend {
   queue: CommandQueue;
   auth: AuthStore;
   audit: AuditLog;
+  /** Shared counters for rate limits; absent on backends that have none (rate limits then fail to start). */
+  counters?: CounterStore;
   /** Resolves when the backend answers; used by `/ready`. */
   ping(): Promise<boolean>;
   /** Ends all waits and releases resources. */

@@ -87,6 +87,10 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
         policy: decision.policy!,
         reason: decision.reason!,
       });
+      if (decision.code === "RATE_LIMITED") {
+        const retryAfter = Math.max(1, Math.ceil((decision.retryAfterMs ?? 1000) / 1000));
+        throw new KubentlyError("RATE_LIMITED", decision.reason!, { details: { retry_after: retryAfter, policy: decision.policy } });
+      }
       return { commandId: id, ...base, correlationId, status: "denied", argv: input.argv, result };
     }
 

@@ -32,13 +32,19 @@ export interface PolicyContext {
 /** A `before` hook's answer. */
 export type PolicyDecision =
   | { effect: "allow" }
-  | { effect: "deny"; reason: string }
+  | { effect: "deny"; reason: string; code?: DenyCode; retryAfterMs?: number }
   | { effect: "rewrite"; argv: string[]; reason?: string };
 
 /** Lets the command through (to the next policy). */
 export const allow = (): PolicyDecision => ({ effect: "allow" });
+/**
+ * How a denial is answered: `POLICY_DENIED` (default) is a result with
+ * status `denied`; `RATE_LIMITED` is an HTTP 429 with `Retry-After`.
+ */
+export type DenyCode = "POLICY_DENIED" | "RATE_LIMITED";
+
 /** Stops the command; `reason` is shown to the caller and audited. */
-export const deny = (reason: string): PolicyDecision => ({ effect: "deny", reason });
+export const deny = (reason: string, extra: { code?: DenyCode; retryAfterMs?: number } = {}): PolicyDecision => ({ effect: "deny", reason, ...extra });
 /** Replaces argv for the policies after this one and for execution. */
 export const rewrite = (argv: string[], reason?: string): PolicyDecision =>
   reason === undefined ? { effect: "rewrite", argv } : { effect: "rewrite", argv, reason };
@@ -61,7 +67,12 @@ export const definePolicy = <P extends Policy>(policy: P): P => policy;
 
 const DecisionSchema = v.variant("effect", [
   v.object({ effect: v.literal("allow") }),
-  v.object({ effect: v.literal("deny"), reason: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({
+    effect: v.literal("deny"),
+    reason: v.pipe(v.string(), v.minLength(1)),
+    code: v.optional(v.picklist(["POLICY_DENIED", "RATE_LIMITED"])),
+    retryAfterMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  }),
   v.object({
     effect: v.literal("rewrite"),
     argv: v.pipe(v.array(v.string()), v.minLength(1)),
@@ -79,6 +90,9 @@ export interface PipelineDecision {
   reason?: string;
   /** Each rewrite, in order, for audit and explain. */
   rewrites: { policy: string; argv: string[]; reason?: string }[];
+  /** How a denial is answered (see {@link DenyCode}). */
+  code?: DenyCode;
+  retryAfterMs?: number;
 }
 
 /** An ordered set of policies for one side. */
@@ -123,7 +137,17 @@ export function createPipeline(policies: readonly Policy[], side: PolicySide): P
           return { allowed: false, argv, policy: policy.id, reason: "policy returned an invalid decision", rewrites };
         }
         const decision = parsed.output;
-        if (decision.effect === "deny") return { allowed: false, argv, policy: policy.id, reason: decision.reason, rewrites };
+        if (decision.effect === "deny") {
+          return {
+            allowed: false,
+            argv,
+            policy: policy.id,
+            reason: decision.reason,
+            rewrites,
+            ...(decision.code ? { code: decision.code } : {}),
+            ...(decision.retryAfterMs !== undefined ? { retryAfterMs: decision.retryAfterMs } : {}),
+          };
+        }
         if (decision.effect === "rewrite") {
           argv = [...decision.argv];
           rewrites.push({ policy: policy.id, argv, ...(decision.reason ? { reason: decision.reason } : {}) });

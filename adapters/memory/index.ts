@@ -3,7 +3,7 @@
  * process and is gone when it exits; one API process only.
  */
 import { chainAuditEntry } from "../../lib/audit.ts";
-import type { AuditLog, AuditQuery, AuthStore, Backend, SessionStore } from "../../lib/contracts.ts";
+import type { AuditLog, AuditQuery, AuthStore, Backend, CounterStore, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { AgentTokenRecord, ApiKeyRecord, AuditEntry, AuditInput, Cluster, Session } from "../../lib/schemas.ts";
 import { clone } from "../../lib/_utils.ts";
@@ -161,6 +161,23 @@ export function memoryAudit(): AuditLog & { readonly entries: AuditEntry[] } {
   };
 }
 
+/** In-memory fixed-window counters; expired windows are dropped as they are passed. */
+export function memoryCounters(): CounterStore {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return {
+    async hit(key, windowMs) {
+      const now = Date.now();
+      const resetAt = (Math.floor(now / windowMs) + 1) * windowMs;
+      const k = `${key}\u0000${windowMs}`;
+      const w = windows.get(k);
+      const next = w && w.resetAt === resetAt ? { count: w.count + 1, resetAt } : { count: 1, resetAt };
+      windows.set(k, next);
+      if (windows.size > 10_000) for (const [id, v] of windows) if (v.resetAt <= now) windows.delete(id);
+      return { ...next };
+    },
+  };
+}
+
 /** Creates the in-memory backend bundle. */
 export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
   const queue = new MemoryQueue(options.resultTtlMs ?? 900_000);
@@ -171,6 +188,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
     queue,
     auth: memoryAuth(),
     audit: memoryAudit(),
+    counters: memoryCounters(),
     async ping() {
       return true;
     },

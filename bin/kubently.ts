@@ -16,6 +16,7 @@ import type { Policy } from "../lib/policy.ts";
 import { startSimCluster } from "../lib/sim/index.ts";
 import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
+import { runMcpStdio } from "../lib/mcp/index.ts";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
@@ -29,6 +30,7 @@ Verbs:
   api     the API server (REST on --port, default 8080)
   agent   the in-cluster agent (needs --api-url, --cluster-id, --token)
   all     API and agent in one process, against the current kubeconfig
+  mcp     MCP server on stdio for a remote API (needs --api-url, --api-key)
   version print the version
 
 Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config file.json):
@@ -37,7 +39,7 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --a2a-port N        A2A port (reserved; the A2A server is not built yet)
   --api-keys LIST     service:key,service2:key2 (operator role)
   --admin-key KEY     the admin key
-  --api-key KEY       demo: the key to print and accept (default: random)
+  --api-key KEY       demo: the key to print and accept (default: random); mcp: the key to call with
   --agent-tokens LIST cluster:token,... agent tokens the API accepts
   --plugins LIST      policies in order: built-in ids (read-only, namespaces, output-limits),
                       module paths or package names (default: read-only); options via --config
@@ -169,7 +171,16 @@ Press Ctrl+C to stop.`);
   });
 }
 
-const VERBS: Record<string, (config: Config) => Promise<void>> = { api, agent, all, demo };
+/** MCP over stdio for a remote API; stdout belongs to the protocol, logs go to stderr. */
+async function mcp(config: Config) {
+  const apiUrl = config.apiUrl;
+  const apiKey = config.apiKey;
+  if (!apiUrl || !apiKey) throw new Error("mcp needs --api-url and --api-key (or KUBENTLY_API_URL / KUBENTLY_API_KEY)");
+  const server = await runMcpStdio({ apiUrl, apiKey });
+  await server.closed;
+}
+
+const VERBS: Record<string, (config: Config) => Promise<void>> = { api, agent, all, demo, mcp };
 
 async function main(argv: string[]) {
   const [verb, ...rest] = argv;

@@ -43,7 +43,7 @@ export interface KubentlyClient {
 }
 
 /** A client that calls the services of an in-process Kubently as `identity`. */
-export function localClient(kubently: Kubently, identity: Identity): KubentlyClient {
+export function localClient(kubently: Pick<Kubently, "services">, identity: Identity): KubentlyClient {
   const { clusters, sessions, execute } = kubently.services;
   const view = (o: ExecuteOutcome) => commandJson(o);
   return {

@@ -16,3 +16,6 @@ export { serve, type HttpServer, type ServeOptions } from "./http/serve.ts";
 export type * from "./contracts.ts";
 export type * from "./schemas.ts";
 export type { ExecuteInput, ExecuteOutcome } from "./execute.ts";
+export { httpClient, localClient, type CommandView, type ExecuteRequest, type HttpClientOptions, type KubentlyClient, type SessionView } from "./client.ts";
+export { createMcpServer, mcpHttpHandler, runMcpStdio, type McpHost, type McpHttpOptions, type McpServerOptions, type McpStdioOptions } from "./mcp/index.ts";
+export { createSigner, createVerifier, generateSigningKeyPem, type CommandSigner, type CommandVerifier } from "./signing.ts";

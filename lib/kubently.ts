@@ -18,9 +18,9 @@ import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
 import { sessionService } from "./sessions.ts";
 import { createSigner } from "./signing.ts";
+import { VERSION } from "./version.ts";
 
-/** The library's version, reported by `/health` and agents. */
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
 
 /** Options for {@link createKubently}. */
 export interface KubentlyOptions {

@@ -45,6 +45,7 @@ export function sessionService(ctx: CoreContext, clusters: ClusterService) {
         ...(input.correlationId ? { correlationId: input.correlationId } : {}),
       };
       await sessions.create(session);
+      await ctx.backend.audit.append({ at: now, eventType: "session.created", identity: identity.name, role: identity.role, clusterId: session.clusterId, sessionId: session.id, ...(session.correlationId ? { correlationId: session.correlationId } : {}) });
       return session;
     },
 
@@ -63,8 +64,9 @@ export function sessionService(ctx: CoreContext, clusters: ClusterService) {
     },
 
     async end(identity: Identity, id: string): Promise<void> {
-      owned(identity, await sessions.get(id), id);
+      const session = owned(identity, await sessions.get(id), id);
       await sessions.end(id);
+      await ctx.backend.audit.append({ at: Date.now(), eventType: "session.ended", identity: identity.name, role: identity.role, clusterId: session.clusterId, sessionId: id });
     },
   };
 }

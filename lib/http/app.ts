@@ -16,6 +16,8 @@ import type { SessionService } from "../sessions.ts";
 import { newId } from "../_utils.ts";
 import type { KeyService, KeyView } from "../keys.ts";
 import { AgentResultBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import { mcpHttpHandler } from "../mcp/http.ts";
+import { headerText, timeoutHeader } from "./headers.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** The services the HTTP layer calls. */
@@ -96,15 +98,6 @@ function intParam(name: string, value: string | undefined, min: number, max: num
   return n;
 }
 
-/** Optional trace header, capped and printable, or undefined. */
-function headerText(request: Request, name: string): string | undefined {
-  const value = request.headers.get(name)?.trim();
-  if (!value) return undefined;
-  if (value.length > LIMITS.maxIdLength || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new KubentlyError("VALIDATION_FAILED", `${name} must be printable ASCII of at most ${LIMITS.maxIdLength} characters`);
-  }
-  return value;
-}
 
 /** Builds the Elysia app for one Kubently instance. */
 export function createHttpApp(services: HttpServices) {
@@ -125,6 +118,8 @@ export function createHttpApp(services: HttpServices) {
     return clusterId;
   };
   const body = (request: Request, max = LIMITS.maxBodyBytes) => readJson(request, max);
+  // MCP over streamable HTTP, as the caller's identity; the handler reads the body itself.
+  const mcp = mcpHttpHandler({ context: ctx, services: { clusters, sessions, execute, keys } });
 
   return new Elysia()
     .onRequest(({ request, set }) => {
@@ -173,14 +168,12 @@ export function createHttpApp(services: HttpServices) {
         ...(correlationId ? { correlationId } : {}),
         ...(input.ttl_seconds ? { ttlSeconds: input.ttl_seconds } : {}),
       });
-      await ctx.backend.audit.append({ at: session.createdAt, eventType: "session.created", identity: identity.name, role: identity.role, clusterId: session.clusterId, sessionId: session.id, ...(correlationId ? { correlationId } : {}) });
       return json(201, sessionJson(session));
     })
     .get("/debug/session/:id", async ({ request, params }) => sessionJson(await sessions.get(await caller(request), params.id)))
     .delete("/debug/session/:id", async ({ request, params }) => {
       const identity = await caller(request);
       await sessions.end(identity, params.id);
-      await ctx.backend.audit.append({ at: Date.now(), eventType: "session.ended", identity: identity.name, role: identity.role, sessionId: params.id });
       return new Response(null, { status: 204 });
     })
 
@@ -188,8 +181,7 @@ export function createHttpApp(services: HttpServices) {
       const identity = await caller(request);
       const input = parseBody(ExecuteBody, await body(request));
       const argv = argvOf(input);
-      const timeoutHeader = headerText(request, "x-request-timeout");
-      const timeoutSeconds = input.timeout_seconds ?? (timeoutHeader ? intParam("X-Request-Timeout", timeoutHeader, LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds, LIMITS.defaultTimeoutSeconds) : undefined);
+      const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
       const outcome = await execute.execute(identity, {
         clusterId: input.cluster_id,
@@ -282,6 +274,10 @@ export function createHttpApp(services: HttpServices) {
       await admin(request);
       return verifyAuditChain(ctx.backend.audit);
     })
+
+    .post("/mcp", ({ request }) => mcp(request))
+    .get("/mcp", ({ request }) => mcp(request))
+    .delete("/mcp", ({ request }) => mcp(request))
 
     .get("/agent/commands", async ({ request, query }) => {
       const clusterId = await agentCluster(request);

@@ -127,7 +127,9 @@ describe("hostile bodies never cause a 5xx", () => {
         // A polluted-but-valid body may succeed; every other one is a 4xx with a code.
         if (name === "prototype pollution") continue;
         expect({ route, name, status: res.status >= 400 && res.status < 500 }).toEqual({ route, name, status: true });
-        expect({ route, name, code: typeof json?.code }).toEqual({ route, name, code: "string" });
+        // REST answers { code: "UPPER_SNAKE" }; MCP answers a JSON-RPC error { error: { code: -32xxx } }.
+        const code = route === "POST /mcp" ? typeof json?.error?.code : typeof json?.code;
+        expect({ route, name, code }).toEqual({ route, name, code: route === "POST /mcp" ? "number" : "string" });
       }
     });
   }

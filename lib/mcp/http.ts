@@ -1,0 +1,167 @@
+/**
+ * `mcpHttpHandler`: MCP over streamable HTTP, as a fetch-style handler the
+ * API mounts at `/mcp` (works on Node 20 and Bun: web-standard Request and
+ * Response only).
+ *
+ * Stateless by design: no `Mcp-Session-Id` is issued. Every POST carries the
+ * API key and is authenticated on its own, gets a fresh MCP server bound to
+ * that caller's identity, and is answered on its own response (an SSE stream
+ * that ends with the answer, or one JSON body). Nothing is kept between
+ * requests, so there is no session to hijack, cap or expire, a revoked key
+ * stops working at its next request, and any API replica can answer any
+ * request. Kubently debug sessions (`create_debug_session`) are the durable
+ * state, and they live in the backend. GET and DELETE answer 405, which MCP
+ * clients take as "no server-initiated stream".
+ */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { localClient } from "../client.ts";
+import { KubentlyError, isKubentlyError } from "../errors.ts";
+import { presentedSecret } from "../identity.ts";
+import type { Kubently } from "../kubently.ts";
+import { LIMITS } from "../limits.ts";
+import { newId } from "../_utils.ts";
+import { headerText, timeoutHeader } from "../http/headers.ts";
+import { createMcpServer } from "./server.ts";
+
+/**
+ * What the handler needs of a Kubently instance: a whole `Kubently`, or just
+ * its context and services (so `createHttpApp` can mount it before the
+ * instance object exists).
+ */
+export type McpHost = Pick<Kubently, "context" | "services">;
+
+/** Options for {@link mcpHttpHandler}. */
+export interface McpHttpOptions {
+  /**
+   * Answer each POST with one JSON body instead of an SSE stream. SSE lets
+   * later versions stream progress; JSON suits clients or proxies that
+   * buffer event streams.
+   * @default false
+   */
+  jsonResponse?: boolean;
+  /**
+   * Browser origins allowed to call `/mcp`. A request whose `Origin` header
+   * is not listed is refused with 403 (requests without `Origin`, i.e. every
+   * non-browser client, are not affected). The API key is required either way.
+   * @default every origin (the key is the guard)
+   */
+  allowedOrigins?: readonly string[];
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+
+
+/** Copies a response with extra headers (responses built by the SDK may not be mutable on every runtime). */
+function withHeaders(response: Response, body: ReadableStream<Uint8Array> | null, extra: Record<string, string>): Response {
+  const headers = new Headers(response.headers);
+  for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Passes `body` through and calls `done` once, when it ends, fails, or the
+ * client cancels it (went away).
+ */
+function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) {
+          controller.close();
+          done();
+        } else {
+          controller.enqueue(chunk.value);
+        }
+      } catch (e) {
+        controller.error(e);
+        done();
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason).catch(() => {});
+    },
+  });
+}
+
+/**
+ * A fetch handler serving MCP (streamable HTTP, stateless) for one Kubently
+ * instance. Authenticated like REST (`X-API-Key` or `Authorization: Bearer`,
+ * 401 `{error, code, request_id}` otherwise); tools run as the caller through
+ * `localClient`. `X-Correlation-ID` is given to every command and session the
+ * request starts, `X-Request-Timeout` is the default `timeout_seconds`.
+ * `X-Service-Identity` never changes who the caller is: the key decides.
+ *
+ * @example
+ * const mcp = mcpHttpHandler(kubently);
+ * serve((req) => (new URL(req.url).pathname === "/mcp" ? mcp(req) : kubently.handle(req)));
+ */
+export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}): (request: Request) => Promise<Response> {
+  const { authenticator, metrics } = kubently.context;
+
+  async function handle(request: Request, requestId: string): Promise<Response> {
+    const origin = request.headers.get("origin");
+    if (origin && options.allowedOrigins && !options.allowedOrigins.includes(origin)) {
+      throw new KubentlyError("FORBIDDEN", `origin ${origin.slice(0, 100)} may not call /mcp`);
+    }
+    const identity = await authenticator.authenticate(presentedSecret(request.headers));
+    if (request.method !== "POST") {
+      return json(405, { error: "this MCP endpoint is stateless: only POST is served (no server-initiated stream, no sessions to delete)", code: "METHOD_NOT_ALLOWED", request_id: requestId }, { allow: "POST" });
+    }
+    const correlationId = headerText(request, "x-correlation-id");
+    const timeoutSeconds = timeoutHeader(request);
+
+    const server = createMcpServer(localClient(kubently, identity), {
+      ...(correlationId ? { correlationId } : {}),
+      ...(timeoutSeconds ? { timeoutSeconds } : {}),
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: options.jsonResponse ?? false,
+      maxRequestBodySize: LIMITS.maxBodyBytes,
+    });
+    let closed = false;
+    // Closing the server aborts tool calls still running, which cancels their commands.
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      void server.close().catch(() => {});
+    };
+    request.signal?.addEventListener("abort", close, { once: true });
+    await server.connect(transport);
+    let response: Response;
+    try {
+      response = await transport.handleRequest(request);
+    } catch (e) {
+      close();
+      throw e;
+    }
+    metrics.inc("kubently_mcp_requests_total", { status: String(response.status) });
+    const extra = { "x-request-id": requestId, ...(correlationId ? { "x-correlation-id": correlationId } : {}) };
+    if (!response.body) {
+      close();
+      return withHeaders(response, null, extra);
+    }
+    return withHeaders(response, untilDone(response.body, close), extra);
+  }
+
+  return async (request) => {
+    const requestId = newId();
+    try {
+      return await handle(request, requestId);
+    } catch (error) {
+      const headers = { "x-request-id": requestId };
+      if (isKubentlyError(error)) {
+        metrics.inc("kubently_http_errors_total", { code: error.code });
+        return json(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id: requestId }, headers);
+      }
+      metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });
+      console.error(`[kubently] MCP request ${requestId} failed:`, error);
+      return json(500, { error: "internal error", code: "INTERNAL", request_id: requestId }, headers);
+    }
+  };
+}

@@ -1,0 +1,344 @@
+/**
+ * The MCP tools: their JSON Schemas (what `tools/list` shows), their valibot
+ * input schemas (what `tools/call` accepts) and their handlers. Every handler
+ * ends in a {@link KubentlyClient} call, so policy, audit and limits apply
+ * exactly as they do for REST.
+ */
+import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import * as v from "valibot";
+import type { CommandView, KubentlyClient, SessionView } from "../client.ts";
+import { describeIssues } from "../clusters.ts";
+import { isKubentlyError } from "../errors.ts";
+import { buildArgv, MAX_ARG_BYTES, MAX_ARGS } from "../kubectl/index.ts";
+import { LIMITS } from "../limits.ts";
+
+/** The tool names, in the order `tools/list` shows them. */
+export const MCP_TOOL_NAMES = ["list_clusters", "create_debug_session", "execute_kubectl", "get_command_result", "close_session"] as const;
+
+/** One of {@link MCP_TOOL_NAMES}. */
+export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
+
+/** What every tool call may draw on besides its arguments. */
+export interface ToolContext {
+  client: KubentlyClient;
+  /** Given to every command and session (e.g. from `X-Correlation-ID`). */
+  correlationId?: string;
+  /** `execute_kubectl` timeout when the call gives none (e.g. from `X-Request-Timeout`). */
+  timeoutSeconds?: number;
+  /** Aborted when the MCP request is cancelled or its connection closes: the command is cancelled. */
+  signal?: AbortSignal;
+}
+
+// ---- input schemas (valibot) -------------------------------------------------
+
+// Models often send null for an optional field they do not use: it means absent.
+const opt = <S extends v.GenericSchema>(schema: S) => v.nullish(schema);
+const idText = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength));
+const objectText = v.pipe(v.string(), v.minLength(1), v.maxLength(253));
+const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/** One or two lowercase words: a verb, or a verb and its subcommand (`rollout status`, `top pod`). */
+const COMMAND_RE = /^[a-z][a-z-]{0,39}( [a-z][a-z-]{0,39})?$/;
+
+/** Messages for the object-level issues: a missing field, an unknown one, or no object at all. */
+const fieldIssue = (issue: v.BaseIssue<unknown>) =>
+  issue.expected === "never" ? "is not a field of this tool" : issue.received === "undefined" && issue.expected?.startsWith('"') ? "is required" : "must be an object";
+
+const fields = <E extends v.ObjectEntries>(entries: E) => v.strictObject(entries, fieldIssue);
+
+const Inputs = {
+  list_clusters: fields({}),
+  create_debug_session: fields({
+    cluster_id: idText,
+    ttl_seconds: opt(integerIn(LIMITS.minSessionTtlSeconds, LIMITS.maxSessionTtlSeconds)),
+  }),
+  execute_kubectl: fields({
+    cluster_id: idText,
+    command: v.pipe(v.string(), v.trim(), v.regex(COMMAND_RE, "must be a kubectl verb, optionally with its subcommand (e.g. get, rollout status)")),
+    resource: opt(objectText),
+    name: opt(objectText),
+    namespace: opt(objectText),
+    args: opt(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_ARG_BYTES))), v.maxLength(MAX_ARGS))),
+    session_id: opt(idText),
+    timeout_seconds: opt(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+    wait: opt(v.boolean()),
+  }),
+  get_command_result: fields({ command_id: idText }),
+  close_session: fields({ session_id: idText }),
+} satisfies Record<McpToolName, v.GenericSchema>;
+
+// ---- JSON Schemas (tools/list) ----------------------------------------------
+
+type JsonSchema = Record<string, unknown>;
+type ObjectSchema = Tool["outputSchema"] & {};
+const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: "string", description, ...extra });
+const nullable = (type: string): JsonSchema => ({ type: [type, "null"] });
+
+const COMMAND_VIEW_SCHEMA: ObjectSchema = {
+  type: "object",
+  properties: {
+    command_id: { type: "string" },
+    session_id: nullable("string"),
+    cluster_id: { type: "string" },
+    status: { type: "string", enum: ["success", "failure", "timeout", "denied", "cancelled", "queued"] },
+    success: { type: "boolean" },
+    correlation_id: { type: "string" },
+    output: { type: "string" },
+    error: nullable("string"),
+    code: nullable("string"),
+    policy: nullable("string"),
+    exit_code: nullable("integer"),
+    truncated: { type: "boolean" },
+    execution_time_ms: nullable("number"),
+    executed_at: nullable("string"),
+  },
+  required: ["command_id", "cluster_id", "status", "success", "correlation_id", "output", "truncated"],
+};
+
+const SESSION_VIEW_SCHEMA: ObjectSchema = {
+  type: "object",
+  properties: {
+    session_id: { type: "string" },
+    cluster_id: { type: "string" },
+    status: { type: "string", enum: ["active", "ended", "expired"] },
+    created_at: nullable("string"),
+    last_activity_at: nullable("string"),
+    expires_at: nullable("string"),
+    ttl_seconds: { type: "integer" },
+    correlation_id: nullable("string"),
+    service_identity: { type: "string" },
+  },
+  required: ["session_id", "cluster_id", "status", "expires_at", "ttl_seconds", "service_identity"],
+};
+
+/** The `cluster_id` property: an enum of the caller's clusters when they could be listed. */
+function clusterIdSchema(clusters: readonly string[] | null): JsonSchema {
+  if (clusters === null) return str("The cluster to use; call list_clusters to see those available.", { minLength: 1 });
+  if (clusters.length === 0) return str("The cluster to use. No cluster is registered for this API key yet.", { minLength: 1 });
+  return str("The cluster to use (those this API key may use).", { enum: [...clusters] });
+}
+
+/**
+ * The tool list as `tools/list` answers it. `clusters` are the ids the
+ * caller may use (the `cluster_id` enum), or `null` when they could not be
+ * listed.
+ */
+export function toolDefinitions(clusters: readonly string[] | null): Tool[] {
+  const clusterId = clusterIdSchema(clusters);
+  return [
+    {
+      name: "list_clusters",
+      title: "List clusters",
+      description: "List the Kubernetes clusters this API key may debug, and whether each cluster's agent is connected right now.",
+      inputSchema: { type: "object", properties: {}, additionalProperties: false },
+      outputSchema: {
+        type: "object",
+        properties: {
+          clusters: { type: "array", items: { type: "object", properties: { id: { type: "string" }, connected: { type: "boolean" } }, required: ["id", "connected"] } },
+          count: { type: "integer" },
+        },
+        required: ["clusters", "count"],
+      },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    {
+      name: "create_debug_session",
+      title: "Create a debug session",
+      description:
+        "Start a debug session on a cluster. A session keeps the cluster's agent in fast-polling mode and groups commands in the audit log; " +
+        "pass its session_id to execute_kubectl. Sessions expire after ttl_seconds without a command, or end with close_session. Optional: execute_kubectl works without one.",
+      inputSchema: {
+        type: "object",
+        properties: {
+          cluster_id: clusterId,
+          ttl_seconds: {
+            type: "integer",
+            minimum: LIMITS.minSessionTtlSeconds,
+            maximum: LIMITS.maxSessionTtlSeconds,
+            default: LIMITS.defaultSessionTtlSeconds,
+            description: "Idle time after which the session expires; each command slides it.",
+          },
+        },
+        required: ["cluster_id"],
+        additionalProperties: false,
+      },
+      outputSchema: SESSION_VIEW_SCHEMA,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    {
+      name: "execute_kubectl",
+      title: "Run a read-only kubectl command",
+      description:
+        "Run one read-only kubectl command in a cluster and return its output. The command is built as " +
+        "`kubectl <command> [<resource>[/<name>]] [-n <namespace>] [<args>...]`. Only read-only commands are allowed " +
+        "(get, describe, logs, events, top, explain, api-resources, api-versions, version, cluster-info, rollout status/history, auth can-i); " +
+        "a denied command is an error naming the policy and the reason. Secrets are restricted and sensitive values are redacted.",
+      inputSchema: {
+        type: "object",
+        properties: {
+          cluster_id: clusterId,
+          command: str("The kubectl verb, with its subcommand for grouped verbs: get, describe, logs, events, top pod, top node, rollout status, rollout history, explain, version...", {
+            pattern: COMMAND_RE.source,
+          }),
+          resource: str("Resource type, e.g. pods, deploy, svc, nodes; or type/name such as pod/web-1."),
+          name: str("Object name. With resource, the two are joined as resource/name."),
+          namespace: str('Namespace (added as -n for namespaced commands). Default "default"; put -A in args for all namespaces.'),
+          args: {
+            type: "array",
+            items: { type: "string", maxLength: MAX_ARG_BYTES },
+            maxItems: MAX_ARGS,
+            description: 'Further kubectl arguments and flags, one per element, e.g. ["-o", "wide"], ["-l", "app=web"], ["--tail", "100"], ["-A"].',
+          },
+          session_id: str("A session from create_debug_session (optional)."),
+          timeout_seconds: {
+            type: "integer",
+            minimum: LIMITS.minTimeoutSeconds,
+            maximum: LIMITS.maxTimeoutSeconds,
+            default: LIMITS.defaultTimeoutSeconds,
+            description: "Whole budget: the agent must pick the command up and finish within it.",
+          },
+          wait: { type: "boolean", default: true, description: "false: queue the command and return its command_id at once; read it later with get_command_result." },
+        },
+        required: ["cluster_id", "command"],
+        additionalProperties: false,
+      },
+      outputSchema: COMMAND_VIEW_SCHEMA,
+      annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    {
+      name: "get_command_result",
+      title: "Get a command's result",
+      description: "Fetch the result of a command started by execute_kubectl (e.g. with wait: false). Status queued means it has not finished yet.",
+      inputSchema: {
+        type: "object",
+        properties: { command_id: str("The command_id returned by execute_kubectl.") },
+        required: ["command_id"],
+        additionalProperties: false,
+      },
+      outputSchema: COMMAND_VIEW_SCHEMA,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    {
+      name: "close_session",
+      title: "Close a debug session",
+      description: "End a debug session created by create_debug_session. Ending one that has already ended is not an error.",
+      inputSchema: {
+        type: "object",
+        properties: { session_id: str("The session_id returned by create_debug_session.") },
+        required: ["session_id"],
+        additionalProperties: false,
+      },
+      outputSchema: { type: "object", properties: { session_id: { type: "string" }, status: { type: "string", enum: ["ended"] } }, required: ["session_id", "status"] },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+  ];
+}
+
+// ---- handlers ---------------------------------------------------------------
+
+const text = (t: string) => [{ type: "text" as const, text: t }];
+const toolError = (message: string): CallToolResult => ({ content: text(message), isError: true });
+const ok = (message: string, structured: object): CallToolResult => ({ content: text(message), structuredContent: structured as Record<string, unknown> });
+
+/** Renders a CommandView as a tool result: output as text, the view as structured content. */
+export function commandResult(view: CommandView): CallToolResult {
+  const where = `command ${view.command_id} on cluster ${view.cluster_id}`;
+  const output = view.output ? `${view.output}${view.output.endsWith("\n") ? "" : "\n"}` : "";
+  const truncated = view.truncated ? "[output truncated]\n" : "";
+  switch (view.status) {
+    case "success":
+      return ok(`${output || "(no output)\n"}${truncated}`, view);
+    case "queued":
+      return ok(`${where} is queued or still running; call get_command_result with command_id "${view.command_id}" to read its result.`, view);
+    case "denied":
+      return { ...ok(`denied by policy ${view.policy ?? "unknown"}: ${view.error ?? "no reason given"}`, view), isError: true };
+    case "failure": {
+      const exit = view.exit_code === null ? "kubectl failed" : `kubectl exited with code ${view.exit_code}`;
+      return { ...ok(`${exit}: ${view.error ?? "no error output"}\n${output}${truncated}`.trimEnd(), view), isError: true };
+    }
+    default:
+      // timeout, cancelled
+      return { ...ok(`${where} ended with status ${view.status}${view.code ? ` (${view.code})` : ""}: ${view.error ?? "no detail"}\n${output}${truncated}`.trimEnd(), view), isError: true };
+  }
+}
+
+/** A thrown error as a tool error: `CODE: message`, plus what helps the model correct itself. */
+export function errorResult(error: unknown): CallToolResult {
+  if (!isKubentlyError(error)) {
+    console.error("[kubently] MCP tool call failed:", error);
+    return toolError("INTERNAL: internal error (see the server log)");
+  }
+  const details = error.details as { known_clusters?: string[]; fields?: { field: string; message: string }[] } | undefined;
+  const known = details?.known_clusters ? ` Clusters you may use: ${details.known_clusters.join(", ") || "none"}.` : "";
+  const message = /[.!?]$/.test(error.message) || !known ? error.message : `${error.message}.`;
+  return toolError(`${error.code}: ${message}${known}`);
+}
+
+/** Parses tool arguments; `null` fields count as absent. */
+function parseArgs<S extends v.GenericSchema>(schema: S, args: unknown): { ok: true; value: v.InferOutput<S> } | { ok: false; result: CallToolResult } {
+  const parsed = v.safeParse(schema, args ?? {});
+  if (parsed.success) return { ok: true, value: parsed.output };
+  return { ok: false, result: toolError(`VALIDATION_FAILED: ${describeIssues(parsed.issues).replace(/\bbody\b/g, "arguments")}`) };
+}
+
+/** True when `name` is one of the Kubently tools. */
+export const isToolName = (name: string): name is McpToolName => (MCP_TOOL_NAMES as readonly string[]).includes(name);
+
+/** kubectl argv for an `execute_kubectl` call (see the tool description). */
+export function executeArgv(input: v.InferOutput<(typeof Inputs)["execute_kubectl"]>): string[] {
+  const [verb, ...sub] = input.command.split(" ");
+  const target = input.resource && input.name ? [`${input.resource}/${input.name}`] : [input.resource ?? input.name].filter((x): x is string => !!x);
+  return buildArgv({ commandType: verb!, args: [...sub, ...target], extraArgs: input.args ?? [], namespace: input.namespace ?? "default" });
+}
+
+/** Runs one tool. Every failure is a tool result with `isError: true`, never a protocol error. */
+export async function callTool(name: McpToolName, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+  const { client } = ctx;
+  const correlation = ctx.correlationId ? { correlationId: ctx.correlationId } : {};
+  try {
+    switch (name) {
+      case "list_clusters": {
+        const p = parseArgs(Inputs.list_clusters, args);
+        if (!p.ok) return p.result;
+        const clusters = await client.listClusters();
+        const lines = clusters.map((c) => `${c.id} (agent ${c.connected ? "connected" : "not connected"})`);
+        return ok(lines.length ? lines.join("\n") : "No cluster is available to this API key.", { clusters, count: clusters.length });
+      }
+      case "create_debug_session": {
+        const p = parseArgs(Inputs.create_debug_session, args);
+        if (!p.ok) return p.result;
+        const session: SessionView = await client.createSession(p.value.cluster_id, { ...(p.value.ttl_seconds ? { ttlSeconds: p.value.ttl_seconds } : {}), ...correlation });
+        return ok(`Session ${session.session_id} is active on cluster ${session.cluster_id} until ${session.expires_at} (slides ${session.ttl_seconds}s with each command). Pass session_id "${session.session_id}" to execute_kubectl.`, session);
+      }
+      case "execute_kubectl": {
+        const p = parseArgs(Inputs.execute_kubectl, args);
+        if (!p.ok) return p.result;
+        const input = p.value;
+        const timeoutSeconds = input.timeout_seconds ?? ctx.timeoutSeconds;
+        const view = await client.execute({
+          clusterId: input.cluster_id,
+          argv: executeArgv(input),
+          ...(input.session_id ? { sessionId: input.session_id } : {}),
+          ...correlation,
+          ...(timeoutSeconds ? { timeoutSeconds } : {}),
+          ...(input.wait === false ? { wait: false } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        return commandResult(view);
+      }
+      case "get_command_result": {
+        const p = parseArgs(Inputs.get_command_result, args);
+        if (!p.ok) return p.result;
+        return commandResult(await client.getResult(p.value.command_id));
+      }
+      case "close_session": {
+        const p = parseArgs(Inputs.close_session, args);
+        if (!p.ok) return p.result;
+        await client.closeSession(p.value.session_id);
+        return ok(`Session ${p.value.session_id} ended.`, { session_id: p.value.session_id, status: "ended" });
+      }
+    }
+  } catch (e) {
+    return errorResult(e);
+  }
+}

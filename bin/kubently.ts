@@ -20,6 +20,8 @@ import { runMcpStdio } from "../lib/mcp/index.ts";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
+import { sqliteBackend } from "../adapters/sqlite/index.ts";
+import type { Backend } from "../lib/contracts.ts";
 
 const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging for AI agents and people
 
@@ -34,6 +36,7 @@ Verbs:
   version print the version
 
 Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config file.json):
+  --backend NAME      memory (default), sqlite (--sqlite-file PATH) or redis (--redis-url URL)
   --port N            REST port (api/all 8080, demo 8080; 0 picks a free one)
   --host H            bind address (api/all 0.0.0.0, demo 127.0.0.1)
   --a2a-port N        A2A port (reserved; the A2A server is not built yet)
@@ -94,10 +97,23 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on("SIGINT", () => handler("SIGINT"));
 }
 
+/** The backend the configuration names; fails fast when it does not answer. */
+async function backendFrom(config: Config): Promise<Backend> {
+  const kind = config.backend ?? "memory";
+  if (kind === "memory") return memoryBackend();
+  if (kind === "sqlite") {
+    if (!config.sqliteFile) throw new Error("--backend sqlite needs --sqlite-file (KUBENTLY_SQLITE_FILE)");
+    const backend = sqliteBackend({ filename: config.sqliteFile });
+    if (!(await backend.ping())) throw new Error(`cannot open the SQLite file ${config.sqliteFile}`);
+    return backend;
+  }
+  throw new Error(`backend "${kind}" is not available in this build`);
+}
+
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
-  const backend = memoryBackend();
+  const backend = await backendFrom(config);
   const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
   const kubently = createKubently({ backend, policies, apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
   await kubently.ready();

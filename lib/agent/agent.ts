@@ -180,6 +180,9 @@ export function startAgent(options: AgentOptions): RunningAgent {
     }
   }
 
+  // A running agent keeps its process alive: while it backs off, its only pending work is
+  // (unref'd) timers, and the process would otherwise exit quietly mid-retry.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
   const beat = heartbeat();
   log("info", `agent ${agentId} serving cluster ${options.clusterId} with ${workers.length} workers (${options.executor.name})`);
@@ -188,6 +191,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
     async stop() {
       controller.abort();
       await Promise.allSettled([...workers, beat]);
+      clearInterval(keepAlive);
     },
   };
 }

@@ -1,0 +1,193 @@
+/**
+ * The SQLite backend: one file, survives restarts. `bun:sqlite` under Bun,
+ * `better-sqlite3` under Node (an optional peer dependency, loaded on first
+ * use). One API process per file: a second process on the same file stays
+ * correct (transactions) but hears about the first one's writes only through
+ * a periodic check. See docs/adapters/sqlite.md.
+ */
+import type { AuditLog, AuthStore, Backend, CommandQueue, SessionStore } from "../../lib/contracts.ts";
+import { KubentlyError } from "../../lib/errors.ts";
+import { openDatabase, wrapDatabase, type SqliteDatabase, type SqliteDriver } from "./_driver.ts";
+import { SqliteQueue } from "./queue.ts";
+import { prepareDatabase } from "./schema.ts";
+import { sqliteAudit, sqliteAuth, sqliteSessions } from "./stores.ts";
+
+export type { SqliteDatabase } from "./_driver.ts";
+
+/** Options for {@link sqliteBackend}. Give `filename` or `database`. */
+export interface SqliteBackendOptions {
+  /**
+   * The database file, created when missing (with `-wal` and `-shm` files
+   * beside it). `":memory:"` keeps everything in memory, private to this
+   * backend and lost on close.
+   * @default ":memory:" when `database` is not given either
+   */
+  filename?: string;
+  /**
+   * An already open `bun:sqlite` or `better-sqlite3` `Database` to use instead
+   * of opening `filename`. Kubently creates its `kubently_*` tables in it,
+   * switches it to WAL and sets `busy_timeout`, and leaves it open on `close()`.
+   * @default undefined
+   */
+  database?: SqliteDatabase;
+  /** How long results stay readable after they land. @default 900000 (15 minutes) */
+  resultTtlMs?: number;
+  /**
+   * How often the backend checks whether another process wrote the file (one
+   * `PRAGMA data_version`), to wake this process's waiting leases and result
+   * waits, and to take over deadlines and expired leases. Writes made by this
+   * process wake its waiters at once, without waiting for this check.
+   * @default 500
+   */
+  pollIntervalMs?: number;
+  /** How long a write waits for another connection's lock before failing with `BACKEND_UNAVAILABLE`. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+interface Opened {
+  db: SqliteDriver;
+  sessions: ReturnType<typeof sqliteSessions>;
+  queue: SqliteQueue;
+  auth: AuthStore;
+  audit: AuditLog;
+  ticker: ReturnType<typeof setInterval>;
+}
+
+/**
+ * Returns an object with the `methods` of `T` (all of them: the record type
+ * makes a method missing from the list a type error) that run on the opened
+ * store. Once the database is open a call goes straight through (no extra
+ * promise); before that it waits for the open, and fails as the open did.
+ */
+function deferred<T extends object>(current: () => T | undefined, opening: () => Promise<T>, methods: Record<keyof T & string, true>): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(methods) as (keyof T & string)[]) {
+    out[key] = (...args: unknown[]) => {
+      const target = current();
+      if (target) return Reflect.apply(target[key] as (...a: unknown[]) => unknown, target, args);
+      return opening().then((t) => Reflect.apply(t[key] as (...a: unknown[]) => unknown, t, args));
+    };
+  }
+  return out as T;
+}
+
+/**
+ * Creates the SQLite backend bundle. Synchronous: the database opens in the
+ * background (the binding is imported lazily), calls made meanwhile wait for
+ * it, and an open that fails (missing better-sqlite3, unwritable path) fails
+ * every call, `ping()` included, with `BACKEND_UNAVAILABLE` saying why.
+ *
+ * @example
+ * const backend = sqliteBackend({ filename: "/var/lib/kubently/kubently.db" });
+ * await backend.ping(); // fail fast at startup
+ */
+export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
+  const resultTtlMs = options.resultTtlMs ?? 900_000;
+  const pollIntervalMs = Math.max(10, options.pollIntervalMs ?? 500);
+  const ownsDatabase = options.database === undefined;
+  const filename = options.filename ?? ":memory:";
+  let opened: Opened | undefined;
+  let closed = false;
+
+  const open = async (): Promise<Opened> => {
+    const database = options.database ?? (await openDatabase(filename));
+    const db = wrapDatabase(database);
+    try {
+      prepareDatabase(db, { busyTimeoutMs: options.busyTimeoutMs ?? 5_000 });
+    } catch (err) {
+      if (ownsDatabase) db.close();
+      throw err;
+    }
+    const queue = new SqliteQueue(db, resultTtlMs);
+    const sessions = sqliteSessions(db);
+    // Purging is housekeeping only (reads already ignore expired rows), so it runs seldom.
+    const purgeEveryMs = Math.min(resultTtlMs, 60_000);
+    let purgedAt = Date.now();
+    const ticker = setInterval(() => {
+      try {
+        queue.poll();
+        const now = Date.now();
+        if (now - purgedAt >= purgeEveryMs) {
+          purgedAt = now;
+          queue.purge(now);
+          sessions.purge(now);
+        }
+      } catch {
+        // A busy or failing file: the next tick tries again; calls report the error themselves.
+      }
+    }, pollIntervalMs);
+    (ticker as { unref?: () => void }).unref?.();
+    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), ticker };
+    return opened;
+  };
+
+  const opening = open();
+  // Reported by the calls that wait for it; not an unhandled rejection meanwhile.
+  opening.catch(() => {});
+  const part = <K extends keyof Opened>(key: K) => () => opening.then((o) => o[key]);
+  const current = <K extends keyof Opened>(key: K) => () => opened?.[key];
+
+  const sessions = deferred<SessionStore>(current("sessions"), part("sessions"), {
+    create: true,
+    get: true,
+    touch: true,
+    end: true,
+    list: true,
+    isClusterActive: true,
+  });
+  const queue = deferred<CommandQueue>(current("queue"), part("queue"), {
+    push: true,
+    lease: true,
+    complete: true,
+    awaitResult: true,
+    getResult: true,
+    getCommand: true,
+    cancel: true,
+    depth: true,
+  });
+  const auth = deferred<AuthStore>(current("auth"), part("auth"), {
+    createApiKey: true,
+    findApiKey: true,
+    listApiKeys: true,
+    revokeApiKey: true,
+    touchApiKey: true,
+    registerCluster: true,
+    getCluster: true,
+    listClusters: true,
+    updateCluster: true,
+    deleteCluster: true,
+    getAgentTokens: true,
+    setAgentTokens: true,
+  });
+  const audit: AuditLog = {
+    ...deferred<Omit<AuditLog, "scan">>(current("audit"), part("audit"), { append: true, query: true }),
+    async *scan() {
+      yield* (opened ?? (await opening)).audit.scan();
+    },
+  };
+
+  return {
+    name: "sqlite",
+    // A host database is taken as durable; an in-memory or anonymous one is not.
+    capabilities: { durable: !ownsDatabase || (filename !== ":memory:" && filename !== ""), shared: false },
+    sessions,
+    queue,
+    auth,
+    audit,
+    async ping() {
+      const o = opened ?? (await opening);
+      if (closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "the sqlite backend is closed");
+      o.db.prepare("SELECT 1 AS ok").get();
+      return true;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const o = opened ?? (await opening.catch(() => undefined));
+      if (!o) return;
+      clearInterval(o.ticker);
+      o.queue.close();
+      if (ownsDatabase) o.db.close();
+    },
+  };
+}

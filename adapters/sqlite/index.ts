@@ -5,12 +5,12 @@
  * correct (transactions) but hears about the first one's writes only through
  * a periodic check. See docs/adapters/sqlite.md.
  */
-import type { AuditLog, AuthStore, Backend, CommandQueue, SessionStore } from "../../lib/contracts.ts";
+import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { openDatabase, wrapDatabase, type SqliteDatabase, type SqliteDriver } from "./_driver.ts";
 import { SqliteQueue } from "./queue.ts";
 import { prepareDatabase } from "./schema.ts";
-import { sqliteAudit, sqliteAuth, sqliteSessions } from "./stores.ts";
+import { sqliteAudit, sqliteAuth, sqliteCounters, sqliteSessions } from "./stores.ts";
 
 export type { SqliteDatabase } from "./_driver.ts";
 
@@ -50,6 +50,7 @@ interface Opened {
   queue: SqliteQueue;
   auth: AuthStore;
   audit: AuditLog;
+  counters: ReturnType<typeof sqliteCounters>;
   ticker: ReturnType<typeof setInterval>;
 }
 
@@ -100,6 +101,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     }
     const queue = new SqliteQueue(db, resultTtlMs);
     const sessions = sqliteSessions(db);
+    const counters = sqliteCounters(db);
     // Purging is housekeeping only (reads already ignore expired rows), so it runs seldom.
     const purgeEveryMs = Math.min(resultTtlMs, 60_000);
     let purgedAt = Date.now();
@@ -111,13 +113,14 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
           purgedAt = now;
           queue.purge(now);
           sessions.purge(now);
+          counters.purge(now);
         }
       } catch {
         // A busy or failing file: the next tick tries again; calls report the error themselves.
       }
     }, pollIntervalMs);
     (ticker as { unref?: () => void }).unref?.();
-    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), ticker };
+    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), counters, ticker };
     return opened;
   };
 
@@ -174,6 +177,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     queue,
     auth,
     audit,
+    counters: deferred<CounterStore>(current("counters"), part("counters"), { hit: true }),
     async ping() {
       const o = opened ?? (await opening);
       if (closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "the sqlite backend is closed");

@@ -102,6 +102,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX kubently_audit_correlation ON kubently_audit (correlation_id, seq);
   CREATE INDEX kubently_audit_at ON kubently_audit (at);
   `,
+  // 1 -> 2: shared fixed-window counters (rate limits).
+  `
+  CREATE TABLE kubently_counters (
+    key TEXT PRIMARY KEY,
+    reset_at INTEGER NOT NULL,
+    count INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX kubently_counters_reset ON kubently_counters (reset_at);
+  `,
 ];
 
 /** The schema version this code writes. */

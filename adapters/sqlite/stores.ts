@@ -5,7 +5,7 @@
  * transaction.
  */
 import { chainAuditEntry } from "../../lib/audit.ts";
-import type { AuditLog, AuditQuery, AuthStore, SessionStore } from "../../lib/contracts.ts";
+import type { AuditLog, AuditQuery, AuthStore, CounterStore, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { AgentTokenRecord, ApiKeyRecord, AuditEntry, AuditInput, Cluster, Role, Session } from "../../lib/schemas.ts";
 import type { SqlValue, SqliteDriver } from "./_driver.ts";
@@ -146,6 +146,26 @@ function toToken(row: TokenRow): AgentTokenRecord {
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
 /** SQLite AuthStore. */
+/** Fixed-window counters: one row per key, reset when its window has passed. */
+export function sqliteCounters(db: SqliteDriver): CounterStore & { purge(now: number): void } {
+  const hit = db.transaction((key: string, resetAt: number): number => {
+    db.prepare(
+      `INSERT INTO kubently_counters (key, reset_at, count) VALUES (?, ?, 1)
+       ON CONFLICT (key) DO UPDATE SET count = CASE WHEN reset_at = excluded.reset_at THEN count + 1 ELSE 1 END, reset_at = excluded.reset_at`,
+    ).run(key, resetAt);
+    return db.prepare(`SELECT count FROM kubently_counters WHERE key = ?`).get<{ count: number }>(key)!.count;
+  });
+  return {
+    async hit(key, windowMs) {
+      const resetAt = (Math.floor(Date.now() / windowMs) + 1) * windowMs;
+      return { count: hit(`${key}\u0000${windowMs}`, resetAt), resetAt };
+    },
+    purge(now) {
+      db.prepare(`DELETE FROM kubently_counters WHERE reset_at <= ?`).run(now);
+    },
+  };
+}
+
 export function sqliteAuth(db: SqliteDriver): AuthStore {
   const readTokens = (clusterId: string) =>
     db

@@ -30,7 +30,7 @@ export interface MakeContext {
 export type Make<T, O = object> = (context: MakeContext & O) => T | Promise<T>;
 
 /** The parts of a {@link Backend} that have a conformance suite. */
-export type BackendPart = "sessions" | "queue" | "auth" | "audit";
+export type BackendPart = "sessions" | "queue" | "auth" | "audit" | "counters";
 
 /**
  * Adapts a whole-backend factory to a suite factory: makes a fresh backend,
@@ -41,11 +41,13 @@ export type BackendPart = "sessions" | "queue" | "auth" | "audit";
 export function fromBackend<K extends BackendPart, O = object>(
   create: (options: O) => Backend | Promise<Backend>,
   part: K,
-): Make<Backend[K], O> {
+): Make<NonNullable<Backend[K]>, O> {
   return async (context) => {
     const { onTeardown, ...options } = context;
     const backend = await create(options as O);
     onTeardown(() => backend.close());
-    return backend[part];
+    const value = backend[part];
+    if (!value) throw new Error(`backend ${backend.name} has no ${part}`);
+    return value;
   };
 }

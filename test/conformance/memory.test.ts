@@ -7,11 +7,13 @@ import { fromBackend } from "./_options.ts";
 import { describeAuditLog } from "./audit-log.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
+import { describeCounterStore } from "./counter-store.ts";
 import { describeSessionStore } from "./session-store.ts";
 
 describeSessionStore("memory", fromBackend(() => memoryBackend(), "sessions"));
 describeCommandQueue("memory", fromBackend((o: { resultTtlMs?: number }) => memoryBackend(o), "queue"));
 describeAuthStore("memory", fromBackend(() => memoryBackend(), "auth"));
+describeCounterStore("memory", fromBackend(() => memoryBackend(), "counters"));
 describeAuditLog("memory", fromBackend(() => memoryBackend(), "audit"), {
   async tamper(log, { op, seq }) {
     // memoryBackend's audit log keeps its entries in an exposed array, for this test only.

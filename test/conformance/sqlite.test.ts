@@ -17,6 +17,7 @@ import type { BackendPart, Make, MakeContext } from "./_options.ts";
 import { describeAuditLog } from "./audit-log.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
+import { describeCounterStore } from "./counter-store.ts";
 import { describeSessionStore } from "./session-store.ts";
 
 /** The file behind each audit log made here, for the tamper hook. */
@@ -30,14 +31,14 @@ function tempFile(context: MakeContext): string {
 }
 
 /** A fresh backend on a fresh file per test; closed, then its file deleted, after the test. */
-function fresh<K extends BackendPart, O extends Partial<SqliteBackendOptions> = object>(part: K): Make<Backend[K], O> {
+function fresh<K extends BackendPart, O extends Partial<SqliteBackendOptions> = object>(part: K): Make<NonNullable<Backend[K]>, O> {
   return (context) => {
     const { onTeardown, ...options } = context;
     const filename = tempFile(context);
     const backend = sqliteBackend({ ...options, filename });
     onTeardown(() => backend.close());
     if (part === "audit") files.set(backend.audit, filename);
-    return backend[part];
+    return backend[part]!;
   };
 }
 
@@ -54,6 +55,7 @@ async function rawSql(filename: string, sql: string, ...params: (string | number
 describeSessionStore("sqlite", fresh("sessions"));
 describeCommandQueue("sqlite", fresh<"queue", { resultTtlMs?: number }>("queue"));
 describeAuthStore("sqlite", fresh("auth"));
+describeCounterStore("sqlite", fresh("counters"));
 describeAuditLog("sqlite", fresh("audit"), {
   async tamper(log, { op, seq }) {
     const filename = files.get(log);

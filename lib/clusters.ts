@@ -100,7 +100,14 @@ export function clusterService(ctx: CoreContext) {
     /** Agent long poll: the next command for the cluster, or null when the wait ends. */
     async lease(clusterId: string, options: { waitMs: number; signal?: AbortSignal; agentId: string }): Promise<Lease | null> {
       await markSeen(clusterId);
-      return queue.lease(clusterId, options);
+      return queue.lease(clusterId, { ...options, leaseMs: LIMITS.leaseMs });
+    },
+
+    /** Agent renews its lease while the command runs; false means stop it (cancelled, or no longer this agent's). */
+    async extend(clusterId: string, leaseId: string, commandId: string): Promise<boolean> {
+      const command = await queue.getCommand(commandId);
+      if (!command || command.clusterId !== clusterId) return false;
+      return queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs);
     },
 
     /** Agent posts a result under its lease. `RESULT_REJECTED` when it is not the cluster's current lease. */

@@ -92,6 +92,13 @@ export interface CommandQueue {
   push(command: Command): Promise<void>;
   /** Takes the oldest deliverable command of the cluster, waiting up to `waitMs`. */
   lease(clusterId: string, options?: LeaseOptions): Promise<Lease | null>;
+  /**
+   * Keeps a lease alive: its expiry becomes now + `leaseMs`. False when the
+   * lease is no longer current (expired and re-delivered, cancelled, answered):
+   * the holder should stop the command. Agents renew while a command runs, so
+   * leases can be short and a dead agent is noticed within one lease.
+   */
+  extend(lease: LeaseRef, leaseMs: number): Promise<boolean>;
   /** Records the result of a leased command and wakes everyone awaiting it. */
   complete(lease: LeaseRef | string, result: Result): Promise<void>;
   /** The result, resolving the moment it lands; `null` when the wait ends first. */

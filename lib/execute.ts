@@ -64,6 +64,14 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     return problem ? { ...piped, allowed: false, policy: "identity-scope", reason: `this key is scoped to namespaces: ${problem}` } : piped;
   }
 
+  /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */
+  async function visible(identity: Identity, commandId: string): Promise<{ command: Command; result: Result | null }> {
+    const command = await queue.getCommand(commandId);
+    const mine = command && canUseCluster(identity, command.clusterId) && (identity.role !== "operator" || command.requestedBy === identity.name);
+    if (!command || !mine) throw new KubentlyError("RESULT_NOT_FOUND", `no command ${commandId.slice(0, 80)} (unknown, not yours, or expired)`);
+    return { command, result: await queue.getResult(commandId) };
+  }
+
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     requireRole(identity, ["admin", "operator"], "execute commands");
     await clusters.get(identity, input.clusterId);
@@ -162,13 +170,18 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       return { ...(await decide(identity, input)), policies: ctx.pipeline.policies.map((p) => p.id) };
     },
 
-    /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */
-    async result(identity: Identity, commandId: string): Promise<{ command: Command; result: Result | null }> {
-      const command = await queue.getCommand(commandId);
-      const mine = command && canUseCluster(identity, command.clusterId) && (identity.role !== "operator" || command.requestedBy === identity.name);
-      if (!command || !mine) throw new KubentlyError("RESULT_NOT_FOUND", `no command ${commandId.slice(0, 80)} (unknown, not yours, or expired)`);
-      return { command, result: await queue.getResult(commandId) };
+    /** Cancels a command the caller may see; `CONFLICT` when it already has a result. */
+    async cancel(identity: Identity, commandId: string): Promise<void> {
+      requireRole(identity, ["admin", "operator"], "cancel commands");
+      const { command } = await visible(identity, commandId);
+      if (!(await queue.cancel(commandId, `cancelled by ${identity.name}`))) {
+        throw new KubentlyError("CONFLICT", `command ${commandId.slice(0, 80)} already finished`);
+      }
+      await audit.append({ at: Date.now(), eventType: "command.cancelled", identity: identity.name, role: identity.role, clusterId: command.clusterId, commandId, correlationId: command.correlationId, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
     },
+
+    /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */
+    result: visible,
   };
 }
 

@@ -22,6 +22,9 @@ export const LIMITS = {
   /** Long-poll wait bounds for `GET /agent/commands?wait=` (seconds); below common load-balancer idle timeouts. */
   maxAgentWaitSeconds: 30,
   defaultAgentWaitSeconds: 25,
+  /** How long an agent's lease on a command lasts; it renews every `leaseRenewMs` while the command runs, so a dead agent is noticed within one lease. */
+  leaseMs: 6_000,
+  leaseRenewMs: 2_000,
   /** How often an agent heartbeats, in ms. */
   heartbeatIntervalMs: 15_000,
   /** An agent unseen for this long is reported as disconnected. */

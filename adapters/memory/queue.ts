@@ -64,6 +64,14 @@ export class MemoryQueue implements CommandQueue {
     }
   }
 
+  async extend(lease: LeaseRef, leaseMs: number): Promise<boolean> {
+    const entry = this.entries.get(lease.command.id);
+    if (!entry || entry.state !== "leased" || entry.lease?.leaseId !== lease.leaseId) return false;
+    entry.lease.expiresAt = Date.now() + leaseMs;
+    this.arm(entry, entry.lease.expiresAt, () => this.expireLease(entry));
+    return true;
+  }
+
   async complete(lease: LeaseRef | string, result: Result): Promise<void> {
     const commandId = typeof lease === "string" ? lease : lease.command.id;
     const entry = this.entries.get(commandId);

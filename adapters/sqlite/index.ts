@@ -141,6 +141,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
   const queue = deferred<CommandQueue>(current("queue"), part("queue"), {
     push: true,
     lease: true,
+    extend: true,
     complete: true,
     awaitResult: true,
     getResult: true,

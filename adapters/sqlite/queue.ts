@@ -125,6 +125,16 @@ export class SqliteQueue implements CommandQueue {
     this.leaseWaiters.notifyOne(command.clusterId, true);
   }
 
+  async extend(lease: LeaseRef, leaseMs: number): Promise<boolean> {
+    this.open();
+    const expiresAt = Date.now() + leaseMs;
+    const { changes } = this.db
+      .prepare(`UPDATE kubently_commands SET lease_expires_at = ? WHERE id = ? AND state = 'leased' AND lease_id = ?`)
+      .run(expiresAt, lease.command.id, lease.leaseId);
+    // The armed timer may fire at the old expiry; the sweep then finds nothing due and re-arms.
+    return changes > 0;
+  }
+
   async lease(clusterId: string, options: LeaseOptions = {}): Promise<Lease | null> {
     this.open();
     const until = Date.now() + (options.waitMs ?? 0);

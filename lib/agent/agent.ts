@@ -29,6 +29,8 @@ export interface AgentTransport {
   heartbeat(info: AgentInfo): Promise<void>;
   /** The API's command-signing public keys (SPKI PEM). */
   config(): Promise<{ publicKeys: string[] }>;
+  /** Renews the lease while the command runs; false means stop it. */
+  extend(job: AgentJob): Promise<boolean>;
 }
 
 /** Options for {@link startAgent}. */
@@ -52,6 +54,8 @@ export interface AgentOptions {
   backoffMs?: { initial: number; max: number };
   /** Version string reported in heartbeats. */
   version?: string;
+  /** How often a running command's lease is renewed. @default LIMITS.leaseRenewMs */
+  leaseRenewMs?: number;
   /**
    * Public keys (SPKI PEM) commands must be signed with. Pinning them by
    * configuration means not even the API's agent endpoint can change them;
@@ -126,11 +130,25 @@ export function startAgent(options: AgentOptions): RunningAgent {
     const ctx = { argv: command.argv, clusterId: command.clusterId, requestedBy: command.requestedBy, commandId: command.id, ...(command.sessionId ? { sessionId: command.sessionId } : {}) };
     const decision = await pipeline.before(ctx);
     if (!decision.allowed) return refuse(command, "denied", "AGENT_REFUSED", `refused by the agent: ${decision.reason}`, decision.policy);
-    const out = await options.executor.run(decision.argv, {
-      // Not tied to stop(): a graceful stop lets commands in flight finish within their own budget.
-      timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
-      maxOutputBytes: options.maxOutputBytes ?? LIMITS.maxOutputBytes,
-    });
+    // Renew the lease while kubectl runs; a refused renewal (cancelled, or handed to another
+    // agent) kills it. Not tied to stop(): a graceful stop lets commands finish within their budget.
+    const kill = new AbortController();
+    const renew = setInterval(() => {
+      options.transport.extend(job).then(
+        (active) => active || kill.abort(),
+        () => {}, // unreachable API: keep running; the result post will tell
+      );
+    }, options.leaseRenewMs ?? LIMITS.leaseRenewMs);
+    let out: ExecOutput;
+    try {
+      out = await options.executor.run(decision.argv, {
+        timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
+        signal: kill.signal,
+        maxOutputBytes: options.maxOutputBytes ?? LIMITS.maxOutputBytes,
+      });
+    } finally {
+      clearInterval(renew);
+    }
     return pipeline.after({ ...ctx, argv: decision.argv }, toResult(command, agentId, out));
   }
 

@@ -50,6 +50,21 @@ export interface KubectlExecutorOptions {
   home?: string;
   /** stderr kept at most, in bytes. @default 65536 */
   maxStderrBytes?: number;
+  /** Add kubectl's `--request-timeout` from the budget (see {@link withRequestTimeout}). @default true */
+  requestTimeout?: boolean;
+}
+
+/**
+ * Adds kubectl's own `--request-timeout` (a second past our budget) unless
+ * the caller set one: kubectl then ends even if the agent dies and cannot
+ * kill it (watches and `logs -f` included). Goes before a `--`, where kubectl
+ * still reads flags.
+ */
+export function withRequestTimeout(argv: readonly string[], timeoutMs: number): string[] {
+  if (argv.some((a) => a === "--request-timeout" || a.startsWith("--request-timeout=") || a.startsWith("--request_timeout"))) return [...argv];
+  const flag = `--request-timeout=${Math.ceil(timeoutMs / 1000) + 1}s`;
+  const end = argv.indexOf("--");
+  return end < 0 ? [...argv, flag] : [...argv.slice(0, end), flag, ...argv.slice(end)];
 }
 
 /** Executes with the real kubectl binary. */
@@ -94,7 +109,7 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
       };
       let child: ReturnType<typeof spawn>;
       try {
-        child = spawn(binary, [...argv], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn(binary, options.requestTimeout === false ? [...argv] : withRequestTimeout(argv, o.timeoutMs), { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
       } catch (e) {
         return finish(null, `cannot start ${binary}: ${(e as Error).message}`);
       }

@@ -58,6 +58,10 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
     async submit(job, result) {
       await post("/agent/results", { lease_id: job.leaseId, result });
     },
+    async extend(job) {
+      const res = await post("/agent/extend", { lease_id: job.leaseId, command_id: job.command.id });
+      return ((await res.json()) as { active: boolean }).active;
+    },
     async heartbeat(info) {
       await post("/agent/heartbeat", info);
     },
@@ -84,6 +88,9 @@ export function localTransport(clusters: ClusterService, clusterId: string, agen
     },
     async heartbeat(info: AgentInfo) {
       await clusters.heartbeat(clusterId, info);
+    },
+    extend(job: AgentJob) {
+      return clusters.extend(clusterId, job.leaseId, job.command.id);
     },
   };
 }

@@ -15,7 +15,7 @@ import { AgentInfoSchema, type Identity } from "../schemas.ts";
 import type { SessionService } from "../sessions.ts";
 import { newId } from "../_utils.ts";
 import type { KeyService, KeyView } from "../keys.ts";
-import { AgentResultBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import { AgentExtendBody, AgentResultBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
 import { mcpHttpHandler } from "../mcp/http.ts";
 import { headerText, timeoutHeader } from "./headers.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -206,6 +206,10 @@ export function createHttpApp(services: HttpServices) {
       const view = commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: result?.status ?? "queued", result, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
       return json(result ? 200 : 202, view);
     })
+    .delete("/debug/command/:id", async ({ request, params }) => {
+      await execute.cancel(await caller(request), params.id);
+      return new Response(null, { status: 204 });
+    })
     .get("/debug/clusters", async ({ request }) => {
       const list = await clusters.list(await caller(request));
       return { clusters: list.map((c) => c.id), count: list.length };
@@ -295,6 +299,11 @@ export function createHttpApp(services: HttpServices) {
       const input = parseBody(AgentResultBody, await body(request, LIMITS.maxResultBodyBytes));
       await clusters.submitResult(clusterId, input.lease_id, input.result);
       return { accepted: true };
+    })
+    .post("/agent/extend", async ({ request }) => {
+      const clusterId = await agentCluster(request);
+      const input = parseBody(AgentExtendBody, await body(request));
+      return { active: await clusters.extend(clusterId, input.lease_id, input.command_id) };
     })
     .post("/agent/heartbeat", async ({ request }) => {
       const clusterId = await agentCluster(request);

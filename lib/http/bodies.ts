@@ -71,6 +71,9 @@ export function argvOf(input: v.InferOutput<typeof ExplainBody>): string[] {
   return input.argv ?? buildArgv({ commandType: input.command_type ?? "get", args: input.args ?? [], namespace: input.namespace ?? "default", extraArgs: input.extra_args ?? [] });
 }
 
+/** `POST /agent/extend`. */
+export const AgentExtendBody = v.object({ lease_id: shortText, command_id: shortText });
+
 /** `POST /agent/results`. */
 export const AgentResultBody = v.object({ lease_id: v.optional(shortText), result: v.unknown() });
 

@@ -22,6 +22,7 @@ export const ROUTES: Record<string, Op> = {
   "POST /debug/execute": { summary: "Run a read-only kubectl command (403 with status denied when a policy refuses it)", auth: "key", body: "Execute", responses: { ...ERR, "200": "CommandResult", "202": "CommandResult", "403": "CommandResult" } },
   "POST /debug/policy/explain": { summary: "Dry-run the API-side policy decision for a command", auth: "key", body: "Explain", responses: { "200": "Explanation", ...ERR } },
   "GET /debug/result/{id}": { summary: "Result of a command (202 while pending)", auth: "key", responses: { "200": "CommandResult", "202": "CommandResult", ...ERR } },
+  "DELETE /debug/command/{id}": { summary: "Cancel a command: never delivered if pending; a running one is killed in the agent within a lease renewal", auth: "key", responses: { "204": "empty", "409": "Error", ...ERR } },
   "GET /debug/clusters": { summary: "Clusters the caller may use", auth: "key", responses: { "200": "ClusterList" } },
   "GET /debug/clusters/{id}": { summary: "One cluster's status", auth: "key", responses: { "200": "ClusterStatus", ...ERR } },
   "POST /admin/agents/{cluster_id}/token": { summary: "Register a cluster and issue its agent token (shown once)", auth: "admin", body: "CreateToken", responses: { "201": "AgentToken", "409": "Error", ...ERR } },
@@ -39,6 +40,7 @@ export const ROUTES: Record<string, Op> = {
   "DELETE /mcp": { summary: "405: the MCP endpoint is stateless (no sessions to delete)", auth: "key", responses: { "405": "Error", "401": "Error" } },
   "GET /agent/commands": { summary: "Agent long poll for the next command (204 when none)", auth: "agent", responses: { "200": "AgentLease", "204": "empty", ...ERR } },
   "GET /agent/config": { summary: "The API's command-signing public keys, for the agent to verify commands", auth: "agent", responses: { "200": "AgentConfig", ...ERR } },
+  "POST /agent/extend": { summary: "Agent renews its lease on a running command; active:false means stop it", auth: "agent", body: "AgentExtend", responses: { "200": "object", ...ERR } },
   "POST /agent/results": { summary: "Agent posts a command result", auth: "agent", body: "AgentResult", responses: { "200": "object", "409": "Error", ...ERR } },
   "POST /agent/heartbeat": { summary: "Agent heartbeat with versions and capabilities", auth: "agent", body: "AgentInfo", responses: { "200": "object", ...ERR } },
 };
@@ -109,6 +111,7 @@ const SCHEMAS: Record<string, object> = {
   AuditVerification: { type: "object", properties: { ok: { type: "boolean" }, count: { type: "integer" }, brokenAt: { type: "integer" }, reason: str } },
   AgentLease: { type: "object", properties: { lease_id: str, attempt: { type: "integer" }, budget_ms: { type: "integer" }, command: { type: "object" } } },
   AgentConfig: { type: "object", properties: { public_keys: strs, key_id: str } },
+  AgentExtend: { type: "object", required: ["lease_id", "command_id"], properties: { lease_id: str, command_id: str } },
   AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
   AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs } },
 };

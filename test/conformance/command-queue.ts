@@ -340,6 +340,47 @@ export function describeCommandQueue(
       expect((await q.getResult(c.id))?.output).toBe("current");
     });
 
+    // --- extend ---------------------------------------------------------------
+
+    it("extend(lease, ms) keeps a lease alive past its first expiry", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      const lease = await pushAndLease(q, c, 300);
+      for (let i = 0; i < 4; i++) {
+        await sleep(150);
+        expect(await q.extend(lease, 300)).toBe(true);
+      }
+      // 600 ms after a 300 ms lease: still ours, never re-delivered.
+      expect(await q.lease(c.clusterId)).toBeNull();
+      await q.complete(lease, result(c, { output: "kept" }));
+      expect((await q.getResult(c.id))?.output).toBe("kept");
+    });
+
+    it("extend(lease, ms) stops working once the lease expired, and after a re-delivery", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      const stale = await pushAndLease(q, c, 100);
+      await sleep(400);
+      expect(await q.extend(stale, 10_000)).toBe(false);
+      const current = await q.lease(c.clusterId, { leaseMs: 10_000 });
+      expect(current?.attempt).toBe(2);
+      expect(await q.extend(stale, 10_000)).toBe(false);
+      expect(await q.extend(current!, 10_000)).toBe(true);
+    });
+
+    it("extend(lease, ms) returns false for a cancelled or answered command", async () => {
+      const q = await fresh();
+      const a = command(clusterId());
+      const la = await pushAndLease(q, a, 10_000);
+      await q.cancel(a.id);
+      expect(await q.extend(la, 10_000)).toBe(false);
+      const b = command(clusterId());
+      const lb = await pushAndLease(q, b, 10_000);
+      await q.complete(lb, result(b));
+      expect(await q.extend(lb, 10_000)).toBe(false);
+      expect(await q.extend({ leaseId: "nope", command: { id: "unknown" } }, 1_000)).toBe(false);
+    });
+
     // --- complete -------------------------------------------------------------
 
     it("complete(lease, result) stores the result", async () => {

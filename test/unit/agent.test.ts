@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { memoryBackend } from "../../adapters/memory/index.ts";
 import { backoffDelay, startAgent, type AgentJob, type AgentTransport } from "../../lib/agent/agent.ts";
-import { echoExecutor, kubectlExecutor } from "../../lib/agent/executors.ts";
+import { echoExecutor, kubectlExecutor, withRequestTimeout } from "../../lib/agent/executors.ts";
 import { createKubently } from "../../lib/kubently.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { createSigner } from "../../lib/signing.ts";
@@ -26,7 +26,7 @@ const alive = (pid: number) => {
 describe("kubectlExecutor", () => {
   test("passes only PATH, HOME, KUBECONFIG (and KUBECTL_KUBERC=false) to the process", async () => {
     process.env.AWS_SECRET_ACCESS_KEY = "leak-me";
-    const exec = kubectlExecutor({ binary: "env", kubeconfig: "/tmp/kc", home: "/tmp/home", path: "/usr/bin:/bin" });
+    const exec = kubectlExecutor({ binary: "env", kubeconfig: "/tmp/kc", home: "/tmp/home", path: "/usr/bin:/bin", requestTimeout: false });
     const out = await exec.run([], { timeoutMs: 5_000 });
     delete process.env.AWS_SECRET_ACCESS_KEY;
     const names = out.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
@@ -36,13 +36,13 @@ describe("kubectlExecutor", () => {
   });
 
   test("never goes through a shell: metacharacters arrive as plain arguments", async () => {
-    const exec = kubectlExecutor({ binary: "echo" });
+    const exec = kubectlExecutor({ binary: "echo", requestTimeout: false });
     const out = await exec.run(["pods;", "touch", "/tmp/pwned", "$(id)", "`id`", "|", "cat"], { timeoutMs: 5_000 });
     expect(out.stdout).toBe("pods; touch /tmp/pwned $(id) `id` | cat\n");
   });
 
   test("kills the whole process group when the timeout runs out", async () => {
-    const exec = kubectlExecutor({ binary: "sh" });
+    const exec = kubectlExecutor({ binary: "sh", requestTimeout: false });
     const started = Date.now();
     const out = await exec.run(["-c", "sleep 30 & echo $!; sleep 30"], { timeoutMs: 300 });
     expect(out).toMatchObject({ timedOut: true, exitCode: null });
@@ -54,7 +54,7 @@ describe("kubectlExecutor", () => {
   });
 
   test("stops reading at the output cap and marks the result truncated", async () => {
-    const exec = kubectlExecutor({ binary: "yes" });
+    const exec = kubectlExecutor({ binary: "yes", requestTimeout: false });
     const out = await exec.run(["0123456789"], { timeoutMs: 5_000, maxOutputBytes: 4096 });
     expect(out.truncated).toBe(true);
     expect(Buffer.byteLength(out.stdout)).toBe(4096);
@@ -62,11 +62,17 @@ describe("kubectlExecutor", () => {
   });
 
   test("an aborted signal kills the process and says cancelled", async () => {
-    const exec = kubectlExecutor({ binary: "sleep" });
+    const exec = kubectlExecutor({ binary: "sleep", requestTimeout: false });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const out = await exec.run(["30"], { timeoutMs: 10_000, signal: controller.signal });
     expect(out).toMatchObject({ cancelled: true, exitCode: null });
+  });
+
+  test("withRequestTimeout gives kubectl its own deadline, before any --, unless one is set", () => {
+    expect(withRequestTimeout(["get", "pods", "-w"], 10_000)).toEqual(["get", "pods", "-w", "--request-timeout=11s"]);
+    expect(withRequestTimeout(["get", "pods", "--", "x"], 2_500)).toEqual(["get", "pods", "--request-timeout=4s", "--", "x"]);
+    expect(withRequestTimeout(["get", "pods", "--request-timeout=3s"], 10_000)).toEqual(["get", "pods", "--request-timeout=3s"]);
   });
 
   test("a missing binary is a clear failure, not a crash", async () => {
@@ -152,6 +158,7 @@ describe("startAgent", () => {
       submit: async (_job, result) => void submitted.push(result),
       heartbeat: async () => {},
       config,
+      extend: async () => true,
     };
     const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1 });
     for (let i = 0; i < 100 && submitted.length < 2; i++) await Bun.sleep(10);
@@ -176,6 +183,7 @@ describe("startAgent", () => {
       submit: async (_j, r) => void done.push(r),
       heartbeat: async (info) => void beats.push(info),
       config,
+      extend: async () => true,
     };
     const agent = startAgent({ clusterId: "c1", transport, executor: echoExecutor(), policies: [readOnly()], concurrency: 1, backoffMs: { initial: 10, max: 50 } });
     for (let i = 0; i < 200 && done.length === 0; i++) await Bun.sleep(10);

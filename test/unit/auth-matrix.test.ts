@@ -16,7 +16,7 @@ let url: string;
 let sessionId = "no-such-session";
 
 /** Routes that need more than the viewer role among the `key` ones. */
-const OPERATOR_ONLY = new Set(["POST /debug/session", "POST /debug/execute"]);
+const OPERATOR_ONLY = new Set(["POST /debug/session", "POST /debug/execute", "DELETE /debug/command/{id}"]);
 
 type Caller = "anonymous" | "wrong" | "viewer" | "operator" | "admin" | "agent";
 const headersFor = (who: Caller): Record<string, string> => {

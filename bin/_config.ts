@@ -16,6 +16,8 @@ export const ConfigSchema = v.object({
   host: v.optional(v.string()),
   port: v.optional(port),
   a2aPort: v.optional(port),
+  a2aPublicUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+  disableA2a: v.optional(v.boolean()),
   /** `service:key,service2:key2` or a list. */
   apiKeys: v.optional(v.union([v.string(), v.array(v.string())])),
   adminKey: v.optional(v.string()),
@@ -46,6 +48,8 @@ const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
   "a2a-port": { type: "string" },
+  "a2a-public-url": { type: "string" },
+  "disable-a2a": { type: "boolean" },
   "api-keys": { type: "string" },
   "admin-key": { type: "string" },
   "agent-tokens": { type: "string" },
@@ -70,6 +74,7 @@ const FLAGS = {
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
+const BOOLEANS = new Set(["disableA2a"]);
 const LISTS = new Set(["plugins"]);
 
 /** Loads the configuration for a verb from argv, env and the config file. */
@@ -89,7 +94,13 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const key = camel(flag);
     const raw = (values as Record<string, unknown>)[flag] ?? env[envName(key)];
     if (raw === undefined) continue;
-    merged[key] = NUMERIC.has(key) ? Number(raw) : LISTS.has(key) ? String(raw).split(",").map((s) => s.trim()).filter(Boolean) : raw;
+    merged[key] = NUMERIC.has(key)
+      ? Number(raw)
+      : BOOLEANS.has(key)
+        ? raw === true || /^(true|1|yes)$/i.test(String(raw))
+        : LISTS.has(key)
+          ? String(raw).split(",").map((s) => s.trim()).filter(Boolean)
+          : raw;
   }
   const result = v.safeParse(ConfigSchema, merged);
   if (!result.success) {

@@ -17,6 +17,8 @@ import { startSimCluster } from "../lib/sim/index.ts";
 import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { runMcpStdio } from "../lib/mcp/index.ts";
+import { startA2AServer } from "../lib/a2a/index.ts";
+import { createServer, type AddressInfo } from "node:net";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
@@ -39,7 +41,9 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --backend NAME      memory (default), sqlite (--sqlite-file PATH) or redis (--redis-url URL)
   --port N            REST port (api/all 8080, demo 8080; 0 picks a free one)
   --host H            bind address (api/all 0.0.0.0, demo 127.0.0.1)
-  --a2a-port N        A2A port (reserved; the A2A server is not built yet)
+  --a2a-port N        A2A port (default 8000; 0 picks a free one)
+  --a2a-public-url U  the URL the A2A agent card advertises (default http://<host>:<a2a-port>/)
+  --disable-a2a       do not start the A2A server
   --api-keys LIST     service:key,service2:key2 (operator role)
   --admin-key KEY     the admin key
   --api-key KEY       demo: the key to print and accept (default: random); mcp: the key to call with
@@ -110,22 +114,55 @@ async function backendFrom(config: Config): Promise<Backend> {
   throw new Error(`backend "${kind}" is not available in this build`);
 }
 
-async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<{ kubently: Kubently; url: string }> {
+/** A free TCP port on the host (for a server whose public URL must be known before it starts). */
+async function freePort(hostname: string): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, hostname, resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface RunningApi {
+  kubently: Kubently;
+  url: string;
+  a2aUrl?: string;
+  /** A2A first (it drains its tasks), then the API. */
+  stop(): Promise<void>;
+}
+
+async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<RunningApi> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
   const backend = await backendFrom(config);
   const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
   const kubently = createKubently({ backend, policies, apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
   await kubently.ready();
-  const server = await kubently.listen({ port: config.port ?? 8080, hostname: config.host ?? extra.defaultHost });
-  return { kubently, url: server.url };
+  const hostname = config.host ?? extra.defaultHost;
+  const server = await kubently.listen({ port: config.port ?? 8080, hostname });
+  if (config.disableA2a) return { kubently, url: server.url, stop: () => kubently.close() };
+  let a2aPort = config.a2aPort ?? 8000;
+  if (a2aPort === 0) a2aPort = await freePort(hostname);
+  const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
+  if (!config.a2aPublicUrl && hostname === "0.0.0.0") log("warn", `--a2a-public-url not set: the agent card advertises http://localhost:${a2aPort}/`);
+  const a2a = await startA2AServer(kubently, { publicUrl: config.a2aPublicUrl ?? `http://${shown}:${a2aPort}/`, port: a2aPort, hostname });
+  return {
+    kubently,
+    url: server.url,
+    a2aUrl: a2a.url,
+    async stop() {
+      await a2a.close();
+      await kubently.close();
+    },
+  };
 }
 
 async function api(config: Config) {
   if (!config.apiKeys && !config.adminKey) log("warn", "no API keys configured (--api-keys / --admin-key): every call but health will be refused");
-  const { kubently, url } = await startApi(config, { defaultHost: "0.0.0.0" });
-  log("info", `API listening on ${url} (backend ${kubently.backend.name})`);
-  onShutdown(() => kubently.close());
+  const running = await startApi(config, { defaultHost: "0.0.0.0" });
+  log("info", `API listening on ${running.url} (backend ${running.kubently.backend.name})`);
+  if (running.a2aUrl) log("info", `A2A listening on ${running.a2aUrl}`);
+  onShutdown(() => running.stop());
 }
 
 async function agent(config: Config) {
@@ -148,10 +185,11 @@ async function agent(config: Config) {
 
 async function all(config: Config) {
   const clusterId = config.clusterId ?? "local";
-  const { kubently, url } = await startApi(config, { clusters: [{ id: clusterId }], defaultHost: "0.0.0.0" });
-  kubently.startLocalAgent({ clusterId, executor: executorFrom(config), concurrency: config.concurrency ?? 4, version: VERSION, log });
-  log("info", `API listening on ${url}; agent for cluster "${clusterId}" running in-process`);
-  onShutdown(() => kubently.close());
+  const running = await startApi(config, { clusters: [{ id: clusterId }], defaultHost: "0.0.0.0" });
+  running.kubently.startLocalAgent({ clusterId, executor: executorFrom(config), concurrency: config.concurrency ?? 4, version: VERSION, log });
+  log("info", `API listening on ${running.url}; agent for cluster "${clusterId}" running in-process`);
+  if (running.a2aUrl) log("info", `A2A listening on ${running.a2aUrl}`);
+  onShutdown(() => running.stop());
 }
 
 async function demo(config: Config) {
@@ -160,10 +198,11 @@ async function demo(config: Config) {
   const sim = await startSimCluster();
   const home = mkdtempSync(join(tmpdir(), "kubently-demo-"));
   const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
-  const { kubently, url } = await startApi(
+  const running = await startApi(
     { ...config, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
     { clusters: [{ id: clusterId }], defaultHost: "127.0.0.1" },
   );
+  const { kubently, url } = running;
   const executor =
     config.executor === "echo" ? echoExecutor() : kubectlExecutor({ kubeconfig, home, ...(config.kubectl ? { binary: config.kubectl } : {}) });
   kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
@@ -172,7 +211,8 @@ async function demo(config: Config) {
   API:        ${url}
   API key:    ${apiKey}
   Cluster:    ${clusterId} (simulated, ${sim.url})
-  A2A:        not available yet (port ${config.a2aPort ?? 8000} reserved)
+  MCP:        ${url}/mcp (streamable HTTP, same key)
+  A2A:        ${running.a2aUrl ? `${running.a2aUrl} (agent card at /.well-known/agent-card.json)` : "disabled"}
 
 Try it:
 
@@ -182,7 +222,7 @@ Try it:
 
 Press Ctrl+C to stop.`);
   onShutdown(async () => {
-    await kubently.close();
+    await running.stop();
     await sim.close();
   });
 }

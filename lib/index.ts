@@ -19,3 +19,4 @@ export type { ExecuteInput, ExecuteOutcome } from "./execute.ts";
 export { httpClient, localClient, type CommandView, type ExecuteRequest, type HttpClientOptions, type KubentlyClient, type SessionView } from "./client.ts";
 export { createMcpServer, mcpHttpHandler, runMcpStdio, type McpHost, type McpHttpOptions, type McpServerOptions, type McpStdioOptions } from "./mcp/index.ts";
 export { createSigner, createVerifier, generateSigningKeyPem, type CommandSigner, type CommandVerifier } from "./signing.ts";
+export { createA2AHandler, startA2AServer, type A2AHandler, type A2AOptions, type A2AServer, type A2AServerOptions } from "./a2a/index.ts";

@@ -63,12 +63,12 @@ async function main() {
   console.log("## Execute overhead, echo executor, real HTTP through dist/kubently\n");
   console.log("| mode | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- |");
 
-  const all = run(["all", "--port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
+  const all = run(["all", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
   const allUrl = await urlOf(all, /API listening on (http:\/\/\S+);/);
   await table("all (in-process agent)", allUrl, "bench");
   await all.stop();
 
-  const api = run(["api", "--port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
+  const api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
   const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
   await Bun.sleep(500);
   const apiIdle = rssMb(api.child.pid!);
@@ -85,7 +85,7 @@ async function main() {
   console.log("\n## Real kubectl against the simulated cluster (`kubently demo`)\n");
   if (!hasTool("kubectl")) console.log("kubectl is not on PATH: skipped");
   else {
-    const demo = run(["demo", "--port", "0", "--api-key", KEY, "--concurrency", "4"]);
+    const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "4"]);
     const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
     console.log("| command | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- |");
     for (const callers of [1, 4]) {

@@ -64,7 +64,7 @@ describe.skipIf(skip)("kubently all", () => {
   let proc: Proc;
   let url = "";
   beforeAll(async () => {
-    proc = run(["all", "--port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`, "--cluster-id", "sim", "--kubeconfig", kubeconfig]);
+    proc = run(["all", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`, "--cluster-id", "sim", "--kubeconfig", kubeconfig]);
     url = (await proc.waitFor(/API listening on (http:\/\/\S+);/))[1]!;
   });
   afterAll(async () => {
@@ -89,7 +89,7 @@ describe.skipIf(skip)("kubently api + kubently agent as two processes", () => {
     expect(keygen.exitCode).toBe(0);
     writeFileSync(join(dir, "signing.pem"), keygen.stdout);
     writeFileSync(join(dir, "public.pem"), keygen.stderr);
-    api = run(["api", "--port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`, "--signing-key-file", join(dir, "signing.pem")], {
+    api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`, "--signing-key-file", join(dir, "signing.pem")], {
       KUBENTLY_AGENT_TOKENS: `sim:${TOKEN},pinned:${TOKEN}`,
     });
     url = (await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!;
@@ -138,7 +138,7 @@ describe.skipIf(skip)("kubently demo", () => {
   let demo: Proc;
   let url = "";
   beforeAll(async () => {
-    demo = run(["demo", "--port", "0", "--api-key", KEY, "--cluster-id", "playground"]);
+    demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--cluster-id", "playground"]);
     url = (await demo.waitFor(/API:\s+(http:\/\/\S+)/))[1]!;
   });
   afterAll(async () => {

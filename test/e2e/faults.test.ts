@@ -44,7 +44,7 @@ describe.skipIf(skip)("faults", () => {
   beforeAll(async () => {
     sim = await startSimCluster();
     kubeconfig = await sim.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kubently-faults-")), "config"));
-    api = run(["api", "--port", "0", "--host", "127.0.0.1", "--api-keys", `t:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
+    api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `t:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
     url = (await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!;
   });
   afterAll(async () => {

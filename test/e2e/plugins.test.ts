@@ -30,7 +30,7 @@ describe.skipIf(skip)("plugins from the config file", () => {
         apiKeys: `t:${KEY}`,
       }),
     );
-    proc = run(["all", "--config", join(dir, "conf", "kubently.json"), "--port", "0", "--host", "127.0.0.1", "--executor", "echo", "--cluster-id", "c1"], {}, dir);
+    proc = run(["all", "--config", join(dir, "conf", "kubently.json"), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--executor", "echo", "--cluster-id", "c1"], {}, dir);
     url = (await proc.waitFor(/API listening on (http:\/\/\S+);/))[1]!;
   });
   afterAll(async () => {
@@ -50,11 +50,11 @@ describe.skipIf(skip)("plugins from the config file", () => {
 
   test("a plugin that cannot be loaded stops start-up with a message naming it", async () => {
     writeFileSync(join(dir, "conf", "bad.json"), JSON.stringify({ plugins: ["./missing.mjs"] }));
-    const bad = run(["all", "--config", join(dir, "conf", "bad.json"), "--port", "0", "--executor", "echo"], {}, dir);
+    const bad = run(["all", "--config", join(dir, "conf", "bad.json"), "--port", "0", "--a2a-port", "0", "--executor", "echo"], {}, dir);
     await bad.waitFor(/plugin "\.\/missing\.mjs" could not be loaded/);
     expect(await bad.exited).toBe(2);
     writeFileSync(join(dir, "conf", "dup.json"), JSON.stringify({ plugins: ["read-only", "read-only"] }));
-    const dup = run(["all", "--config", join(dir, "conf", "dup.json"), "--port", "0", "--executor", "echo"], {}, dir);
+    const dup = run(["all", "--config", join(dir, "conf", "dup.json"), "--port", "0", "--a2a-port", "0", "--executor", "echo"], {}, dir);
     await dup.waitFor(/registered twice/);
     expect(await dup.exited).toBe(2);
   });

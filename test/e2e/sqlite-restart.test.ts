@@ -21,7 +21,7 @@ describe.skipIf(skip)("kubently api --backend sqlite across a restart", () => {
   let port = 0;
 
   const startApi = async () => {
-    api = run(["api", "--backend", "sqlite", "--sqlite-file", join(dir, "kubently.db"), "--port", String(port), "--host", "127.0.0.1", "--admin-key", ADMIN, "--signing-key-file", join(dir, "signing.pem")]);
+    api = run(["api", "--backend", "sqlite", "--sqlite-file", join(dir, "kubently.db"), "--port", String(port), "--a2a-port", "0", "--host", "127.0.0.1", "--admin-key", ADMIN, "--signing-key-file", join(dir, "signing.pem")]);
     const url = (await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!;
     port = Number(new URL(url).port);
     return url;

@@ -1,0 +1,305 @@
+/**
+ * The A2A agent executor: turns one A2A message into one Kubently command,
+ * run through `localClient` as the caller (so policy, audit and limits apply
+ * exactly as for REST), and reports it as task events: the task, a
+ * `working` status, an artifact with the output, then a final status.
+ *
+ * Final states: `completed` (kubectl succeeded), `failed` (kubectl failed,
+ * timed out, or the request was unusable), `rejected` (a policy denied the
+ * command; the status message names the policy and the reason), `canceled`
+ * (tasks/cancel), `input-required` (no cluster named and more than one
+ * available: the reply names one).
+ */
+import { randomUUID } from "node:crypto";
+import { Role, TaskState, type Artifact, type Message, type Part, type Task } from "@a2a-js/sdk";
+import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type User } from "@a2a-js/sdk/server";
+import { localClient, type CommandView } from "../client.ts";
+import { isKubentlyError } from "../errors.ts";
+import type { Kubently } from "../kubently.ts";
+import { LIMITS } from "../limits.ts";
+import type { Identity } from "../schemas.ts";
+import { BoundedMap } from "./_bounded-map.ts";
+import { readMessage } from "./input.ts";
+import { taskOwner } from "./task-store.ts";
+
+/** The authenticated caller, as the A2A SDK carries it through a call. */
+export class KubentlyUser implements User {
+  constructor(readonly identity: Identity) {}
+  get isAuthenticated(): boolean {
+    return true;
+  }
+  get userName(): string {
+    return this.identity.name;
+  }
+}
+
+/** Key of the per-call values (from HTTP headers) in `ServerCallContext.state`. */
+export const CALL_META = "kubently.call";
+
+/** Per-call values taken from the transport (headers), not from the message. */
+export interface CallMeta {
+  correlationId?: string;
+  timeoutSeconds?: number;
+}
+
+/** Options for {@link kubentlyExecutor}. */
+export interface KubentlyExecutorOptions {
+  /** TTL of the Kubently sessions created per A2A context. @default LIMITS.defaultSessionTtlSeconds */
+  sessionTtlSeconds?: number;
+  /** A2A contexts remembered (their sessions and last cluster). @default 10000 */
+  maxContexts?: number;
+  /** How long an idle context is remembered, in ms. @default 3600000 */
+  contextTtlMs?: number;
+}
+
+/** Marker of the data part in an `input-required` status: which command waits for a cluster. */
+const AWAITING = "kubently.awaiting-cluster";
+
+const textPart = (text: string): Part => ({ content: { $case: "text", value: text }, mediaType: "text/plain", filename: "", metadata: undefined });
+const dataPart = (data: Record<string, unknown>): Part => ({ content: { $case: "data", value: data }, mediaType: "application/json", filename: "", metadata: undefined });
+
+/** A printable id of at most LIMITS.maxIdLength characters, or undefined. */
+const asCorrelationId = (value: string | undefined): string | undefined =>
+  value !== undefined && value.length > 0 && value.length <= LIMITS.maxIdLength && /^[\x20-\x7e]+$/.test(value) ? value : undefined;
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** The executor plus what the server needs to shut it down. */
+export interface KubentlyAgentExecutor extends AgentExecutor {
+  /** Waits up to `maxMs` for running commands, then cancels the rest. */
+  drain(maxMs: number): Promise<void>;
+  /** Commands running now. */
+  readonly runningCount: number;
+  /** True while an execution for the task runs. */
+  isRunning(taskId: string): boolean;
+}
+
+/** Builds the executor for one Kubently instance. */
+export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOptions = {}): KubentlyAgentExecutor {
+  const running = new Map<string, Running>();
+  // Per (caller, tenant, A2A context): the Kubently session per cluster, and the cluster last used.
+  const contexts = new BoundedMap<string, { lastClusterId?: string; sessions: Map<string, string> }>({
+    max: options.maxContexts ?? 10_000,
+    ttlMs: options.contextTtlMs ?? 3_600_000,
+  });
+  const sessionTtlSeconds = options.sessionTtlSeconds ?? LIMITS.defaultSessionTtlSeconds;
+
+  async function run(rc: RequestContext, bus: ExecutionEventBus, signal: AbortSignal): Promise<void> {
+    const { taskId, contextId } = rc;
+    const now = () => new Date().toISOString();
+    const message = (parts: Part[]): Message => ({
+      messageId: randomUUID(),
+      contextId,
+      taskId,
+      role: Role.ROLE_AGENT,
+      parts,
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    });
+    const status = (state: TaskState, text: string, data?: Record<string, unknown>) =>
+      bus.publish(
+        AgentEvent.statusUpdate({
+          taskId,
+          contextId,
+          status: { state, message: message(data ? [textPart(text), dataPart(data)] : [textPart(text)]), timestamp: now() },
+          metadata: undefined,
+        }),
+      );
+    const artifact = (a: Omit<Artifact, "metadata" | "extensions">) =>
+      bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { ...a, metadata: undefined, extensions: [] }, append: false, lastChunk: true, metadata: undefined }));
+
+    // Every execution starts with the task itself (the SDK requires it, follow-up turns included).
+    const previous = rc.task;
+    const task: Task = previous
+      ? structuredClone(previous)
+      : { id: taskId, contextId, status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: now() }, artifacts: [], history: [rc.userMessage], metadata: undefined };
+    bus.publish(AgentEvent.task(task));
+
+    const user = rc.context.user;
+    if (!(user instanceof KubentlyUser)) return status(TaskState.TASK_STATE_FAILED, "not authenticated");
+    const client = localClient(kubently, user.identity);
+    const meta = (rc.context.state.get(CALL_META) as CallMeta | undefined) ?? {};
+
+    // A reply to "which cluster?" carries on with the command that was waiting.
+    const awaiting = previous?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ? pendingArgv(previous) : undefined;
+    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined });
+    if (!read.ok) return status(TaskState.TASK_STATE_FAILED, read.reason, { error: read.reason, code: "BAD_REQUEST" });
+    const intent = read.intent;
+
+    try {
+      if (intent.kind === "list-clusters") {
+        const clusters = await client.listClusters();
+        const text = clusters.length === 0 ? "No clusters are available to you." : clusters.map((c) => `${c.id}\t${c.connected ? "connected" : "agent not connected"}`).join("\n");
+        artifact({ artifactId: randomUUID(), name: "clusters", description: "Clusters you may run commands on", parts: [textPart(text), dataPart({ clusters })] });
+        return status(TaskState.TASK_STATE_COMPLETED, `${clusters.length} cluster${clusters.length === 1 ? "" : "s"} available`);
+      }
+
+      const argv = intent.argv ?? awaiting;
+      if (!argv) return status(TaskState.TASK_STATE_FAILED, "say which command to run, e.g. \"get pods in namespace shop\"", { error: "no command", code: "BAD_REQUEST" });
+
+      const scope = `${taskOwner(rc.context)}\n${rc.context.tenant ?? ""}\n${contextId}`;
+      const remembered = contexts.get(scope) ?? { sessions: new Map<string, string>() };
+      let clusterId = intent.clusterId ?? remembered.lastClusterId;
+      if (!clusterId) {
+        const clusters = await client.listClusters();
+        if (clusters.length === 1) clusterId = clusters[0]!.id;
+        else if (clusters.length === 0) return status(TaskState.TASK_STATE_FAILED, "No clusters are available to you.", { error: "no clusters", code: "CLUSTER_NOT_FOUND", known_clusters: [] });
+        else {
+          const ids = clusters.map((c) => c.id);
+          return status(TaskState.TASK_STATE_INPUT_REQUIRED, `Which cluster? You may use: ${ids.join(", ")}. Reply with the cluster id (or send the request again with "on cluster <id>").`, {
+            [AWAITING]: true,
+            argv,
+            known_clusters: ids,
+          });
+        }
+      }
+
+      const command = `kubectl ${argv.join(" ")}`;
+      status(TaskState.TASK_STATE_WORKING, `Running \`${command}\` on cluster ${clusterId}`, { cluster_id: clusterId, argv });
+      if (signal.aborted) return status(TaskState.TASK_STATE_CANCELED, "Canceled before the command was queued.");
+
+      const correlationId = intent.correlationId ?? meta.correlationId ?? asCorrelationId(contextId) ?? taskId;
+      const timeoutSeconds = intent.timeoutSeconds ?? meta.timeoutSeconds;
+      const exec = (sessionId: string) => {
+        // Canceled while the session was being made: queue nothing.
+        if (signal.aborted) throw new Error("canceled");
+        return client.execute({ clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
+      };
+
+      let view: CommandView;
+      if (intent.sessionId) {
+        view = await exec(intent.sessionId);
+      } else {
+        // One Kubently session per A2A context and cluster, created on first use and replaced when it has ended.
+        const known = remembered.sessions.get(clusterId);
+        const fresh = async () => {
+          const s = await client.createSession(clusterId!, { ttlSeconds: sessionTtlSeconds, correlationId });
+          remembered.sessions.set(clusterId!, s.session_id);
+          return s.session_id;
+        };
+        try {
+          view = await exec(known ?? (await fresh()));
+        } catch (e) {
+          if (!known || !(isKubentlyError(e, "SESSION_NOT_FOUND") || isKubentlyError(e, "SESSION_CLOSED"))) throw e;
+          view = await exec(await fresh());
+        }
+      }
+      remembered.lastClusterId = clusterId;
+      contexts.set(scope, remembered);
+
+      return report(view, argv, command, { status, artifact }, signal);
+    } catch (e) {
+      if (signal.aborted) return status(TaskState.TASK_STATE_CANCELED, "Canceled.");
+      const code = isKubentlyError(e) ? e.code : "INTERNAL";
+      const details = isKubentlyError(e) && e.details && typeof e.details === "object" ? (e.details as Record<string, unknown>) : {};
+      let text = isKubentlyError(e) ? e.message : "internal error";
+      const known = details.known_clusters;
+      if (Array.isArray(known)) text += known.length ? `; clusters you may use: ${known.join(", ")}` : "; no clusters are available to you";
+      const state = code === "FORBIDDEN" ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_FAILED;
+      return status(state, text, { error: text, code, ...details });
+    }
+  }
+
+  return {
+    get runningCount() {
+      return running.size;
+    },
+
+    isRunning(taskId) {
+      return running.has(taskId);
+    },
+
+    async execute(rc, bus) {
+      const controller = new AbortController();
+      let finish!: () => void;
+      const entry: Running = { controller, done: new Promise<void>((r) => (finish = r)) };
+      running.set(rc.taskId, entry);
+      try {
+        await run(rc, bus, controller.signal);
+      } finally {
+        running.delete(rc.taskId);
+        finish();
+      }
+    },
+
+    async cancelTask(taskId, bus) {
+      const entry = running.get(taskId);
+      if (entry) {
+        // Aborting the execute call cancels the queued command; the run then reports `canceled`.
+        entry.controller.abort();
+        await entry.done;
+        return;
+      }
+      // No execution runs for this task (it just ended, or waits for input): end it here. The SDK
+      // ignores this for a task that already reached a final state and then answers "not cancelable".
+      bus.publish(
+        AgentEvent.statusUpdate({
+          taskId,
+          contextId: "",
+          status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: new Date().toISOString() },
+          metadata: undefined,
+        }),
+      );
+    },
+
+    async drain(maxMs) {
+      const all = [...running.values()];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(all.map((r) => r.done)), new Promise((r) => (timer = setTimeout(r, maxMs)))]);
+      clearTimeout(timer);
+      for (const r of running.values()) r.controller.abort();
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}
+
+/** The argv an `input-required` task is waiting to run, from its status message. */
+function pendingArgv(task: Task): string[] | undefined {
+  for (const part of task.status?.message?.parts ?? []) {
+    if (part.content?.$case !== "data") continue;
+    const data = part.content.value as Record<string, unknown> | undefined;
+    if (data?.[AWAITING] === true && Array.isArray(data.argv) && data.argv.every((a) => typeof a === "string")) return data.argv as string[];
+  }
+  return undefined;
+}
+
+type Publish = {
+  status: (state: TaskState, text: string, data?: Record<string, unknown>) => void;
+  artifact: (a: Omit<Artifact, "metadata" | "extensions">) => void;
+};
+
+/** Publishes the artifact and final status for a command's outcome. */
+function report(view: CommandView, argv: string[], command: string, out: Publish, signal: AbortSignal): void {
+  const { output, ...rest } = view;
+  const data = { ...rest, argv };
+  const printed = [output, view.error ?? ""].filter((s) => s !== "").join(output && view.error ? "\n" : "");
+  const withArtifact = () =>
+    out.artifact({ artifactId: view.command_id, name: "kubectl output", description: command, parts: [textPart(printed), dataPart(data)] });
+  switch (view.status) {
+    case "success":
+      withArtifact();
+      return out.status(TaskState.TASK_STATE_COMPLETED, `\`${command}\` succeeded${view.truncated ? " (output truncated)" : ""}`, data);
+    case "denied":
+      return out.status(TaskState.TASK_STATE_REJECTED, `Denied by policy ${view.policy ?? "unknown"}: ${view.error ?? "not allowed"}`, data);
+    case "cancelled":
+      if (printed) withArtifact();
+      return out.status(signal.aborted ? TaskState.TASK_STATE_CANCELED : TaskState.TASK_STATE_FAILED, `\`${command}\` was cancelled${view.error ? `: ${view.error}` : ""}`, data);
+    case "timeout":
+      if (printed) withArtifact();
+      return out.status(TaskState.TASK_STATE_FAILED, `\`${command}\` timed out${view.error ? `: ${view.error}` : ""}`, data);
+    case "failure":
+      withArtifact();
+      return out.status(TaskState.TASK_STATE_FAILED, `\`${command}\` failed${view.exit_code !== null ? ` (exit code ${view.exit_code})` : ""}${view.error ? `: ${firstLine(view.error)}` : ""}`, data);
+    default:
+      return out.status(TaskState.TASK_STATE_FAILED, `\`${command}\` ended with status ${view.status}`, data);
+  }
+}
+
+const firstLine = (text: string) => {
+  const line = text.split("\n", 1)[0] ?? "";
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+};

@@ -1,0 +1,150 @@
+/**
+ * Reads what an A2A message asks for: a data part shaped like the
+ * `execute_kubectl` tool, a text part with a kubectl command line or a plain
+ * request, or both (the data part's fields win where both say something,
+ * and naming two different clusters is an error). Every field is parsed
+ * with a valibot schema; bad input becomes a reason the task fails with.
+ */
+import type { Message } from "@a2a-js/sdk";
+import * as v from "valibot";
+import { describeIssues } from "../clusters.ts";
+import { buildArgv } from "../kubectl/index.ts";
+import { LIMITS } from "../limits.ts";
+import { splitCommandLine } from "./command-line.ts";
+import { parseClusterReply, parseTextRequest } from "./text-request.ts";
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+const printable = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\x20-\x7e]+$/, "must be printable ASCII"));
+const words = (min: number) => v.pipe(v.array(text(1024)), v.minLength(min), v.maxLength(64));
+
+/** The data part a caller may send (snake_case, like the REST body and the MCP tool). */
+export const CommandDataSchema = v.object({
+  cluster_id: v.optional(text(253)),
+  /** The verb, with its subcommand for grouped verbs (`get`, `top pod`, `rollout status`), or a whole command line (`get pods -n shop`). */
+  command: v.optional(text(4096)),
+  /** The REST API's name for `command`. */
+  command_type: v.optional(text(64)),
+  resource: v.optional(text(253)),
+  name: v.optional(text(253)),
+  /** Added as `-n` for namespaced commands unless args choose one. @default "default" (as REST and MCP), except with `argv` */
+  namespace: v.optional(text(253)),
+  all_namespaces: v.optional(v.boolean()),
+  args: v.optional(words(0)),
+  extra_args: v.optional(words(0)),
+  /** Full kubectl arguments, without the `kubectl` word. */
+  argv: v.optional(words(1)),
+  session_id: v.optional(printable),
+  correlation_id: v.optional(printable),
+  timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(LIMITS.minTimeoutSeconds), v.maxValue(LIMITS.maxTimeoutSeconds))),
+});
+
+/** What one message asks for. */
+export type MessageIntent =
+  | {
+      kind: "command";
+      /** Absent when the message only names a cluster (a reply to "which cluster?"). */
+      argv?: string[];
+      clusterId?: string;
+      sessionId?: string;
+      correlationId?: string;
+      timeoutSeconds?: number;
+    }
+  | { kind: "list-clusters" };
+
+/** The outcome of {@link readMessage}. */
+export type ReadResult = { ok: true; intent: MessageIntent } | { ok: false; reason: string };
+
+const partText = (p: Message["parts"][number]) => (p.content?.$case === "text" ? p.content.value : undefined);
+const partData = (p: Message["parts"][number]) => (p.content?.$case === "data" ? (p.content.value as unknown) : undefined);
+
+/**
+ * Reads `message`. `awaitingCluster` says the task asked "which cluster?":
+ * then a one-word text reply is read as the cluster.
+ */
+export function readMessage(message: Message, options: { awaitingCluster?: boolean } = {}): ReadResult {
+  const texts = message.parts.map(partText).filter((t): t is string => t !== undefined && t.trim() !== "");
+  const datas = message.parts.map(partData).filter((d) => d !== undefined);
+  if (message.parts.some((p) => p.content?.$case === "raw" || p.content?.$case === "url")) {
+    return { ok: false, reason: "file parts are not accepted; send a text part with the command or a data part {cluster_id, command, ...}" };
+  }
+  if (datas.length > 1) return { ok: false, reason: "send at most one data part per message" };
+  if (texts.length === 0 && datas.length === 0) {
+    return { ok: false, reason: 'the message has no text or data part; send e.g. "get pods in namespace shop on cluster prod"' };
+  }
+
+  let fromData: { argv?: string[]; clusterId?: string; sessionId?: string; correlationId?: string; timeoutSeconds?: number } = {};
+  if (datas.length === 1) {
+    const parsed = v.safeParse(CommandDataSchema, datas[0]);
+    if (!parsed.success) return { ok: false, reason: `the data part is not valid: ${describeIssues(parsed.issues)}` };
+    const d = parsed.output;
+    const argv = argvFromData(d);
+    if (typeof argv === "string") return { ok: false, reason: argv };
+    fromData = {
+      ...(argv ? { argv } : {}),
+      ...(d.cluster_id ? { clusterId: d.cluster_id } : {}),
+      ...(d.session_id ? { sessionId: d.session_id } : {}),
+      ...(d.correlation_id ? { correlationId: d.correlation_id } : {}),
+      ...(d.timeout_seconds ? { timeoutSeconds: d.timeout_seconds } : {}),
+    };
+  }
+
+  let fromText: { argv?: string[]; clusterId?: string } = {};
+  if (!fromData.argv && texts.length > 0) {
+    const joined = texts.join("\n");
+    const reply = options.awaitingCluster ? parseClusterReply(joined) : null;
+    if (reply) {
+      fromText = { clusterId: reply };
+    } else {
+      const parsed = parseTextRequest(joined);
+      if (!parsed.ok) return parsed;
+      if (parsed.request.kind === "list-clusters") return { ok: true, intent: { kind: "list-clusters" } };
+      fromText = { argv: parsed.request.argv, ...(parsed.request.clusterId ? { clusterId: parsed.request.clusterId } : {}) };
+    }
+  }
+
+  if (fromData.clusterId && fromText.clusterId && fromData.clusterId !== fromText.clusterId) {
+    return { ok: false, reason: `the data part names cluster ${fromData.clusterId} but the text names ${fromText.clusterId}` };
+  }
+  const argv = fromData.argv ?? fromText.argv;
+  const clusterId = fromData.clusterId ?? fromText.clusterId;
+  if (!argv && !clusterId) return { ok: false, reason: "the data part needs a command (command or argv) or a cluster_id" };
+  return {
+    ok: true,
+    intent: {
+      kind: "command",
+      ...(argv ? { argv } : {}),
+      ...(clusterId ? { clusterId } : {}),
+      ...(fromData.sessionId ? { sessionId: fromData.sessionId } : {}),
+      ...(fromData.correlationId ? { correlationId: fromData.correlationId } : {}),
+      ...(fromData.timeoutSeconds ? { timeoutSeconds: fromData.timeoutSeconds } : {}),
+    },
+  };
+}
+
+/** argv from the data part, undefined when it names no command, or a reason it is unusable. */
+function argvFromData(d: v.InferOutput<typeof CommandDataSchema>): string[] | undefined | string {
+  const allNs = d.all_namespaces ? ["-A"] : [];
+  if (d.argv) {
+    if (d.argv[0] === "kubectl") return "argv is kubectl's arguments without the word kubectl";
+    return buildArgv({ commandType: d.argv[0]!, args: d.argv.slice(1), ...(d.namespace ? { namespace: d.namespace } : {}), extraArgs: [...(d.extra_args ?? []), ...allNs] });
+  }
+  let verb = d.command ?? d.command_type;
+  let lead: string[] = [];
+  if (verb !== undefined && /\s/.test(verb.trim())) {
+    // A whole command line in `command`.
+    const split = splitCommandLine(verb.trim());
+    if (!split.ok) return split.reason;
+    lead = split.words[0] === "kubectl" ? split.words.slice(1) : split.words;
+    verb = lead.shift();
+  }
+  if (verb === undefined) {
+    if (!d.resource && !d.name && !d.args?.length) return undefined;
+    verb = "get";
+  }
+  verb = verb.trim();
+  if (verb === "kubectl" || verb === "") return "command is the kubectl verb, e.g. \"get\"";
+  // As in the MCP tool: resource and name join as resource/name (so `logs pod/web-1` never reads web-1 as a container).
+  const target = d.resource && d.name ? [`${d.resource}/${d.name}`] : d.resource ? [d.resource] : d.name ? [d.name] : [];
+  const args = [...lead, ...target, ...(d.args ?? [])];
+  return buildArgv({ commandType: verb, args, namespace: d.namespace ?? "default", extraArgs: [...(d.extra_args ?? []), ...allNs] });
+}

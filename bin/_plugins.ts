@@ -13,6 +13,7 @@ import type { Policy } from "../lib/policy.ts";
 import { namespaces } from "../plugins/namespaces.ts";
 import { outputLimits } from "../plugins/output-limits.ts";
 import { rateLimit } from "../plugins/rate-limit.ts";
+import { redactSecrets } from "../plugins/redact-secrets.ts";
 import { readOnly } from "../plugins/read-only.ts";
 
 /** A policy as configuration names it. */
@@ -31,6 +32,7 @@ export const BUILTIN_POLICIES: Record<string, { sides?: ("api" | "agent")[]; mak
   "read-only": { make: readOnly },
   namespaces: { make: namespaces },
   "output-limits": { make: outputLimits },
+  "redact-secrets": { make: redactSecrets },
   "rate-limit": { sides: ["api"], make: (options: object | undefined, host) => rateLimit({ ...(options ?? {}), store: host.counters! }) },
 };
 

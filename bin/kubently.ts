@@ -48,8 +48,8 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --admin-key KEY     the admin key
   --api-key KEY       demo: the key to print and accept (default: random); mcp: the key to call with
   --agent-tokens LIST cluster:token,... agent tokens the API accepts
-  --plugins LIST      policies in order: built-in ids (read-only, namespaces, output-limits),
-                      module paths or package names (default: read-only); options via --config
+  --plugins LIST      policies in order: built-in ids (read-only, namespaces, output-limits, rate-limit,
+                      redact-secrets), module paths or package names (default: read-only,redact-secrets)
   --api-url URL       agent: where the API is
   --cluster-id ID     agent/all/demo: the cluster's id (demo: "demo", all: "local")
   --token TOKEN       agent: the cluster's agent token
@@ -68,7 +68,10 @@ const log = (level: string, message: string) => console.error(`[kubently] ${leve
 /** Where the configuration was read from: relative plugin paths resolve against it. */
 let configDir = process.cwd();
 
-const policiesFrom = (config: Config, host: PluginHost): Promise<Policy[]> => loadPolicies(config.plugins ?? ["read-only"], configDir, host);
+/** What runs when the configuration names no policies: the grammar, and redaction in the agent. */
+const DEFAULT_PLUGINS = ["read-only", "redact-secrets"];
+
+const policiesFrom = (config: Config, host: PluginHost): Promise<Policy[]> => loadPolicies(config.plugins ?? DEFAULT_PLUGINS, configDir, host);
 
 function apiKeysFrom(config: Config): ConfiguredKey[] {
   const keys: ConfiguredKey[] = pairs(config.apiKeys).map(([name, key]) => ({ name, key, role: "operator" }));

@@ -123,6 +123,7 @@ export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | 
     policy: r?.policy ?? null,
     exit_code: r?.exitCode ?? null,
     truncated: r?.truncated ?? false,
+    redacted: r?.redacted ?? false,
     execution_time_ms: r?.durationMs ?? null,
     executed_at: r ? iso(r.executedAt) : null,
   };

@@ -92,6 +92,7 @@ const SCHEMAS: Record<string, object> = {
       policy: nullable(str),
       exit_code: nullable({ type: "integer" }),
       truncated: { type: "boolean" },
+      redacted: { type: "boolean" },
       execution_time_ms: nullable({ type: "number" }),
       executed_at: nullable(str),
     },

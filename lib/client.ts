@@ -10,12 +10,24 @@ import type { ExecuteOutcome } from "./execute.ts";
 import { KubentlyError, type ErrorCode } from "./errors.ts";
 import type { Kubently } from "./kubently.ts";
 import type { Identity, Result } from "./schemas.ts";
-import { commandJson, sessionJson } from "./http/bodies.ts";
+import { commandJson, fanoutJson, sessionJson } from "./http/bodies.ts";
+import { newId } from "./_utils.ts";
 
 /** A session as callers see it (REST shape). */
 export type SessionView = ReturnType<typeof sessionJson>;
 /** A command's outcome as callers see it (REST shape). */
 export type CommandView = ReturnType<typeof commandJson>;
+/** A fan-out's outcome as callers see it (REST shape). */
+export type FanoutView = ReturnType<typeof fanoutJson>;
+
+/** One command on several clusters. */
+export interface FanoutRequest {
+  clusterIds: string[];
+  argv: string[];
+  correlationId?: string;
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
 
 /** What a caller may ask for. */
 export interface ExecuteRequest {
@@ -40,6 +52,8 @@ export interface KubentlyClient {
   execute(request: ExecuteRequest): Promise<CommandView>;
   /** The result, or a view with status `queued` while pending. */
   getResult(commandId: string): Promise<CommandView>;
+  /** The same command on several clusters in parallel; per-cluster errors are entries, not a thrown error. */
+  fanout(request: FanoutRequest): Promise<FanoutView>;
 }
 
 /** A client that calls the services of an in-process Kubently as `identity`. */
@@ -79,6 +93,17 @@ export function localClient(kubently: Pick<Kubently, "services">, identity: Iden
           ...(r.signal ? { signal: r.signal } : {}),
         }),
       );
+    },
+    async fanout(r) {
+      const correlationId = r.correlationId ?? newId();
+      const entries = await execute.fanout(identity, {
+        clusterIds: r.clusterIds,
+        argv: r.argv,
+        correlationId,
+        ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
+        ...(r.signal ? { signal: r.signal } : {}),
+      });
+      return fanoutJson(correlationId, entries);
     },
     async getResult(commandId) {
       const { command, result } = await execute.result(identity, commandId);
@@ -162,6 +187,10 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     },
     getResult(commandId) {
       return call("GET", `/debug/result/${encodeURIComponent(commandId)}`, undefined, [200, 202]);
+    },
+    fanout(r) {
+      const body = { cluster_ids: r.clusterIds, argv: r.argv, ...(r.correlationId ? { correlation_id: r.correlationId } : {}), ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}) };
+      return call<FanoutView>("POST", "/debug/fanout", body, [200], r.signal);
     },
   };
 }

@@ -41,6 +41,13 @@ export interface ExecuteOutcome {
   result?: Result;
 }
 
+/** One cluster's part of a fan-out: its outcome, or the error that stopped it. */
+export interface FanoutEntry {
+  clusterId: string;
+  outcome?: ExecuteOutcome;
+  error?: { code: string; message: string };
+}
+
 /** Execute service for one Kubently instance. */
 export function executeService(ctx: CoreContext, clusters: ClusterService, sessions: SessionService) {
   const { queue, audit } = ctx.backend;
@@ -70,6 +77,15 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const mine = command && canUseCluster(identity, command.clusterId) && (identity.role !== "operator" || command.requestedBy === identity.name);
     if (!command || !mine) throw new KubentlyError("RESULT_NOT_FOUND", `no command ${commandId.slice(0, 80)} (unknown, not yours, or expired)`);
     return { command, result: await queue.getResult(commandId) };
+  }
+
+  /** Runs one command, counted as in flight until it answers; `SHUTTING_DOWN` once draining. */
+  function tracked(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
+    if (draining) return Promise.reject(new KubentlyError("SHUTTING_DOWN", "the API is shutting down; retry on another replica"));
+    const call = run(identity, input);
+    inflight.add(call);
+    void call.finally(() => inflight.delete(call)).catch(() => {});
+    return call;
   }
 
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
@@ -148,12 +164,30 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
   return {
     /** Runs one command; `SHUTTING_DOWN` once {@link drain} has begun. */
-    execute(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
-      if (draining) return Promise.reject(new KubentlyError("SHUTTING_DOWN", "the API is shutting down; retry on another replica"));
-      const call = run(identity, input);
-      inflight.add(call);
-      void call.finally(() => inflight.delete(call)).catch(() => {});
-      return call;
+    execute: tracked,
+
+    /**
+     * Runs the same command on several clusters in parallel: each one through
+     * the whole execute flow (scope, policies, its own output cap and timeout),
+     * sharing one correlation id. A cluster that fails is an error entry, not
+     * a failed call.
+     */
+    async fanout(identity: Identity, input: Omit<ExecuteInput, "clusterId" | "sessionId" | "wait"> & { clusterIds: string[] }): Promise<FanoutEntry[]> {
+      const ids = [...new Set(input.clusterIds)];
+      if (ids.length === 0 || ids.length > LIMITS.maxFanoutClusters) {
+        throw new KubentlyError("VALIDATION_FAILED", `cluster_ids must name 1 to ${LIMITS.maxFanoutClusters} clusters`);
+      }
+      const correlationId = input.correlationId ?? newId();
+      return Promise.all(
+        ids.map(async (clusterId): Promise<FanoutEntry> => {
+          try {
+            return { clusterId, outcome: await tracked(identity, { ...input, clusterId, correlationId }) };
+          } catch (e) {
+            if (!(e instanceof KubentlyError) || e.status >= 500) throw e;
+            return { clusterId, error: { code: e.code, message: e.message } };
+          }
+        }),
+      );
     },
 
     /** Refuses new commands and waits (at most `maxMs`) for those in flight to get their answers. */

@@ -29,6 +29,8 @@ export const LIMITS = {
   heartbeatIntervalMs: 15_000,
   /** An agent unseen for this long is reported as disconnected. */
   agentStaleMs: 60_000,
+  /** Clusters one fan-out request may target. */
+  maxFanoutClusters: 20,
   /** `GET /audit` limit bounds. */
   maxAuditLimit: 1_000,
   defaultAuditLimit: 100,

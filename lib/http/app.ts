@@ -15,7 +15,7 @@ import { AgentInfoSchema, type Identity } from "../schemas.ts";
 import type { SessionService } from "../sessions.ts";
 import { newId } from "../_utils.ts";
 import type { KeyService, KeyView } from "../keys.ts";
-import { AgentExtendBody, AgentResultBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import { AgentExtendBody, AgentResultBody, CreateKeyBody, FanoutBody, fanoutJson, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
 import { mcpHttpHandler } from "../mcp/http.ts";
 import { headerText, timeoutHeader } from "./headers.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -194,6 +194,20 @@ export function createHttpApp(services: HttpServices) {
       });
       const status = outcome.status === "denied" ? 403 : outcome.status === "queued" ? 202 : 200;
       return json(status, commandJson(outcome), { "x-correlation-id": outcome.correlationId });
+    })
+    .post("/debug/fanout", async ({ request }) => {
+      const identity = await caller(request);
+      const input = parseBody(FanoutBody, await body(request));
+      const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id") ?? newId();
+      const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
+      const entries = await execute.fanout(identity, {
+        clusterIds: input.cluster_ids,
+        argv: argvOf(input),
+        correlationId,
+        ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        signal: request.signal,
+      });
+      return json(200, fanoutJson(correlationId, entries), { "x-correlation-id": correlationId });
     })
     .post("/debug/policy/explain", async ({ request }) => {
       const identity = await caller(request);

@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { describeIssues } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
-import type { ExecuteOutcome } from "../execute.ts";
+import type { ExecuteOutcome, FanoutEntry } from "../execute.ts";
 import { buildArgv } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import type { Result, Session } from "../schemas.ts";
@@ -42,6 +42,26 @@ export const ExecuteBody = v.object({
 /** `POST /admin/agents/{cluster_id}/token`. */
 export const CreateTokenBody = v.optional(v.object({ token: v.optional(v.pipe(v.string(), v.minLength(16), v.maxLength(256))) }));
 
+/** `POST /debug/fanout`: the explain body with several clusters. */
+export const FanoutBody = v.object({
+  cluster_ids: v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(LIMITS.maxFanoutClusters)),
+  correlation_id: v.optional(shortText),
+  command_type: v.optional(v.picklist(COMMAND_TYPES)),
+  args: v.optional(v.array(v.string())),
+  namespace: v.optional(v.pipe(v.string(), v.maxLength(253))),
+  extra_args: v.optional(v.array(v.string())),
+  argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+});
+
+/** A fan-out answer: per cluster, the CommandView or an error. */
+export function fanoutJson(correlationId: string, entries: FanoutEntry[]) {
+  const results = entries.map((e) =>
+    e.outcome ? commandJson(e.outcome) : { cluster_id: e.clusterId, status: "error" as const, success: false, code: e.error!.code, error: e.error!.message },
+  );
+  return { correlation_id: correlationId, count: results.length, succeeded: results.filter((r) => r.success).length, results };
+}
+
 /** `POST /admin/keys`. */
 export const CreateKeyBody = v.object({
   name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, "must be 1-64 letters, digits or ._:@-")),
@@ -64,7 +84,7 @@ export const ExplainBody = v.object({
 });
 
 /** argv from either a full `argv` or Kubently's `command_type` + `args` (+ namespace, extra_args). */
-export function argvOf(input: v.InferOutput<typeof ExplainBody>): string[] {
+export function argvOf(input: Pick<v.InferOutput<typeof ExplainBody>, "argv" | "command_type" | "args" | "namespace" | "extra_args">): string[] {
   if (input.argv && (input.command_type || input.args || input.extra_args)) {
     throw new KubentlyError("VALIDATION_FAILED", "give either argv, or command_type with args, not both");
   }

@@ -52,6 +52,7 @@ function explainingClient(client: KubentlyClient, apiUrl: string): KubentlyClien
     closeSession: wrap(client.closeSession),
     execute: wrap(client.execute),
     getResult: wrap(client.getResult),
+    fanout: wrap(client.fanout),
   };
 }
 

@@ -13,7 +13,7 @@ import { buildArgv, MAX_ARG_BYTES, MAX_ARGS } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 
 /** The tool names, in the order `tools/list` shows them. */
-export const MCP_TOOL_NAMES = ["list_clusters", "create_debug_session", "execute_kubectl", "get_command_result", "close_session"] as const;
+export const MCP_TOOL_NAMES = ["list_clusters", "create_debug_session", "execute_kubectl", "execute_kubectl_fanout", "get_command_result", "close_session"] as const;
 
 /** One of {@link MCP_TOOL_NAMES}. */
 export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
@@ -62,6 +62,15 @@ const Inputs = {
     session_id: opt(idText),
     timeout_seconds: opt(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
     wait: opt(v.boolean()),
+  }),
+  execute_kubectl_fanout: fields({
+    cluster_ids: v.pipe(v.array(idText), v.minLength(1), v.maxLength(LIMITS.maxFanoutClusters)),
+    command: v.pipe(v.string(), v.trim(), v.regex(COMMAND_RE, "must be a kubectl verb, optionally with its subcommand (e.g. get, rollout status)")),
+    resource: opt(objectText),
+    name: opt(objectText),
+    namespace: opt(objectText),
+    args: opt(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_ARG_BYTES))), v.maxLength(MAX_ARGS))),
+    timeout_seconds: opt(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
   }),
   get_command_result: fields({ command_id: idText }),
   close_session: fields({ session_id: idText }),
@@ -206,6 +215,38 @@ export function toolDefinitions(clusters: readonly string[] | null): Tool[] {
       annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: true },
     },
     {
+      name: "execute_kubectl_fanout",
+      title: "Run a read-only kubectl command on several clusters",
+      description:
+        "Run the same read-only kubectl command on several clusters in parallel (at most " + LIMITS.maxFanoutClusters + "). Each cluster gets its own " +
+        "policy decision, output cap and timeout; the answer has one section per cluster, and the structured content one result per cluster.",
+      inputSchema: {
+        type: "object",
+        properties: {
+          cluster_ids: { type: "array", items: clusterId, minItems: 1, maxItems: LIMITS.maxFanoutClusters, description: "The clusters to run on." },
+          command: str("The kubectl verb, with its subcommand for grouped verbs (see execute_kubectl).", { pattern: COMMAND_RE.source }),
+          resource: str("Resource type, e.g. pods, deploy, nodes; or type/name."),
+          name: str("Object name. With resource, the two are joined as resource/name."),
+          namespace: str('Namespace (added as -n for namespaced commands). Default "default".'),
+          args: { type: "array", items: { type: "string", maxLength: MAX_ARG_BYTES }, maxItems: MAX_ARGS, description: "Further kubectl arguments and flags, one per element." },
+          timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds },
+        },
+        required: ["cluster_ids", "command"],
+        additionalProperties: false,
+      },
+      outputSchema: {
+        type: "object",
+        properties: {
+          correlation_id: { type: "string" },
+          count: { type: "integer" },
+          succeeded: { type: "integer" },
+          results: { type: "array", items: { type: "object", description: "the command's result on one cluster (as execute_kubectl's), or {cluster_id, status: error, code, error}" } },
+        },
+        required: ["correlation_id", "count", "succeeded", "results"],
+      },
+      annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    {
       name: "get_command_result",
       title: "Get a command's result",
       description: "Fetch the result of a command started by execute_kubectl (e.g. with wait: false). Status queued means it has not finished yet.",
@@ -285,7 +326,7 @@ function parseArgs<S extends v.GenericSchema>(schema: S, args: unknown): { ok: t
 export const isToolName = (name: string): name is McpToolName => (MCP_TOOL_NAMES as readonly string[]).includes(name);
 
 /** kubectl argv for an `execute_kubectl` call (see the tool description). */
-export function executeArgv(input: v.InferOutput<(typeof Inputs)["execute_kubectl"]>): string[] {
+export function executeArgv(input: Pick<v.InferOutput<(typeof Inputs)["execute_kubectl"]>, "command" | "resource" | "name" | "namespace" | "args">): string[] {
   const [verb, ...sub] = input.command.split(" ");
   const target = input.resource && input.name ? [`${input.resource}/${input.name}`] : [input.resource ?? input.name].filter((x): x is string => !!x);
   return buildArgv({ commandType: verb!, args: [...sub, ...target], extraArgs: input.args ?? [], namespace: input.namespace ?? "default" });
@@ -325,6 +366,20 @@ export async function callTool(name: McpToolName, args: unknown, ctx: ToolContex
           ...(ctx.signal ? { signal: ctx.signal } : {}),
         });
         return commandResult(view);
+      }
+      case "execute_kubectl_fanout": {
+        const p = parseArgs(Inputs.execute_kubectl_fanout, args);
+        if (!p.ok) return p.result;
+        const timeoutSeconds = p.value.timeout_seconds ?? ctx.timeoutSeconds;
+        const view = await client.fanout({
+          clusterIds: p.value.cluster_ids,
+          argv: executeArgv(p.value),
+          ...correlation,
+          ...(timeoutSeconds ? { timeoutSeconds } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        const sections = view.results.map((r) => `=== ${r.cluster_id}: ${r.status}${"policy" in r && r.policy ? ` (${r.policy})` : ""} ===\n${("output" in r && r.output) || r.error || ""}`.trimEnd());
+        return { ...ok(sections.join("\n\n"), view), ...(view.succeeded < view.count ? { isError: view.succeeded === 0 } : {}) };
       }
       case "get_command_result": {
         const p = parseArgs(Inputs.get_command_result, args);

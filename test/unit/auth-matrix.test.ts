@@ -17,6 +17,8 @@ let sessionId = "no-such-session";
 
 /** Routes that need more than the viewer role among the `key` ones. */
 const OPERATOR_ONLY = new Set(["POST /debug/session", "POST /debug/execute", "DELETE /debug/command/{id}"]);
+// A fan-out reports per-cluster errors (a viewer's FORBIDDEN included) inside a 200.
+const ANSWERS_PER_CLUSTER = new Set(["POST /debug/fanout"]);
 
 type Caller = "anonymous" | "wrong" | "viewer" | "operator" | "admin" | "agent";
 const headersFor = (who: Caller): Record<string, string> => {
@@ -40,6 +42,7 @@ function allowed(route: string, who: Caller): boolean {
   if (who === "anonymous" || who === "wrong" || who === "agent") return false;
   if (auth === "admin") return who === "admin";
   if (OPERATOR_ONLY.has(route)) return who !== "viewer";
+  if (ANSWERS_PER_CLUSTER.has(route)) return true;
   return true;
 }
 
@@ -47,6 +50,7 @@ const validBody: Record<string, unknown> = {
   "POST /debug/session": { cluster_id: "c1" },
   "POST /debug/execute": { cluster_id: "c1", argv: ["version"], timeout_seconds: 2 },
   "POST /debug/policy/explain": { cluster_id: "c1", argv: ["version"] },
+  "POST /debug/fanout": { cluster_ids: ["c1"], argv: ["version"], timeout_seconds: 2 },
   "POST /admin/agents/{cluster_id}/token": {},
   "POST /admin/agents/{cluster_id}/token/rotate": { grace_seconds: 60 },
   "POST /admin/keys": { name: "matrix", role: "viewer" },

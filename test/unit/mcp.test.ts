@@ -86,7 +86,7 @@ const rpc = (body: unknown) => JSON.stringify({ jsonrpc: "2.0", id: 1, ...(body 
 const postHeaders = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 describe("MCP over streamable HTTP", () => {
-  test("tools/list shows the five tools with input and output schemas; the cluster enum is the caller's clusters", async () => {
+  test("tools/list shows every tool with input and output schemas; the cluster enum is the caller's clusters", async () => {
     const { tools } = await (await connect()).listTools();
     expect(tools.map((t) => t.name)).toEqual([...MCP_TOOL_NAMES]);
     for (const t of tools) {

@@ -38,6 +38,8 @@ export interface ExecuteRequest {
   timeoutSeconds?: number;
   wait?: boolean;
   signal?: AbortSignal;
+  /** Who the caller acts for (`X-Service-Identity`): audited, never used for access. */
+  onBehalfOf?: string;
 }
 
 /** Everything a caller does, whatever the protocol. Errors are KubentlyErrors. */
@@ -91,6 +93,7 @@ export function localClient(kubently: Pick<Kubently, "services">, identity: Iden
           ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
           ...(r.wait === false ? { wait: false } : {}),
           ...(r.signal ? { signal: r.signal } : {}),
+          ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
         }),
       );
     },

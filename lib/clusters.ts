@@ -132,6 +132,7 @@ export function clusterService(ctx: CoreContext) {
         commandId: result.commandId,
         ...(command?.sessionId ? { sessionId: command.sessionId } : {}),
         ...(command?.correlationId ? { correlationId: command.correlationId } : {}),
+        ...(command?.onBehalfOf ? { onBehalfOf: command.onBehalfOf } : {}),
         outcome: result.status,
         durationMs: result.durationMs,
         ...(refused ? { decision: "denied" as const, ...(result.policy ? { policy: result.policy } : {}), reason: `refused by agent ${result.agentId}: ${result.code ?? "refused"}` } : {}),

@@ -28,6 +28,8 @@ export interface ExecuteInput {
   wait?: boolean;
   /** Ends the wait early (the caller went away): the command is cancelled. */
   signal?: AbortSignal;
+  /** `X-Service-Identity`: who the caller acts for; audited, never used for access. */
+  onBehalfOf?: string;
 }
 
 /** What execute answers. `result` is absent only for `queued`. */
@@ -97,7 +99,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const correlationId = input.correlationId ?? id;
     const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
     const decision = await decide(identity, input, id);
-    const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId };
+    const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId, ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}) };
 
     if (!decision.allowed) {
       const result = noOutputResult({ id, clusterId: input.clusterId }, "denied", "POLICY_DENIED", decision.reason!, { policy: decision.policy! });
@@ -127,6 +129,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       timeoutMs,
       deadline: now + timeoutMs,
       requestedBy: identity.name,
+      ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
       correlationId,
       createdAt: now,
     };

@@ -38,6 +38,8 @@ export const CommandSchema = v.object({
   /** Epoch ms after which no agent may start the command. */
   deadline: v.number(),
   requestedBy: v.string(),
+  /** `X-Service-Identity` of the request: recorded, never used for access. */
+  onBehalfOf: v.optional(v.string()),
   correlationId: v.string(),
   createdAt: v.number(),
   /** Ed25519 signature over the command's identity fields (issue: signed commands). */
@@ -140,6 +142,8 @@ export interface AuditInput {
   outcome?: string;
   durationMs?: number;
   correlationId?: string;
+  /** Who the caller says it acts for (`X-Service-Identity`): recorded, never trusted for access. */
+  onBehalfOf?: string;
 }
 
 /** A stored audit entry: the input plus its place in the hash chain. */

@@ -99,6 +99,12 @@ function intParam(name: string, value: string | undefined, min: number, max: num
 }
 
 
+/** `X-Service-Identity`, as an execute option: recorded in the audit log, never used for access. */
+const onBehalfOf = (request: Request) => {
+  const who = headerText(request, "x-service-identity");
+  return who ? { onBehalfOf: who } : {};
+};
+
 /** Builds the Elysia app for one Kubently instance. */
 export function createHttpApp(services: HttpServices) {
   const { ctx, clusters, sessions, execute, keys } = services;
@@ -191,6 +197,7 @@ export function createHttpApp(services: HttpServices) {
         ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         wait: input.wait ?? true,
         signal: request.signal,
+        ...onBehalfOf(request),
       });
       const status = outcome.status === "denied" ? 403 : outcome.status === "queued" ? 202 : 200;
       return json(status, commandJson(outcome), { "x-correlation-id": outcome.correlationId });
@@ -206,6 +213,7 @@ export function createHttpApp(services: HttpServices) {
         correlationId,
         ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         signal: request.signal,
+        ...onBehalfOf(request),
       });
       return json(200, fanoutJson(correlationId, entries), { "x-correlation-id": correlationId });
     })

@@ -113,10 +113,12 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
       return json(405, { error: "this MCP endpoint is stateless: only POST is served (no server-initiated stream, no sessions to delete)", code: "METHOD_NOT_ALLOWED", request_id: requestId }, { allow: "POST" });
     }
     const correlationId = headerText(request, "x-correlation-id");
+    const onBehalfOf = headerText(request, "x-service-identity");
     const timeoutSeconds = timeoutHeader(request);
 
     const server = createMcpServer(localClient(kubently, identity), {
       ...(correlationId ? { correlationId } : {}),
+      ...(onBehalfOf ? { onBehalfOf } : {}),
       ...(timeoutSeconds ? { timeoutSeconds } : {}),
     });
     const transport = new WebStandardStreamableHTTPServerTransport({

@@ -23,6 +23,8 @@ export interface McpServerOptions {
    * @default the API's default (LIMITS.defaultTimeoutSeconds)
    */
   timeoutSeconds?: number;
+  /** Recorded with every command (the HTTP handler passes `X-Service-Identity`); never used for access. */
+  onBehalfOf?: string;
 }
 
 const INSTRUCTIONS = [
@@ -66,6 +68,7 @@ export function createMcpServer(client: KubentlyClient, options: McpServerOption
       signal: extra.signal,
       ...(options.correlationId ? { correlationId: options.correlationId } : {}),
       ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
     });
   });
   return mcp;

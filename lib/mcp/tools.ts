@@ -25,6 +25,8 @@ export interface ToolContext {
   correlationId?: string;
   /** `execute_kubectl` timeout when the call gives none (e.g. from `X-Request-Timeout`). */
   timeoutSeconds?: number;
+  /** Who the caller acts for (`X-Service-Identity`), recorded with each command. */
+  onBehalfOf?: string;
   /** Aborted when the MCP request is cancelled or its connection closes: the command is cancelled. */
   signal?: AbortSignal;
 }
@@ -364,6 +366,7 @@ export async function callTool(name: McpToolName, args: unknown, ctx: ToolContex
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
           ...(input.wait === false ? { wait: false } : {}),
           ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.onBehalfOf ? { onBehalfOf: ctx.onBehalfOf } : {}),
         });
         return commandResult(view);
       }

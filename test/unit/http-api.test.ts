@@ -159,6 +159,16 @@ describe("execute", () => {
     expect(entry).toMatchObject({ decision: "denied", policy: "read-only", identity: "svc", argv: ["delete", "pod", "web"] });
   });
 
+  test("X-Service-Identity and X-Correlation-ID are recorded in the audit log, and the key still decides access", async () => {
+    const res = await call("POST", "/debug/execute", { cluster_id: "c1", argv: ["version"] }, { "x-api-key": KEY, "x-service-identity": "sre-copilot/v2", "x-correlation-id": "trace-42" });
+    expect(res.headers.get("x-correlation-id")).toBe("trace-42");
+    const entries = await k.backend.audit.query({ correlationId: "trace-42" });
+    expect(entries.length).toBe(2);
+    for (const e of entries) expect(e).toMatchObject({ identity: "svc", onBehalfOf: "sre-copilot/v2" });
+    const bad = await call("POST", "/debug/execute", { cluster_id: "c1", argv: ["version"] }, { "x-api-key": KEY, "x-service-identity": "x".repeat(500) });
+    expect(bad.status).toBe(400);
+  });
+
   test("secrets are refused at the API", async () => {
     const body = await ok(await call("POST", "/debug/execute", { cluster_id: "c1", args: ["secrets"], namespace: "shop" }), 403);
     expect(body.status).toBe("denied");

@@ -7,15 +7,18 @@
  * - `get pods -A` latency with real kubectl against the simulated cluster;
  * - idle RSS of the API and the agent.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ensureBinary, hasTool, run, type Proc } from "../e2e/_harness.ts";
+import { redisUnavailable, startRedis } from "../_redis.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
 const LEVELS = [
-  { callers: 1, requests: 2_000 },
-  { callers: 16, requests: 8_000 },
-  { callers: 64, requests: 16_000 },
+  { callers: 1, requests: 1_500 },
+  { callers: 16, requests: 6_000 },
+  { callers: 64, requests: 12_000 },
 ];
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -56,31 +59,48 @@ async function urlOf(proc: Proc, re: RegExp) {
   return (await proc.waitFor(re))[1]!;
 }
 
+/** The backends to measure, each with the flags that select it (redis gets its own server). */
+async function backends(): Promise<{ name: string; args: () => string[]; stop?: () => Promise<void> }[]> {
+  const dir = mkdtempSync(join(tmpdir(), "kubently-bench-"));
+  let n = 0;
+  const list: { name: string; args: () => string[]; stop?: () => Promise<void> }[] = [
+    { name: "memory", args: () => [] },
+    { name: "sqlite", args: () => ["--backend", "sqlite", "--sqlite-file", join(dir, `bench-${n++}.db`)] },
+  ];
+  if (redisUnavailable() === null) {
+    const redis = await startRedis();
+    list.push({ name: "redis", args: () => ["--backend", "redis", "--redis-url", redis.url, "--redis-prefix", `bench${n++}`], stop: () => redis.stop() });
+  } else console.log(`(redis skipped: ${redisUnavailable()})`);
+  return list;
+}
+
 async function main() {
   const missing = ensureBinary();
   if (missing) throw new Error(missing);
-  console.log(`# Kubently benchmark (${new Date().toISOString()}, memory backend, ${navigator.hardwareConcurrency} cores)\n`);
+  console.log(`# Kubently benchmark (${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores)\n`);
   console.log("## Execute overhead, echo executor, real HTTP through dist/kubently\n");
-  console.log("| mode | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- |");
+  console.log("| backend | mode | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- | --- |");
+  const rss: string[] = [];
+  for (const backend of await backends()) {
+    const all = run(["all", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
+    const allUrl = await urlOf(all, /API listening on (http:\/\/\S+);/);
+    await table(`${backend.name} | all (in-process agent)`, allUrl, "bench");
+    await all.stop();
 
-  const all = run(["all", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
-  const allUrl = await urlOf(all, /API listening on (http:\/\/\S+);/);
-  await table("all (in-process agent)", allUrl, "bench");
-  await all.stop();
-
-  const api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
-  const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
-  await Bun.sleep(500);
-  const apiIdle = rssMb(api.child.pid!);
-  const agent = run(["agent", "--api-url", apiUrl, "--cluster-id", "bench", "--token", TOKEN, "--executor", "echo", "--concurrency", "64"]);
-  await agent.waitFor(/serving cluster bench/);
-  await Bun.sleep(1_000);
-  const agentIdle = rssMb(agent.child.pid!);
-  await table("api + agent (HTTP)", apiUrl, "bench");
-  const apiLoaded = rssMb(api.child.pid!);
-  const agentLoaded = rssMb(agent.child.pid!);
-  await agent.stop();
-  await api.stop();
+    const api = run(["api", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
+    const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
+    await Bun.sleep(500);
+    const apiIdle = rssMb(api.child.pid!);
+    const agent = run(["agent", "--api-url", apiUrl, "--cluster-id", "bench", "--token", TOKEN, "--executor", "echo", "--concurrency", "64"]);
+    await agent.waitFor(/serving cluster bench/);
+    await Bun.sleep(1_000);
+    const agentIdle = rssMb(agent.child.pid!);
+    await table(`${backend.name} | api + agent (HTTP)`, apiUrl, "bench");
+    rss.push(`| ${backend.name} | ${apiIdle.toFixed(1)} | ${rssMb(api.child.pid!).toFixed(1)} | ${agentIdle.toFixed(1)} | ${rssMb(agent.child.pid!).toFixed(1)} |`);
+    await agent.stop();
+    await api.stop();
+    await backend.stop?.();
+  }
 
   console.log("\n## Real kubectl against the simulated cluster (`kubently demo`)\n");
   if (!hasTool("kubectl")) console.log("kubectl is not on PATH: skipped");
@@ -95,10 +115,9 @@ async function main() {
     await demo.stop();
   }
 
-  console.log("\n## Memory (RSS)\n");
-  console.log(`| process | idle MB | after load MB |\n| --- | --- | --- |`);
-  console.log(`| kubently api | ${apiIdle.toFixed(1)} | ${apiLoaded.toFixed(1)} |`);
-  console.log(`| kubently agent | ${agentIdle.toFixed(1)} | ${agentLoaded.toFixed(1)} |`);
+  console.log("\n## Memory (RSS, MB)\n");
+  console.log("| backend | API idle | API after load | agent idle | agent after load |\n| --- | --- | --- | --- | --- |");
+  for (const line of rss) console.log(line);
 }
 
 await main();

@@ -14,6 +14,7 @@ import { createA2AHandler } from "../../lib/a2a/index.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
+import { slowExecutor } from "../_fixtures.ts";
 
 const KEY = "a2a-bot-key-0123456789abcdef";
 const SCOPED = "a2a-scoped-key-0123456789abcdef";
@@ -25,20 +26,6 @@ let a2a: A2AServer;
 let sim: SimCluster | undefined;
 let home: string | undefined;
 
-/** An executor that takes `ms` (or less when cancelled), so a task can be cancelled while its command runs. */
-function slowExecutor(ms: number): Executor {
-  return {
-    name: "slow",
-    run: (argv, o) =>
-      new Promise((resolve) => {
-        const started = Date.now();
-        const done = (cancelled: boolean) =>
-          resolve({ exitCode: cancelled ? null : 0, stdout: cancelled ? "" : `${argv.join(" ")}\n`, stderr: "", truncated: false, timedOut: false, cancelled, durationMs: Date.now() - started });
-        const timer = setTimeout(() => done(false), ms);
-        o.signal?.addEventListener("abort", () => (clearTimeout(timer), done(true)), { once: true });
-      }),
-  };
-}
 
 beforeAll(async () => {
   k = createKubently({

@@ -14,6 +14,7 @@ import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { MCP_TOOL_NAMES, mcpHttpHandler } from "../../lib/mcp/index.ts";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
+import { slowExecutor } from "../_fixtures.ts";
 
 const KEY = "mcp-bot-key-0123456789abcdef";
 const SCOPED = "mcp-scoped-key-0123456789abcdef";
@@ -26,19 +27,6 @@ let sim: SimCluster | undefined;
 let home: string | undefined;
 const clients: Client[] = [];
 
-/** An executor that takes `ms` (or less when cancelled), so a caller can go away while its command runs. */
-function slowExecutor(ms: number): Executor {
-  return {
-    name: "slow",
-    run: (argv, o) =>
-      new Promise((resolve) => {
-        const started = Date.now();
-        const done = (cancelled: boolean) => resolve({ exitCode: cancelled ? null : 0, stdout: cancelled ? "" : `${argv.join(" ")}\n`, stderr: "", truncated: false, timedOut: false, cancelled, durationMs: Date.now() - started });
-        const timer = setTimeout(() => done(false), ms);
-        o.signal?.addEventListener("abort", () => (clearTimeout(timer), done(true)), { once: true });
-      }),
-  };
-}
 
 beforeAll(async () => {
   k = createKubently({

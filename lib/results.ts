@@ -27,3 +27,11 @@ export function noOutputResult(
     agentId: extra.agentId ?? "",
   };
 }
+
+/** A command no agent started before its deadline. */
+export const deadlineResult = (command: Pick<Command, "id" | "clusterId">): Result =>
+  noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", "no agent picked the command up before its deadline");
+
+/** A command whose agent took it and went silent until its (last) lease ran out. */
+export const agentLostResult = (command: Pick<Command, "id" | "clusterId">, deliveries?: number): Result =>
+  noOutputResult(command, "failure", "AGENT_LOST", `the agent took the command but sent no result before its lease ran out${deliveries ? ` (${deliveries} deliveries)` : ""}`);

@@ -1,7 +1,7 @@
 import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
-import { noOutputResult } from "../../lib/results.ts";
+import { agentLostResult, deadlineResult, noOutputResult } from "../../lib/results.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
 
 /** Extra time a lease gets beyond the command's own timeout. */
@@ -23,8 +23,6 @@ interface Entry {
 export const syntheticResult = (command: Command, status: Result["status"], code: string, error: string): Result =>
   noOutputResult(command, status, code, error);
 
-const deadlineResult = (command: Command) =>
-  syntheticResult(command, "timeout", "DEADLINE_EXCEEDED", "no agent picked the command up before its deadline");
 
 const unref = (t: ReturnType<typeof setTimeout>) => (t as { unref?: () => void }).unref?.();
 
@@ -181,7 +179,7 @@ export class MemoryQueue implements CommandQueue {
     if (entry.attempt < MAX_DELIVERIES && entry.command.deadline > Date.now()) return this.enqueue(entry, true);
     this.resolve(
       entry,
-      syntheticResult(entry.command, "failure", "AGENT_LOST", `the agent took the command but sent no result before its lease ran out (${entry.attempt} deliveries)`),
+      agentLostResult(entry.command, entry.attempt),
     );
   }
 

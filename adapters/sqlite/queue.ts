@@ -15,6 +15,7 @@
 import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
+import { agentLostResult, deadlineResult } from "../../lib/results.ts";
 import { Waiters, newId } from "../../lib/_utils.ts";
 import { LEASE_GRACE_MS, MAX_DELIVERIES, syntheticResult } from "../memory/queue.ts";
 import type { SqliteDriver } from "./_driver.ts";
@@ -22,16 +23,6 @@ import type { SqliteDriver } from "./_driver.ts";
 /** Longest delay a timer takes; beyond it runtimes fire at once (32-bit overflow). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-const deadlineResult = (command: Command) =>
-  syntheticResult(command, "timeout", "DEADLINE_EXCEEDED", "no agent picked the command up before its deadline");
-
-const agentLostResult = (command: Command, attempt: number) =>
-  syntheticResult(
-    command,
-    "failure",
-    "AGENT_LOST",
-    `the agent took the command but sent no result before its lease ran out (${attempt} deliveries)`,
-  );
 
 /** How soon a sweep that failed (busy file) is retried. */
 const RETRY_MS = 1_000;

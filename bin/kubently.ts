@@ -23,6 +23,7 @@ import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
 import { sqliteBackend } from "../adapters/sqlite/index.ts";
+import { redisBackend } from "../adapters/redis/index.ts";
 import type { Backend } from "../lib/contracts.ts";
 
 const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging for AI agents and people
@@ -114,7 +115,12 @@ async function backendFrom(config: Config): Promise<Backend> {
     if (!(await backend.ping())) throw new Error(`cannot open the SQLite file ${config.sqliteFile}`);
     return backend;
   }
-  throw new Error(`backend "${kind}" is not available in this build`);
+  const backend = redisBackend({ url: config.redisUrl ?? "redis://127.0.0.1:6379", ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}) });
+  if (!(await backend.ping().catch(() => false))) {
+    await backend.close();
+    throw new Error(`cannot reach Redis at ${config.redisUrl ?? "redis://127.0.0.1:6379"} (--redis-url / KUBENTLY_REDIS_URL)`);
+  }
+  return backend;
 }
 
 /** A free TCP port on the host (for a server whose public URL must be known before it starts). */

@@ -1,0 +1,94 @@
+/**
+ * The Redis backend: BullMQ for the command queue, ioredis for the rest. Many
+ * API replicas share one Redis; a result completed on one replica wakes the
+ * caller waiting on another at once (pub/sub), and every state change that
+ * replicas could race on is one Lua script. See docs/adapters/redis.md.
+ *
+ * ioredis and bullmq are optional peer dependencies, imported on first use:
+ * importing this module never fails without them; using the backend then
+ * fails with `BACKEND_UNAVAILABLE` saying `npm install ioredis bullmq`.
+ */
+import type { Backend } from "../../lib/contracts.ts";
+import { Connection, type RedisClient } from "./_runtime.ts";
+import { RedisQueue } from "./queue.ts";
+import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
+
+export type { RedisClient } from "./_runtime.ts";
+export { INSTALL_HINT } from "./_runtime.ts";
+
+/** Options for {@link redisBackend}. Give `url` or `client`. */
+export interface RedisBackendOptions {
+  /**
+   * Where Redis is: `redis://[user:password@]host:port[/db]` or `rediss://` for
+   * TLS. The backend creates its clients from it and closes them on `close()`.
+   * @default "redis://127.0.0.1:6379" when `client` is not given either
+   */
+  url?: string;
+  /**
+   * An ioredis client the host already has: a `Redis` (standalone or Sentinel,
+   * `new Redis({ sentinels, name })`) or a `Cluster`. The backend runs its
+   * commands on it, opens one extra connection (`client.duplicate()`) for
+   * pub/sub, and leaves the client open on `close()`. It must not use
+   * ioredis' `keyPrefix` (use `prefix`).
+   * @default undefined
+   */
+  client?: RedisClient;
+  /**
+   * Prefix of every key (BullMQ's queues live under `<prefix>:q:<clusterId>`).
+   * Backends with different prefixes share a Redis without seeing each other.
+   * On Redis Cluster use a hash tag, e.g. `"{kubently}"`, so that every key
+   * lands in one slot (the Lua scripts touch several keys at once).
+   * @default "kubently"
+   */
+  prefix?: string;
+  /** How long results (and their commands) stay readable after they land. @default 900000 (15 minutes) */
+  resultTtlMs?: number;
+  /**
+   * How often each replica sweeps for expired leases and passed deadlines
+   * (one round trip when there is nothing to do). Lease calls also reclaim
+   * expired leases themselves before taking a job.
+   * @default 250
+   */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Creates the Redis backend bundle. Synchronous: it starts connecting in the
+ * background; calls made meanwhile wait for the connection (at most 5 s, then
+ * `BACKEND_UNAVAILABLE`). Any Redis failure surfaces as `BACKEND_UNAVAILABLE`
+ * with the Redis error as `cause`.
+ *
+ * @example
+ * const backend = redisBackend({ url: process.env.REDIS_URL });
+ * const kubently = createKubently({ backend });
+ */
+export function redisBackend(options: RedisBackendOptions = {}): Backend {
+  const prefix = options.prefix ?? "kubently";
+  let queue!: RedisQueue;
+  const connection = new Connection({
+    url: options.url,
+    client: options.client,
+    prefix,
+    onMessage: (message) => queue.onMessage(message),
+    onResubscribed: () => queue.wakeAll(),
+    onOpen: () => queue.start(),
+  });
+  const runtime = () => connection.get();
+  queue = new RedisQueue(runtime, options.resultTtlMs ?? 900_000, options.sweepIntervalMs ?? 250);
+  // Connect now, so this replica sweeps (expired leases, passed deadlines) even before its first call.
+  connection.get().catch(() => {});
+  return {
+    name: "redis",
+    capabilities: { durable: true, shared: true },
+    sessions: redisSessions(runtime),
+    queue,
+    auth: redisAuth(runtime),
+    audit: redisAudit(runtime),
+    counters: redisCounters(runtime),
+    ping: () => connection.ping(),
+    async close() {
+      await queue.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,433 @@
+/**
+ * The CommandQueue on BullMQ: one BullMQ queue per cluster, processed by hand
+ * on behalf of long-polling agents.
+ *
+ * - push: `Queue.add` with `jobId` = the command id (made safe for BullMQ),
+ *   after a script registers the command (CONFLICT on a known id) and its
+ *   deadline; then a `q:<cluster>` message wakes one waiting lease per replica.
+ * - lease: `Worker.getNextJob(token, { block: false })` moves the oldest job to
+ *   active under a lock owned by `token`; a script then turns it into the
+ *   lease (`leaseId` = the token, the lock's TTL = the lease) or, when the
+ *   command is already resolved, past its deadline or given up by BullMQ's
+ *   stalled check, resolves it and takes the next job. With nothing to take,
+ *   the call waits on in-process waiters woken by the channel.
+ * - lease expiry: a sweeper (and every lease call) looks at a zset of lease
+ *   ends and, per expired lease, either moves the job back to the head of its
+ *   queue (BullMQ's `moveJobFromActiveToWait`, attempt 2) or resolves it with
+ *   AGENT_LOST. BullMQ's own stalled check (`maxStalledCount: 1`) runs too,
+ *   every 30 s, as the backstop for jobs orphaned by a crash between steps.
+ * - results: a script stores the result under its own key with the result
+ *   TTL (first result wins; the lease must still be current) and publishes
+ *   `r:<id>`; then the job is finished with `moveToCompleted` (a summary as
+ *   return value, the output is never copied into BullMQ's event stream).
+ * - deadlines: a zset of deadlines swept every `sweepIntervalMs`; a command
+ *   past its deadline is never handed out (the lease script checks too).
+ */
+import { createHash } from "node:crypto";
+import type * as BullMQ from "bullmq";
+import { agentLostResult, deadlineResult as deadlineOf, noOutputResult } from "../../lib/results.ts";
+import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
+import { KubentlyError } from "../../lib/errors.ts";
+import type { Command, Result } from "../../lib/schemas.ts";
+import { Waiters, newId } from "../../lib/_utils.ts";
+import { LEASE_GRACE_MS, MAX_DELIVERIES } from "../memory/queue.ts";
+import { guarded, type Runtime, type RuntimeSource } from "./_runtime.ts";
+
+/** Longest single wait before a waiter checks Redis again anyway (a safety net; wake-ups come by message). */
+const WAIT_SLICE_MS = 10_000;
+/** Due leases and deadlines one sweep handles. */
+const SWEEP_BATCH = 200;
+/**
+ * The lock BullMQ sets when it activates a job; the lease replaces it within a
+ * round trip. Short, so a job whose taker died right after activating it is
+ * soon free for the deadline sweep and BullMQ's stalled check.
+ */
+const ACTIVATION_LOCK_MS = 5_000;
+/** BullMQ's stalled check, our backstop for jobs left active without a lease. */
+const STALLED_INTERVAL_MS = 30_000;
+/** Length BullMQ trims each queue's event stream to. */
+const EVENTS_MAX_LEN = 2_000;
+const JOB_NAME = "kubectl";
+
+const noop = () => {};
+
+/**
+ * The BullMQ job id of a command: the id itself when BullMQ accepts it (no
+ * `:`, not an integer, not `0`), else a digest of it.
+ */
+export function jobIdOf(commandId: string): string {
+  const safe = /^[A-Za-z0-9._-]{1,200}$/.test(commandId) && String(parseInt(commandId, 10)) !== commandId;
+  return safe ? commandId : `x-${createHash("sha256").update(commandId).digest("hex").slice(0, 40)}`;
+}
+
+const deadlineResult = (clusterId: string, id: string) => deadlineOf({ id, clusterId });
+const lostResult = (clusterId: string, id: string) => agentLostResult({ id, clusterId });
+
+/** What BullMQ keeps as the job's return value: the outcome without output or error text. */
+const summary = (r: Result) => ({ status: r.status, code: r.code, exitCode: r.exitCode, durationMs: r.durationMs, truncated: r.truncated, agentId: r.agentId });
+
+/** A zset member names the command and its cluster (cluster ids never hold `|`). */
+const member = (clusterId: string, id: string) => `${clusterId}|${id}`;
+function parseMember(m: string): [clusterId: string, id: string] {
+  const at = m.indexOf("|");
+  return [m.slice(0, at), m.slice(at + 1)];
+}
+
+/** A cluster's BullMQ objects, all on the backend's one connection. */
+interface ClusterQueue {
+  queue: BullMQ.Queue;
+  worker: BullMQ.Worker;
+}
+
+/** The Redis CommandQueue; see the module comment for how it maps onto BullMQ. */
+export class RedisQueue implements CommandQueue {
+  private readonly leaseWaiters = new Waiters<true>();
+  private readonly resultWaiters = new Waiters<true>();
+  private readonly clusters = new Map<string, ClusterQueue>();
+  private sweeper?: ReturnType<typeof setInterval>;
+  private sweepInFlight?: Promise<void>;
+  /** Earliest lease end this replica knows of (from the last sweep and its own leases): lease calls reclaim only from then on. */
+  private nextLeaseEnd = 0;
+  /** Earliest lease this replica handed out since the current sweep began. */
+  private leasedSinceSweep = Infinity;
+  private closed = false;
+
+  constructor(
+    private readonly rt: RuntimeSource,
+    private readonly resultTtlMs: number,
+    private readonly sweepIntervalMs: number,
+  ) {}
+
+  /** Every message on the backend's channel (from any replica). */
+  onMessage(message: string): void {
+    if (message.startsWith("q:")) this.leaseWaiters.notifyOne(message.slice(2), true);
+    else if (message.startsWith("r:")) this.resultWaiters.notifyAll(message.slice(2), true);
+  }
+
+  /** Messages may have been lost (the subscriber reconnected): every waiter checks Redis again. */
+  wakeAll(): void {
+    this.leaseWaiters.clear();
+    this.resultWaiters.clear();
+  }
+
+  /** Starts the sweeper (once connected). */
+  start(): void {
+    if (this.sweeper || this.closed) return;
+    this.sweeper = setInterval(() => void this.sweep(), this.sweepIntervalMs);
+    (this.sweeper as { unref?: () => void }).unref?.();
+  }
+
+  // --- keys and scripts -----------------------------------------------------
+
+  private keys(r: Runtime, clusterId: string, id: string): string[] {
+    const p = r.prefix;
+    const job = `${r.bullPrefix}:${clusterId}:${jobIdOf(id)}`;
+    return [`${p}:cmd:${id}`, `${p}:res:${id}`, `${p}:lease:${id}`, `${job}:lock`, job, `${p}:leases`, `${p}:deadlines`, `${p}:queues`];
+  }
+
+  private script<T>(r: Runtime, name: "push" | "accept" | "extend" | "complete" | "resolve" | "expire" | "deadline", clusterId: string, id: string, extra: (string | number)[], now = Date.now()): Promise<T> {
+    return r.run<T>(name, this.keys(r, clusterId, id), [id, member(clusterId, id), r.channel, this.resultTtlMs, now, ...extra]);
+  }
+
+  /** The cluster's BullMQ Queue and Worker, made on first use on the shared connection (no connection of their own). */
+  private bullFor(r: Runtime, clusterId: string): ClusterQueue {
+    let cq = this.clusters.get(clusterId);
+    if (cq) return cq;
+    if (this.closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "redis: the backend is closed");
+    const keys = new r.bull.QueueKeys(r.bullPrefix);
+    const factory = (name: string, opts: object) =>
+      new r.bull.RedisQueueBackend(r.root.connection, name, keys.getKeys(name), (type: string) => keys.toKey(name, type), { ...opts, prefix: r.bullPrefix } as never, undefined, false);
+    const base = { connection: r.redis, prefix: r.bullPrefix };
+    const queue = new r.bull.Queue(clusterId, { ...base, streams: { events: { maxLen: EVENTS_MAX_LEN } }, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } } as never, factory as never);
+    const worker = new r.bull.Worker(
+      clusterId,
+      null,
+      { ...base, autorun: false, lockDuration: ACTIVATION_LOCK_MS, maxStalledCount: 1, stalledInterval: STALLED_INTERVAL_MS } as never,
+      factory as never,
+    );
+    queue.on("error", noop);
+    worker.on("error", noop);
+    // The backstop moved a job back to wait: a waiting lease may take it.
+    worker.on("stalled", () => void r.redis.publish(r.channel, `q:${clusterId}`).catch(noop));
+    void worker.startStalledCheckTimer().catch(noop);
+    cq = { queue: queue as BullMQ.Queue, worker: worker as BullMQ.Worker };
+    this.clusters.set(clusterId, cq);
+    return cq;
+  }
+
+  /** Takes a job out of BullMQ once the command is settled: completed, failed or removed. Best effort. */
+  private async discard(r: Runtime, clusterId: string, jobId: string, how: { completed: unknown } | { failed: string } | "remove", token = "0"): Promise<void> {
+    const { queue } = this.bullFor(r, clusterId);
+    try {
+      if (how === "remove") {
+        await queue.remove(jobId);
+        return;
+      }
+      const job = new r.bull.Job(queue, JOB_NAME, {}, { removeOnComplete: true, removeOnFail: true }, jobId);
+      if ("completed" in how) await job.moveToCompleted(how.completed, token, false);
+      else await job.moveToFailed(new Error(how.failed), token, false);
+    } catch {
+      // Not active any more (moved by the stalled check) or gone: remove it from wherever it is.
+      await queue.remove(jobId).catch(noop);
+    }
+  }
+
+  // --- CommandQueue ---------------------------------------------------------
+
+  push(command: Command): Promise<void> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const { clusterId, id } = command;
+      const now = Date.now();
+      const late = command.deadline <= now ? JSON.stringify(deadlineResult(clusterId, id)) : "";
+      const state = await this.script<number>(r, "push", clusterId, id, [JSON.stringify(command), clusterId, jobIdOf(id), String(command.deadline), command.timeoutMs, late, newId()], now);
+      if (state === 0) throw new KubentlyError("CONFLICT", `command ${id} already exists`);
+      if (state === 2) return;
+      try {
+        await this.bullFor(r, clusterId).queue.add(JOB_NAME, command, { jobId: jobIdOf(id) });
+      } catch (e) {
+        // Not queued: forget the command so the caller may push it again.
+        await r.redis.del(`${r.prefix}:cmd:${id}`).catch(noop);
+        await r.redis.zrem(`${r.prefix}:deadlines`, member(clusterId, id)).catch(noop);
+        throw e;
+      }
+      await r.redis.publish(r.channel, `q:${clusterId}`);
+    });
+  }
+
+  async lease(clusterId: string, options: LeaseOptions = {}): Promise<Lease | null> {
+    const until = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      const remaining = until - Date.now();
+      // Registered before looking, so a push landing between the look and the wait still wakes us.
+      const stop = new AbortController();
+      const waiting =
+        remaining > 0 && !options.signal?.aborted && !this.closed
+          ? this.leaseWaiters.wait(clusterId, Math.min(remaining, WAIT_SLICE_MS), options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal)
+          : null;
+      const settle = async () => {
+        stop.abort();
+        // A wake-up this call no longer needs goes to the next waiter.
+        if (await waiting) this.leaseWaiters.notifyOne(clusterId, true);
+      };
+      let lease: Lease | null;
+      try {
+        lease = await this.take(clusterId, options);
+      } catch (e) {
+        await settle();
+        throw e;
+      }
+      if (lease || !waiting) {
+        await settle();
+        return lease;
+      }
+      const woken = await waiting;
+      if (this.closed || options.signal?.aborted || Date.now() >= until) {
+        if (woken) this.leaseWaiters.notifyOne(clusterId, true);
+        return null;
+      }
+    }
+  }
+
+  /** One look: the oldest deliverable job of the cluster as a lease, or null. */
+  private take(clusterId: string, options: LeaseOptions): Promise<Lease | null> {
+    return guarded(async () => {
+      const r = await this.rt();
+      await this.reclaim(r);
+      const { worker } = this.bullFor(r, clusterId);
+      const agentId = options.agentId ?? "agent";
+      for (;;) {
+        const token = newId();
+        const job = await worker.getNextJob(token, { block: false });
+        if (!job) return null;
+        const command = job.data as Command;
+        if (typeof command?.id !== "string" || jobIdOf(command.id) !== job.id) {
+          await this.discard(r, clusterId, job.id!, { failed: "not a Kubently command" }, token);
+          continue;
+        }
+        const now = Date.now();
+        const ms = Math.max(1, Math.ceil(options.leaseMs ?? command.timeoutMs + LEASE_GRACE_MS));
+        const expiresAt = now + ms;
+        const [state, attempt] = await this.script<[string, number?]>(r, "accept", clusterId, command.id, [token, String(expiresAt), ms, agentId], now);
+        if (state === "ok") {
+          this.nextLeaseEnd = Math.min(this.nextLeaseEnd, expiresAt);
+          this.leasedSinceSweep = Math.min(this.leasedSinceSweep, expiresAt);
+          return { leaseId: token, command, attempt: Number(attempt), expiresAt, agentId };
+        }
+        if (state === "skip") continue;
+        if (state === "drop") {
+          await this.discard(r, clusterId, job.id!, { failed: "already resolved" }, token);
+          continue;
+        }
+        const result = state === "lost" ? lostResult(clusterId, command.id) : deadlineResult(clusterId, command.id);
+        await this.script(r, "resolve", clusterId, command.id, [JSON.stringify(result)]);
+        await this.discard(r, clusterId, job.id!, state === "lost" ? { failed: "AGENT_LOST" } : "remove");
+      }
+    });
+  }
+
+  extend(lease: LeaseRef, leaseMs: number): Promise<boolean> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const clusterId = await r.redis.hget(`${r.prefix}:cmd:${lease.command.id}`, "k");
+      if (!clusterId || !lease.leaseId) return false;
+      const now = Date.now();
+      const ms = Math.max(1, Math.ceil(leaseMs));
+      return (await this.script<number>(r, "extend", clusterId, lease.command.id, [lease.leaseId, String(now + ms), ms], now)) === 1;
+    });
+  }
+
+  complete(lease: LeaseRef | string, result: Result): Promise<void> {
+    const commandId = typeof lease === "string" ? lease : lease.command.id;
+    const rejected = (why: string) => new KubentlyError("RESULT_REJECTED", `result for command ${commandId} rejected: ${why}`);
+    if (result.commandId !== commandId) return Promise.reject(rejected("result names another command"));
+    if (typeof lease !== "string" && !lease.leaseId) return Promise.reject(rejected("the lease is no longer current"));
+    return guarded(async () => {
+      const r = await this.rt();
+      const leaseId = typeof lease === "string" ? "" : lease.leaseId;
+      const why = await this.script<string>(r, "complete", result.clusterId, commandId, [leaseId, JSON.stringify(result), result.clusterId]);
+      if (why !== "ok") throw rejected(why);
+      await this.discard(r, result.clusterId, jobIdOf(commandId), { completed: summary(result) });
+    });
+  }
+
+  async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
+    const waitMs = options.waitMs ?? 0;
+    if (waitMs <= 0 || options.signal?.aborted) return this.getResult(commandId);
+    const until = Date.now() + waitMs;
+    let known = false;
+    for (;;) {
+      // Registered before reading, so a result landing right after the read still wakes us.
+      const stop = new AbortController();
+      const remaining = until - Date.now();
+      const waiting = this.resultWaiters.wait(commandId, Math.min(remaining, WAIT_SLICE_MS), options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal);
+      let read: { result: Result | null; exists: boolean };
+      try {
+        read = await this.read(commandId);
+      } catch (e) {
+        stop.abort();
+        throw e;
+      }
+      if (read.result) {
+        stop.abort();
+        return read.result;
+      }
+      if (read.exists) known = true;
+      else if (known) {
+        stop.abort();
+        throw new KubentlyError("BACKEND_UNAVAILABLE", `redis: command ${commandId} is gone from Redis without a result (was Redis restarted without persistence?)`);
+      }
+      await waiting;
+      if (this.closed || options.signal?.aborted) return null;
+      if (Date.now() >= until) return this.getResult(commandId);
+    }
+  }
+
+  /** The result and whether the command is known, in one round trip. */
+  private read(commandId: string): Promise<{ result: Result | null; exists: boolean }> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const [raw, exists] = await r.run<[string | null, number]>("peek", [`${r.prefix}:res:${commandId}`, `${r.prefix}:cmd:${commandId}`], []);
+      return { result: raw ? (JSON.parse(raw) as Result) : null, exists: exists === 1 };
+    });
+  }
+
+  getResult(commandId: string): Promise<Result | null> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const raw = await r.redis.get(`${r.prefix}:res:${commandId}`);
+      return raw ? (JSON.parse(raw) as Result) : null;
+    });
+  }
+
+  getCommand(commandId: string): Promise<Command | null> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const raw = await r.redis.hget(`${r.prefix}:cmd:${commandId}`, "c");
+      return raw ? (JSON.parse(raw) as Command) : null;
+    });
+  }
+
+  cancel(commandId: string, reason = "cancelled by caller"): Promise<boolean> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const clusterId = await r.redis.hget(`${r.prefix}:cmd:${commandId}`, "k");
+      if (!clusterId) return false;
+      const result = noOutputResult({ id: commandId, clusterId }, "cancelled", "CANCELLED", reason);
+      if ((await this.script(r, "resolve", clusterId, commandId, [JSON.stringify(result)])) !== 1) return false;
+      // Pending or leased, the job is unlocked now: take it out of BullMQ so it is never delivered.
+      await this.discard(r, clusterId, jobIdOf(commandId), "remove");
+      return true;
+    });
+  }
+
+  depth(clusterId: string): Promise<number> {
+    return guarded(async () => {
+      const r = await this.rt();
+      return r.redis.llen(new r.bull.QueueKeys(r.bullPrefix).toKey(clusterId, "wait"));
+    });
+  }
+
+  /** Ends every wait and stops the sweeper and BullMQ's timers; connections are the runtime's to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.leaseWaiters.clear();
+    this.resultWaiters.clear();
+    const all = [...this.clusters.values()];
+    this.clusters.clear();
+    await Promise.allSettled(all.flatMap(({ queue, worker }) => [worker.close(true), queue.close()]));
+  }
+
+  // --- expiry ---------------------------------------------------------------
+
+  /** Before taking a job: handles leases whose end has come (any cluster), so a re-delivery goes out ahead of newer commands. */
+  private async reclaim(r: Runtime): Promise<void> {
+    if (Date.now() >= this.nextLeaseEnd) await this.sweepOnce(r);
+  }
+
+  /** One sweep at a time per replica; a lease call that needs one joins the sweep in flight. */
+  private sweepOnce(r: Runtime): Promise<void> {
+    return (this.sweepInFlight ??= this.runSweep(r).finally(() => {
+      this.sweepInFlight = undefined;
+    }));
+  }
+
+  /** Handles due leases and deadlines of every cluster; every replica sweeps, the scripts make repeats harmless. */
+  private async runSweep(r: Runtime): Promise<void> {
+    this.leasedSinceSweep = Infinity;
+    const [leases, deadlines, next] = await r.run<[string[], string[], string | null]>("sweep", [`${r.prefix}:leases`, `${r.prefix}:deadlines`], [Date.now(), SWEEP_BATCH]);
+    const ahead = leases.length >= SWEEP_BATCH ? 0 : next ? Number(next) : Infinity;
+    this.nextLeaseEnd = Math.min(ahead, this.leasedSinceSweep);
+    for (const m of leases) await this.expireLease(r, m);
+    for (const m of deadlines) await this.expireDeadline(r, m);
+  }
+
+  private async expireLease(r: Runtime, m: string): Promise<void> {
+    const [clusterId, id] = parseMember(m);
+    const state = await this.script<string>(r, "expire", clusterId, id, [MAX_DELIVERIES, JSON.stringify(lostResult(clusterId, id))]);
+    if (state === "requeue") {
+      // Back to the head of its queue (RPUSH on the end BullMQ takes from): delivered again before newer commands.
+      await this.bullFor(r, clusterId).queue.getBackend().moveJobFromActiveToWait(jobIdOf(id), "0").catch(noop);
+      await r.redis.publish(r.channel, `q:${clusterId}`);
+    } else if (state === "lost") {
+      await this.discard(r, clusterId, jobIdOf(id), { failed: "AGENT_LOST" });
+    }
+  }
+
+  private async expireDeadline(r: Runtime, m: string): Promise<void> {
+    const [clusterId, id] = parseMember(m);
+    const state = await this.script<string>(r, "deadline", clusterId, id, [JSON.stringify(deadlineResult(clusterId, id)), JSON.stringify(lostResult(clusterId, id))]);
+    if (state === "expired" || state === "lost") await this.discard(r, clusterId, jobIdOf(id), "remove");
+  }
+
+  /** The sweeper's tick. */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.sweepOnce(await this.rt());
+    } catch {
+      // Redis is away: the next tick tries again.
+    }
+  }
+}

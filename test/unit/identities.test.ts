@@ -4,13 +4,21 @@
  * grace period, and policy explain.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { memoryBackend } from "../../adapters/memory/index.ts";
+import { redisBackend } from "../../adapters/redis/index.ts";
+import { sqliteBackend } from "../../adapters/sqlite/index.ts";
+import type { Backend } from "../../lib/contracts.ts";
+import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
 import { echoExecutor } from "../../lib/agent/executors.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { hashSecret } from "../../lib/_utils.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 
 const ADMIN = "admin-key-0123456789abcdef";
+function identitiesSuite(name: string, makeBackend: () => Backend) {
 let k: Kubently;
 let url: string;
 
@@ -30,7 +38,7 @@ const newKey = async (spec: object) => {
 };
 
 beforeAll(async () => {
-  k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "admin", key: ADMIN, role: "admin" }], clusters: [{ id: "prod" }, { id: "staging" }] });
+  k = createKubently({ backend: makeBackend(), policies: [readOnly()], apiKeys: [{ name: "admin", key: ADMIN, role: "admin" }], clusters: [{ id: "prod" }, { id: "staging" }] });
   await k.ready();
   url = (await k.listen({ port: 0 })).url;
   k.startLocalAgent({ clusterId: "prod", executor: echoExecutor() });
@@ -38,7 +46,7 @@ beforeAll(async () => {
 });
 afterAll(() => k.close());
 
-describe("API keys", () => {
+describe(`API keys (${name})`, () => {
   test("an admin creates a key that is shown once, stored hashed, works, records last use, and dies when revoked", async () => {
     const created = await newKey({ name: "sre-bot", role: "operator" });
     expect(created.key).toMatch(/^kbt_/);
@@ -103,7 +111,7 @@ describe("API keys", () => {
   });
 });
 
-describe("agent tokens", () => {
+describe(`agent tokens (${name})`, () => {
   test("rotation issues a new token and keeps the old one working only for the grace period", async () => {
     const { body: first } = await call("POST", "/admin/agents/edge/token", ADMIN, {});
     const poll = (token: string) => fetch(`${url}/agent/commands?wait=0`, { headers: { authorization: `Bearer ${token}`, "x-cluster-id": "edge" } });
@@ -128,7 +136,7 @@ describe("agent tokens", () => {
   });
 });
 
-describe("POST /debug/policy/explain", () => {
+describe(`POST /debug/policy/explain (${name})`, () => {
   test("says which policy decided and why, without running anything", async () => {
     const before = await k.backend.audit.query({ limit: 1000 });
     const deny = await call("POST", "/debug/policy/explain", ADMIN, { cluster_id: "prod", argv: ["get", "secrets", "-n", "shop"] });
@@ -145,3 +153,18 @@ describe("POST /debug/policy/explain", () => {
     expect(r.body).toMatchObject({ decision: "deny", policy: "identity-scope" });
   });
 });
+}
+
+const redisMissing = redisUnavailable();
+if (redisMissing && process.env.CI === "true") throw new Error(`redis-server is required under CI: ${redisMissing}`);
+let redis: RedisServer | undefined;
+beforeAll(async () => {
+  if (!redisMissing) redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+identitiesSuite("memory", () => memoryBackend());
+identitiesSuite("sqlite", () => sqliteBackend({ filename: join(mkdtempSync(join(tmpdir(), "kubently-ids-")), "k.db") }));
+if (!redisMissing) identitiesSuite("redis", () => redisBackend({ url: redis!.url, prefix: `ids${Math.random().toString(36).slice(2, 8)}` }));

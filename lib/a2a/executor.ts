@@ -138,6 +138,19 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
         return status(TaskState.TASK_STATE_COMPLETED, `${clusters.length} cluster${clusters.length === 1 ? "" : "s"} available`);
       }
 
+      if (intent.kind === "fanout") {
+        const correlationId = intent.correlationId ?? meta.correlationId ?? asCorrelationId(contextId) ?? taskId;
+        status(TaskState.TASK_STATE_WORKING, `Running \`kubectl ${intent.argv.join(" ")}\` on ${intent.clusterIds.length} clusters`, { cluster_ids: intent.clusterIds, argv: intent.argv });
+        const timeoutSeconds = intent.timeoutSeconds ?? meta.timeoutSeconds;
+        const fan = await client.fanout({ clusterIds: intent.clusterIds, argv: intent.argv, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
+        for (const r of fan.results) {
+          const printed = ("output" in r && r.output) || r.error || "";
+          artifact({ artifactId: randomUUID(), name: `kubectl output: ${r.cluster_id}`, description: `${r.cluster_id}: ${r.status}`, parts: [textPart(printed || "(no output)"), dataPart({ ...r, output: undefined })] });
+        }
+        const summary = `${fan.succeeded} of ${fan.count} clusters succeeded`;
+        return status(fan.succeeded > 0 ? TaskState.TASK_STATE_COMPLETED : TaskState.TASK_STATE_FAILED, summary, { correlation_id: fan.correlation_id, count: fan.count, succeeded: fan.succeeded });
+      }
+
       const argv = intent.argv ?? awaiting;
       if (!argv) return status(TaskState.TASK_STATE_FAILED, "say which command to run, e.g. \"get pods in namespace shop\"", { error: "no command", code: "BAD_REQUEST" });
 

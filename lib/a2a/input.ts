@@ -20,6 +20,8 @@ const words = (min: number) => v.pipe(v.array(text(1024)), v.minLength(min), v.m
 /** The data part a caller may send (snake_case, like the REST body and the MCP tool). */
 export const CommandDataSchema = v.object({
   cluster_id: v.optional(text(253)),
+  /** Run on several clusters in parallel (fan-out) instead of one. */
+  cluster_ids: v.optional(v.pipe(v.array(text(253)), v.minLength(1), v.maxLength(LIMITS.maxFanoutClusters))),
   /** The verb, with its subcommand for grouped verbs (`get`, `top pod`, `rollout status`), or a whole command line (`get pods -n shop`). */
   command: v.optional(text(4096)),
   /** The REST API's name for `command`. */
@@ -49,6 +51,7 @@ export type MessageIntent =
       correlationId?: string;
       timeoutSeconds?: number;
     }
+  | { kind: "fanout"; argv: string[]; clusterIds: string[]; correlationId?: string; timeoutSeconds?: number }
   | { kind: "list-clusters" };
 
 /** The outcome of {@link readMessage}. */
@@ -79,6 +82,20 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
     const d = parsed.output;
     const argv = argvFromData(d);
     if (typeof argv === "string") return { ok: false, reason: argv };
+    if (d.cluster_ids) {
+      if (d.cluster_id || d.session_id) return { ok: false, reason: "cluster_ids (fan-out) goes without cluster_id and session_id" };
+      if (!argv) return { ok: false, reason: "a fan-out needs a command (command or argv)" };
+      return {
+        ok: true,
+        intent: {
+          kind: "fanout",
+          argv,
+          clusterIds: d.cluster_ids,
+          ...(d.correlation_id ? { correlationId: d.correlation_id } : {}),
+          ...(d.timeout_seconds ? { timeoutSeconds: d.timeout_seconds } : {}),
+        },
+      };
+    }
     fromData = {
       ...(argv ? { argv } : {}),
       ...(d.cluster_id ? { clusterId: d.cluster_id } : {}),

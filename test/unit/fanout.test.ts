@@ -1,6 +1,10 @@
 /** Fan-out: one command on several clusters, over REST and MCP, with per-cluster decisions. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createServer, type AddressInfo } from "node:net";
+import { Role, TaskState, type Message, type Task } from "@a2a-js/sdk";
+import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory } from "@a2a-js/sdk/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { startA2AServer, type A2AServer } from "../../lib/a2a/index.ts";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { memoryBackend } from "../../adapters/memory/index.ts";
@@ -13,6 +17,7 @@ const KEY = "fan-key-0123456789abcdef";
 const SCOPED = "fan-scoped-0123456789abcdef";
 let k: Kubently;
 let url = "";
+let a2a: A2AServer;
 const post = async (path: string, body: unknown, key = KEY) => {
   const res = await fetch(`${url}${path}`, { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
@@ -30,8 +35,16 @@ beforeAll(async () => {
   await k.ready();
   url = (await k.listen({ port: 0 })).url;
   for (const id of ["us", "eu", "asia"]) k.startLocalAgent({ clusterId: id, executor: echoExecutor() });
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  a2a = await startA2AServer(k, { publicUrl: `http://127.0.0.1:${port}/`, port });
 });
-afterAll(() => k.close());
+afterAll(async () => {
+  await a2a.close();
+  await k.close();
+});
 
 describe("POST /debug/fanout", () => {
   test("runs on every cluster in parallel with one correlation id and per-cluster outcomes", async () => {
@@ -72,4 +85,20 @@ test("MCP execute_kubectl_fanout answers one section per cluster", async () => {
   expect(text).toContain("=== eu: denied (no-eu) ===");
   expect(r.structuredContent).toMatchObject({ count: 2, succeeded: 1 });
   await client.close();
+});
+
+test("A2A: a data part with cluster_ids answers one artifact per cluster", async () => {
+  const keyed = Object.assign((input: RequestInfo | URL, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("x-api-key", KEY);
+    return fetch(input, { ...init, headers });
+  }, { preconnect: fetch.preconnect }) as typeof fetch;
+  const client = await new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: keyed })], cardResolver: new DefaultAgentCardResolver({ fetchImpl: keyed }) }).createFromUrl(a2a.url);
+  const message = { messageId: crypto.randomUUID(), role: Role.ROLE_USER, parts: [{ content: { $case: "data", value: { cluster_ids: ["us", "eu", "asia"], command: "get", resource: "pods", namespace: "shop" } } }] } as unknown as Message;
+  const task = (await client.sendMessage({ message } as never)) as Task;
+  expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  const names = (task.artifacts ?? []).map((a) => a.name).sort();
+  expect(names).toEqual(["kubectl output: asia", "kubectl output: eu", "kubectl output: us"]);
+  expect(JSON.stringify(task.artifacts)).toContain("get pods -n shop");
+  expect(JSON.stringify(task.artifacts)).toContain("eu is frozen");
 });

@@ -1,7 +1,6 @@
 /** HTTP helpers shared by the A2A handler and its WebSocket endpoint. */
-import { KubentlyError } from "../errors.ts";
-import { LIMITS } from "../limits.ts";
 import type { CallMeta } from "./executor.ts";
+import { headerText, timeoutHeader } from "../http/headers.ts";
 
 /** A JSON-RPC response envelope. */
 export type JsonRpcResponse = { jsonrpc: string; id: string | number | null; result?: unknown; error?: unknown };
@@ -17,28 +16,16 @@ export interface Dispatched {
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
-/** Reads an optional trace header: printable ASCII, at most LIMITS.maxIdLength characters. */
-function headerText(headers: Headers, name: string): string | undefined {
-  const value = headers.get(name)?.trim();
-  if (!value) return undefined;
-  if (value.length > LIMITS.maxIdLength || !/^[\x20-\x7e]+$/.test(value)) {
-    throw new KubentlyError("VALIDATION_FAILED", `${name} must be printable ASCII of at most ${LIMITS.maxIdLength} characters`);
-  }
-  return value;
-}
-
-/** X-Correlation-ID and X-Request-Timeout, validated as the REST API does. */
+/** X-Correlation-ID, X-Request-Timeout and X-Service-Identity, validated as the REST API does. */
 export function callMetaFrom(headers: Headers): CallMeta {
   const correlationId = headerText(headers, "x-correlation-id");
-  const timeout = headerText(headers, "x-request-timeout");
-  let timeoutSeconds: number | undefined;
-  if (timeout !== undefined) {
-    timeoutSeconds = Number(timeout);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < LIMITS.minTimeoutSeconds || timeoutSeconds > LIMITS.maxTimeoutSeconds) {
-      throw new KubentlyError("VALIDATION_FAILED", `X-Request-Timeout must be an integer from ${LIMITS.minTimeoutSeconds} to ${LIMITS.maxTimeoutSeconds}`);
-    }
-  }
-  return { ...(correlationId ? { correlationId } : {}), ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) };
+  const timeoutSeconds = timeoutHeader(headers);
+  const onBehalfOf = headerText(headers, "x-service-identity");
+  return {
+    ...(correlationId ? { correlationId } : {}),
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    ...(onBehalfOf ? { onBehalfOf } : {}),
+  };
 }
 
 /** Request headers for the SDK's call context, without the credential. */

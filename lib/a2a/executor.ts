@@ -40,6 +40,8 @@ export const CALL_META = "kubently.call";
 export interface CallMeta {
   correlationId?: string;
   timeoutSeconds?: number;
+  /** `X-Service-Identity`: recorded with the command, never used for access. */
+  onBehalfOf?: string;
 }
 
 /** Options for {@link kubentlyExecutor}. */
@@ -180,7 +182,7 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
       const exec = (sessionId: string) => {
         // Canceled while the session was being made: queue nothing.
         if (signal.aborted) throw new Error("canceled");
-        return client.execute({ clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
+        return client.execute({ clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}), ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}) });
       };
 
       let view: CommandView;

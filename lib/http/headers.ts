@@ -7,8 +7,8 @@ import { KubentlyError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
 
 /** The header's value, trimmed, or undefined when absent or empty. */
-export function headerText(request: Request, name: string): string | undefined {
-  const value = request.headers.get(name)?.trim();
+export function headerText(source: Request | Headers, name: string): string | undefined {
+  const value = (source instanceof Headers ? source : source.headers).get(name)?.trim();
   if (!value) return undefined;
   if (value.length > LIMITS.maxIdLength || !/^[\x20-\x7e]+$/.test(value)) {
     throw new KubentlyError("VALIDATION_FAILED", `${name} must be printable ASCII of at most ${LIMITS.maxIdLength} characters`);
@@ -17,8 +17,8 @@ export function headerText(request: Request, name: string): string | undefined {
 }
 
 /** `X-Request-Timeout` in seconds, within the execute timeout bounds, or undefined. */
-export function timeoutHeader(request: Request): number | undefined {
-  const value = headerText(request, "x-request-timeout");
+export function timeoutHeader(source: Request | Headers): number | undefined {
+  const value = headerText(source, "x-request-timeout");
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < LIMITS.minTimeoutSeconds || n > LIMITS.maxTimeoutSeconds) {

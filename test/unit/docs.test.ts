@@ -24,3 +24,24 @@ describe("docs", () => {
     }
   });
 });
+
+describe("docs/plugins.md", () => {
+  test("the worked example policy compiles and behaves as the guide says", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { createPipeline } = await import("../../lib/policy.ts");
+    const block = [...doc("plugins.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes("export const officeHours"));
+    expect(block).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), "kubently-doc-")), "office-hours.ts");
+    writeFileSync(file, block!.replace(/from "kubently"/g, `from ${JSON.stringify(resolve(import.meta.dir, "../../lib/index.ts"))}`));
+    const { officeHours } = await import(file);
+    const hour = new Date().getUTCHours();
+    const open = createPipeline([officeHours({ clusters: ["prod"], hours: [hour, hour] })], "api");
+    const closed = createPipeline([officeHours({ clusters: ["prod"], hours: [(hour + 2) % 24, (hour + 2) % 24] })], "api");
+    const ctx = (clusterId: string) => ({ argv: ["get", "pods"], clusterId, requestedBy: "t" });
+    expect((await open.before(ctx("prod"))).allowed).toBe(true);
+    expect(await closed.before(ctx("prod"))).toMatchObject({ allowed: false, policy: "office-hours" });
+    expect((await closed.before(ctx("staging"))).allowed).toBe(true);
+  });
+});

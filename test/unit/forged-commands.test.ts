@@ -60,11 +60,16 @@ for (const [name, make] of backends) {
         tampered.argv = ["get", "pods", "-A"];
         const foreign = command(["get", "pods"]);
         foreign.signature = createSigner().sign(foreign);
+        const reasons: string[] = [];
         for (const forged of [unsigned, tampered, foreign]) {
           await k.backend.queue.push(forged);
           const r = await k.backend.queue.awaitResult(forged.id, { waitMs: 5_000 });
           expect({ forged: forged.argv, status: r?.status, code: r?.code, output: r?.output }).toEqual({ forged: forged.argv, status: "denied", code: "SIGNATURE_INVALID", output: "" });
+          reasons.push(r!.error!);
         }
+        expect(reasons[0]).toContain("not signed");
+        expect(reasons[1]).toContain("does not match");
+        expect(reasons[2]).toContain("unknown key");
         const genuine = command(["get", "pods"]);
         genuine.signature = k.context.signer.sign(genuine);
         await k.backend.queue.push(genuine);

@@ -132,6 +132,9 @@ export function prepareDatabase(db: SqliteDriver, options: { busyTimeoutMs: numb
   // Answers "memory" for an in-memory database, which is fine.
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
+  // Checkpoints are where WAL mode fsyncs; every 1,000 pages (the default) they dominated the
+  // execute path. 10,000 pages (~40 MiB of WAL) makes them rare; durability is unchanged.
+  db.exec("PRAGMA wal_autocheckpoint = 10000");
   db.transaction(() => {
     db.exec("CREATE TABLE IF NOT EXISTS kubently_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     const row = db.prepare("SELECT value FROM kubently_meta WHERE key = 'schema_version'").get<{ value: string }>();

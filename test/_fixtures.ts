@@ -1,5 +1,6 @@
 /** Small shared test fixtures. */
 import type { Executor } from "../lib/agent/executors.ts";
+import type { Command } from "../lib/schemas.ts";
 
 /** An executor that answers after `ms` with the argv, or at once with `cancelled` when its signal aborts. */
 export function slowExecutor(ms: number): Executor {
@@ -13,5 +14,21 @@ export function slowExecutor(ms: number): Executor {
         const timer = setTimeout(() => done(false), ms);
         o.signal?.addEventListener("abort", () => (clearTimeout(timer), done(true)), { once: true });
       }),
+  };
+}
+
+/** A command as the API builds it (unsigned), for tests that talk to a queue or agent directly. */
+export function testCommand(clusterId: string, over: Partial<Command> = {}): Command {
+  const now = Date.now();
+  return {
+    id: `cmd-${crypto.randomUUID()}`,
+    clusterId,
+    argv: ["get", "pods"],
+    timeoutMs: 5_000,
+    deadline: now + 60_000,
+    requestedBy: "svc:tester",
+    correlationId: `corr-${crypto.randomUUID()}`,
+    createdAt: now,
+    ...over,
   };
 }

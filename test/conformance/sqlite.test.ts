@@ -19,6 +19,7 @@ import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
 import { describeSessionStore } from "./session-store.ts";
+import { testCommand } from "../_fixtures.ts";
 
 /** The file behind each audit log made here, for the tamper hook. */
 const files = new WeakMap<AuditLog, string>();
@@ -65,20 +66,7 @@ describeAuditLog("sqlite", fresh("audit"), {
   },
 });
 
-function command(clusterId: string, over: Partial<Command> = {}): Command {
-  const now = Date.now();
-  return {
-    id: `cmd-${uid()}`,
-    clusterId,
-    argv: ["get", "pods"],
-    timeoutMs: 1_000,
-    deadline: now + 60_000,
-    requestedBy: "svc:tester",
-    correlationId: `corr-${uid()}`,
-    createdAt: now,
-    ...over,
-  };
-}
+const command = (clusterId: string, over: Partial<Command> = {}): Command => testCommand(clusterId, { timeoutMs: 1_000, ...over });
 
 describe("sqliteBackend", () => {
   const teardowns: (() => unknown)[] = [];

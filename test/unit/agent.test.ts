@@ -13,6 +13,7 @@ import { createKubently } from "../../lib/kubently.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { createSigner } from "../../lib/signing.ts";
 import { readOnly } from "../../plugins/read-only.ts";
+import { testCommand } from "../_fixtures.ts";
 
 /** Running (a killed process may linger as a zombie until reaped: that counts as dead). */
 const alive = (pid: number) => {
@@ -86,17 +87,8 @@ describe("startAgent", () => {
   const signer = createSigner();
   const signed = (c: Command): Command => ({ ...c, signature: signer.sign(c) });
   const config = async () => ({ publicKeys: [signer.publicKeyPem] });
-  const command = (argv: string[], over: Partial<Command> = {}): Command => ({
-    id: crypto.randomUUID(),
-    clusterId: "c1",
-    argv,
-    timeoutMs: 5_000,
-    deadline: Date.now() + 5_000,
-    requestedBy: "forger",
-    correlationId: "x",
-    createdAt: Date.now(),
-    ...over,
-  });
+  const command = (argv: string[], over: Partial<Command> = {}): Command =>
+    testCommand("c1", { argv, deadline: Date.now() + 5_000, requestedBy: "forger", correlationId: "x", ...over });
 
   test("re-checks policy itself: an API with no policies cannot make it run a write", async () => {
     // The API side allows anything here; only the agent's own read-only check stands between.

@@ -17,6 +17,7 @@ import { createKubently } from "../../lib/kubently.ts";
 import type { Command } from "../../lib/schemas.ts";
 import { createSigner } from "../../lib/signing.ts";
 import { readOnly } from "../../plugins/read-only.ts";
+import { testCommand } from "../_fixtures.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
 
 let redis: RedisServer | undefined;
@@ -36,16 +37,7 @@ const backends: [string, () => Backend][] = [
 ];
 if (redisMissing) console.warn(`forged-commands: redis skipped: ${redisMissing}`);
 
-const command = (argv: string[]): Command => ({
-  id: crypto.randomUUID(),
-  clusterId: "c1",
-  argv,
-  timeoutMs: 5_000,
-  deadline: Date.now() + 5_000,
-  requestedBy: "forger",
-  correlationId: "forged",
-  createdAt: Date.now(),
-});
+const command = (argv: string[]): Command => testCommand("c1", { argv, deadline: Date.now() + 5_000, requestedBy: "forger", correlationId: "forged" });
 
 for (const [name, make] of backends) {
   describe(`forged commands on ${name}`, () => {

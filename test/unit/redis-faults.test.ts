@@ -15,25 +15,13 @@ import type { Backend, Lease } from "../../lib/contracts.ts";
 import { KubentlyError, isKubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
+import { testCommand } from "../_fixtures.ts";
 
 const missing = redisUnavailable();
 const uid = () => Math.random().toString(36).slice(2, 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function command(clusterId: string, over: Partial<Command> = {}): Command {
-  const now = Date.now();
-  return {
-    id: `cmd-${uid()}`,
-    clusterId,
-    argv: ["get", "pods"],
-    timeoutMs: 20_000,
-    deadline: now + 30_000,
-    requestedBy: "svc:tester",
-    correlationId: `corr-${uid()}`,
-    createdAt: now,
-    ...over,
-  };
-}
+const command = (clusterId: string, over: Partial<Command> = {}): Command => testCommand(clusterId, { timeoutMs: 20_000, deadline: Date.now() + 30_000, ...over });
 
 function result(c: Command, output = "ok"): Result {
   return { commandId: c.id, clusterId: c.clusterId, status: "success", exitCode: 0, output, truncated: false, durationMs: 1, executedAt: Date.now(), agentId: "agent-1" };

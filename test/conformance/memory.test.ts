@@ -1,10 +1,9 @@
 /** The four conformance suites against the in-memory backend: a fresh backend per test, closed after it. */
-import { describe, expect, test } from "bun:test";
 import { memoryBackend, type memoryAudit } from "../../adapters/memory/index.ts";
 import type { AuditLog } from "../../lib/contracts.ts";
-import { timed } from "./_harness.ts";
 import { fromBackend } from "./_options.ts";
 import { describeAuditLog } from "./audit-log.ts";
+import { describeBackend } from "./backend.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
@@ -25,16 +24,4 @@ describeAuditLog("memory", fromBackend(() => memoryBackend(), "audit"), {
   },
 });
 
-describe("memoryBackend", () => {
-  test("close() ends waiting leases and result waits", async () => {
-    // Pins a bug: a waiting lease woken by close() went back to waiting until waitMs ran out.
-    const backend = memoryBackend();
-    const lease = timed(backend.queue.lease("c-closing", { waitMs: 5_000 }));
-    const result = timed(backend.queue.awaitResult("cmd-unknown", { waitMs: 5_000 }));
-    await backend.close();
-    for (const { value, ms } of await Promise.all([lease, result])) {
-      expect(value).toBeNull();
-      expect(ms).toBeLessThan(1_000);
-    }
-  });
-});
+describeBackend("memory", () => memoryBackend());

@@ -15,6 +15,7 @@ import type { Command } from "../../lib/schemas.ts";
 import { sleep, timed, uid } from "./_harness.ts";
 import type { BackendPart, Make, MakeContext } from "./_options.ts";
 import { describeAuditLog } from "./audit-log.ts";
+import { describeBackend } from "./backend.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
@@ -68,28 +69,14 @@ describeAuditLog("sqlite", fresh("audit"), {
 
 const command = (clusterId: string, over: Partial<Command> = {}): Command => testCommand(clusterId, { timeoutMs: 1_000, ...over });
 
+describeBackend("sqlite", () => sqliteBackend({ filename: join(mkdtempSync(join(tmpdir(), "kubently-sqlite-backend-")), "k.db") }));
+
 describe("sqliteBackend", () => {
   const teardowns: (() => unknown)[] = [];
   const context: MakeContext = { onTeardown: (fn) => void teardowns.push(fn) };
   const cleanup = async () => {
     for (const fn of teardowns.splice(0).reverse()) await fn();
   };
-
-  test("close() ends waiting leases and result waits", async () => {
-    try {
-      const backend = sqliteBackend({ filename: tempFile(context) });
-      await backend.ping();
-      const lease = timed(backend.queue.lease("c-closing", { waitMs: 5_000 }));
-      const result = timed(backend.queue.awaitResult("cmd-unknown", { waitMs: 5_000 }));
-      await backend.close();
-      for (const { value, ms } of await Promise.all([lease, result])) {
-        expect(value).toBeNull();
-        expect(ms).toBeLessThan(1_000);
-      }
-    } finally {
-      await cleanup();
-    }
-  });
 
   test("two backends on one file: no double lease, one audit chain, and a push on one wakes a lease waiting on the other", async () => {
     try {

@@ -192,6 +192,43 @@ export interface CounterStore {
   hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
 }
 
+/** One piece of a command's streamed output. */
+export interface OutputChunk {
+  /** 0 for the first chunk of a command, then 1, 2... in the order the agent produced them. */
+  seq: number;
+  /** Output text (already redacted by the agent). */
+  data: string;
+}
+
+/** Options for {@link OutputStreams.read}. */
+export interface ReadChunksOptions extends WaitOptions {
+  /** Chunks returned at most. @default 1000 */
+  limit?: number;
+}
+
+/**
+ * Streamed command output (`logs -f`, `get -w`): the chunks an agent posts
+ * while a command runs, readable by every API process sharing the backend.
+ * Semantics every adapter must hold:
+ * - `append` stores a chunk only when its `seq` is the command's next one (0
+ *   first). A `seq` already stored is a retry: nothing changes and
+ *   `appended` is false. A gap (a `seq` past the next one) throws `CONFLICT`.
+ *   Concurrent appends of the same `seq` store it once.
+ * - `bytes` is the UTF-8 size of everything stored for the command.
+ * - `read(id, from)` returns the stored chunks with `seq >= from`, oldest
+ *   first, at most `limit`. When there is none yet it waits up to `waitMs`
+ *   and answers the moment one is appended (on any process sharing the
+ *   backend), or with `[]` when the wait or the signal ends first.
+ * - A stream is kept at least as long as the backend keeps results, counted
+ *   from its last append; an unknown stream reads as `[]`.
+ */
+export interface OutputStreams {
+  /** Appends one chunk of the command's output. */
+  append(commandId: string, chunk: OutputChunk): Promise<{ appended: boolean; bytes: number }>;
+  /** Chunks from `from` on, waiting for the next one when there are none. */
+  read(commandId: string, from: number, options?: ReadChunksOptions): Promise<OutputChunk[]>;
+}
+
 /** What an adapter declares about itself instead of the core probing it. */
 export interface BackendCapabilities {
   /** State survives a restart of the process. */
@@ -209,6 +246,8 @@ export interface Backend {
   queue: CommandQueue;
   auth: AuthStore;
   audit: AuditLog;
+  /** Streamed output of running commands. */
+  streams: OutputStreams;
   /** Shared counters for rate limits; absent on backends that have none (rate limits then fail to start). */
   counters?: CounterStore;
   /** Resolves when the backend answers; used by `/ready`. */

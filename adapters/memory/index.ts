@@ -8,6 +8,7 @@ import { KubentlyError } from "../../lib/errors.ts";
 import type { AgentTokenRecord, ApiKeyRecord, AuditEntry, AuditInput, Cluster, Session } from "../../lib/schemas.ts";
 import { clone } from "../../lib/_utils.ts";
 import { MemoryQueue } from "./queue.ts";
+import { memoryStreams } from "./streams.ts";
 
 /** Options for {@link memoryBackend}. */
 export interface MemoryBackendOptions {
@@ -181,6 +182,7 @@ export function memoryCounters(): CounterStore {
 /** Creates the in-memory backend bundle. */
 export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
   const queue = new MemoryQueue(options.resultTtlMs ?? 900_000);
+  const streams = memoryStreams(options.resultTtlMs ?? 900_000);
   return {
     name: "memory",
     capabilities: { durable: false, shared: false },
@@ -189,11 +191,13 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
     auth: memoryAuth(),
     audit: memoryAudit(),
     counters: memoryCounters(),
+    streams,
     async ping() {
       return true;
     },
     async close() {
       queue.close();
+      streams.close();
     },
   };
 }

@@ -20,16 +20,17 @@ export function describeBackend(name: string, make: () => Backend | Promise<Back
       }
     });
 
-    test("close() ends waiting leases and result waits", async () => {
+    test("close() ends waiting leases, result waits and stream reads", async () => {
       // Pins a bug: a waiting lease woken by close() went back to waiting until waitMs ran out.
       const backend = await make();
       await backend.ping();
       const lease = timed(backend.queue.lease("c-closing", { waitMs: 5_000 }));
       const result = timed(backend.queue.awaitResult("cmd-unknown", { waitMs: 5_000 }));
+      const chunks = timed(backend.streams.read("cmd-unknown", 0, { waitMs: 5_000 }).then((c) => (c.length ? c : null)));
       // Let both waits register (a networked backend subscribes first).
       await new Promise((r) => setTimeout(r, 100));
       await backend.close();
-      for (const { value, ms } of await Promise.all([lease, result])) {
+      for (const { value, ms } of await Promise.all([lease, result, chunks])) {
         expect(value).toBeNull();
         expect(ms).toBeLessThan(1_000);
       }

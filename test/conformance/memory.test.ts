@@ -1,4 +1,4 @@
-/** The four conformance suites against the in-memory backend: a fresh backend per test, closed after it. */
+/** The conformance suites against the in-memory backend: a fresh backend per test, closed after it. */
 import { memoryBackend, type memoryAudit } from "../../adapters/memory/index.ts";
 import type { AuditLog } from "../../lib/contracts.ts";
 import { fromBackend } from "./_options.ts";
@@ -7,6 +7,7 @@ import { describeBackend } from "./backend.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
+import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
 
 describeSessionStore("memory", fromBackend(() => memoryBackend(), "sessions"));
@@ -23,5 +24,7 @@ describeAuditLog("memory", fromBackend(() => memoryBackend(), "audit"), {
     else entries[at]!.identity = "someone-else";
   },
 });
+
+describeOutputStreams("memory", fromBackend(() => memoryBackend(), "streams"));
 
 describeBackend("memory", () => memoryBackend());

@@ -4,7 +4,7 @@
  * operator's configuration), never as a side effect of another call.
  */
 import * as v from "valibot";
-import type { Lease } from "./contracts.ts";
+import type { Lease, OutputChunk } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { canUseCluster, mintAgentToken } from "./identity.ts";
@@ -108,6 +108,22 @@ export function clusterService(ctx: CoreContext) {
       const command = await queue.getCommand(commandId);
       if (!command || command.clusterId !== clusterId) return false;
       return queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs);
+    },
+
+    /**
+     * Agent posts a chunk of a streamed command's output under its lease; it
+     * renews the lease too. `{ active: false }` tells the agent to stop: the
+     * lease is not current (cancelled, answered, handed on), or the stream is
+     * past twice its byte budget (its text grew in redaction, or the agent
+     * ignores the budget).
+     */
+    async appendChunk(clusterId: string, leaseId: string, commandId: string, chunk: OutputChunk): Promise<boolean> {
+      const command = await queue.getCommand(commandId);
+      if (!command || command.clusterId !== clusterId) return false;
+      if (!command.stream) throw new KubentlyError("CONFLICT", `command ${commandId.slice(0, 80)} is not streamed`);
+      if (!(await queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs))) return false;
+      const { bytes } = await ctx.backend.streams.append(commandId, chunk);
+      return bytes <= 2 * command.stream.maxBytes;
     },
 
     /** Agent posts a result under its lease. `RESULT_REJECTED` when it is not the cluster's current lease. */

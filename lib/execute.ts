@@ -9,7 +9,7 @@ import { KubentlyError } from "./errors.ts";
 import { canUseCluster, requireRole } from "./identity.ts";
 import { namespaceScopeProblem } from "./kubectl/index.ts";
 import { LIMITS } from "./limits.ts";
-import type { Command, Identity, Result } from "./schemas.ts";
+import type { AuditInput, Command, Identity, Result } from "./schemas.ts";
 import type { PipelineDecision } from "./policy.ts";
 import type { SessionService } from "./sessions.ts";
 import { noOutputResult } from "./results.ts";
@@ -30,7 +30,19 @@ export interface ExecuteInput {
   signal?: AbortSignal;
   /** `X-Service-Identity`: who the caller acts for; audited, never used for access. */
   onBehalfOf?: string;
+  /**
+   * Stream the output as it is produced (`logs -f`, `get -w`): follow it
+   * with {@link ExecuteService.follow}. `timeoutMs` is then the stream's time
+   * budget, and `maxBytes` its byte budget.
+   */
+  stream?: { maxBytes?: number };
 }
+
+/** What following a streamed command yields: chunks as they land, keep-alives while none do, then the result. */
+export type StreamEvent =
+  | { type: "chunk"; seq: number; data: string }
+  | { type: "idle" }
+  | { type: "result"; result: Result };
 
 /** What execute answers. `result` is absent only for `queued`. */
 export interface ExecuteOutcome {
@@ -50,9 +62,21 @@ export interface FanoutEntry {
   error?: { code: string; message: string };
 }
 
+/** Throws `VALIDATION_FAILED` when a time or byte budget is out of bounds (every protocol checks here). */
+function checkBudgets(input: Pick<ExecuteInput, "timeoutMs" | "stream">): void {
+  const maxSeconds = input.stream ? LIMITS.maxStreamTimeoutSeconds : LIMITS.maxTimeoutSeconds;
+  if (input.timeoutMs !== undefined && !(input.timeoutMs >= LIMITS.minTimeoutSeconds * 1000 && input.timeoutMs <= maxSeconds * 1000)) {
+    throw new KubentlyError("VALIDATION_FAILED", `timeout_seconds must be ${LIMITS.minTimeoutSeconds} to ${maxSeconds}${input.stream ? "" : ` (up to ${LIMITS.maxStreamTimeoutSeconds} when streamed)`}`);
+  }
+  const maxBytes = input.stream?.maxBytes;
+  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= LIMITS.maxStreamBytes)) {
+    throw new KubentlyError("VALIDATION_FAILED", `max_bytes must be an integer from 1 to ${LIMITS.maxStreamBytes}`);
+  }
+}
+
 /** Execute service for one Kubently instance. */
 export function executeService(ctx: CoreContext, clusters: ClusterService, sessions: SessionService) {
-  const { queue, audit } = ctx.backend;
+  const { queue, audit, streams } = ctx.backend;
 
 
   const inflight = new Set<Promise<ExecuteOutcome>>();
@@ -92,6 +116,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     requireRole(identity, ["admin", "operator"], "execute commands");
+    checkBudgets(input);
     await clusters.get(identity, input.clusterId);
     if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
 
@@ -121,7 +146,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     }
 
     const now = Date.now();
-    const timeoutMs = input.timeoutMs ?? LIMITS.defaultTimeoutSeconds * 1000;
+    const timeoutMs = input.timeoutMs ?? (input.stream ? LIMITS.defaultStreamTimeoutSeconds : LIMITS.defaultTimeoutSeconds) * 1000;
     const command: Command = {
       id,
       ...base,
@@ -132,6 +157,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
       correlationId,
       createdAt: now,
+      ...(input.stream ? { stream: { maxBytes: input.stream.maxBytes ?? LIMITS.defaultStreamBytes } } : {}),
     };
     command.signature = ctx.signer.sign(command);
     await audit.append({
@@ -148,21 +174,81 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
     if (input.wait === false) return { ...outcome, status: "queued" };
 
-    let result = await queue.awaitResult(id, {
-      waitMs: command.deadline - Date.now() + LIMITS.resultGraceMs,
-      ...(input.signal ? { signal: input.signal } : {}),
-    });
-    if (!result) {
-      // The caller's budget is spent (or it went away): make sure no agent starts the command later.
-      const reason = input.signal?.aborted ? "the caller went away" : "no result within the command's timeout";
-      await queue.cancel(id, reason);
-      result = await queue.getResult(id);
-      if (result?.status === "cancelled" && !input.signal?.aborted) {
-        result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
-      }
-      await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    const result = (await settle(command, auditBase, input.signal))!;
+    return { ...outcome, status: result.status, result };
+  }
+
+  /**
+   * Waits for the command's result until its deadline (plus grace). When the
+   * wait runs out, or the caller goes away (`signal`) and `cancelOnAbort`,
+   * the command is cancelled so no agent starts it later; `null` only when
+   * the signal ended the wait without cancelling.
+   */
+  async function settle(command: Command, auditBase: Omit<AuditInput, "at" | "eventType">, signal?: AbortSignal, cancelOnAbort = true): Promise<Result | null> {
+    let result = await queue.awaitResult(command.id, { waitMs: command.deadline - Date.now() + LIMITS.resultGraceMs, ...(signal ? { signal } : {}) });
+    if (result) return result;
+    if (signal?.aborted && !cancelOnAbort) return null;
+    const reason = signal?.aborted ? "the caller went away" : "no result within the command's timeout";
+    await queue.cancel(command.id, reason);
+    result = await queue.getResult(command.id);
+    if (result?.status === "cancelled" && !signal?.aborted) {
+      result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
     }
-    return { ...outcome, status: result!.status, result: result! };
+    await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    return result ?? noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", reason);
+  }
+
+  /** Audit fields naming a command and who follows it. */
+  const auditOf = (identity: Identity, c: Command) => ({
+    identity: identity.name,
+    role: identity.role,
+    clusterId: c.clusterId,
+    commandId: c.id,
+    correlationId: c.correlationId,
+    ...(c.sessionId ? { sessionId: c.sessionId } : {}),
+    ...(c.onBehalfOf ? { onBehalfOf: c.onBehalfOf } : {}),
+  });
+
+  /**
+   * Follows a streamed command from chunk `from` on: chunks as the agent
+   * posts them, `idle` after `LIMITS.streamKeepAliveMs` without any, and
+   * the result last. Stopping early (signal) leaves the command running;
+   * past its deadline it is cancelled like any other.
+   */
+  async function* follow(identity: Identity, commandId: string, options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent> {
+    const { command } = await visible(identity, commandId);
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const landed = new AbortController();
+    const result = settle(command, auditOf(identity, command), stop.signal, false).finally(() => landed.abort());
+    const reading = AbortSignal.any([landed.signal, stop.signal]);
+    let next = Math.max(0, options.from ?? 0);
+    try {
+      for (;;) {
+        const chunks = await streams.read(commandId, next, { waitMs: LIMITS.streamKeepAliveMs, signal: reading });
+        for (const c of chunks) yield { type: "chunk", seq: c.seq, data: c.data };
+        next += chunks.length;
+        if (stop.signal.aborted) return;
+        if (chunks.length > 0) continue;
+        if (!landed.signal.aborted) {
+          yield { type: "idle" };
+          continue;
+        }
+        // The result is in: every chunk was stored before it. Send what is left, then the result.
+        for (let rest = await streams.read(commandId, next); rest.length > 0; rest = await streams.read(commandId, next)) {
+          for (const c of rest) yield { type: "chunk", seq: c.seq, data: c.data };
+          next += rest.length;
+        }
+        const final = await result;
+        if (final) yield { type: "result", result: final };
+        return;
+      }
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      stop.abort();
+      await result.catch(() => null);
+    }
   }
 
   return {
@@ -205,6 +291,29 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     async explain(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv">): Promise<PipelineDecision & { policies: string[] }> {
       await clusters.get(identity, input.clusterId);
       return { ...(await decide(identity, input)), policies: ctx.pipeline.policies.map((p) => p.id) };
+    },
+
+    follow,
+
+    /**
+     * Runs a command streaming its output (MCP progress, A2A artifact
+     * updates): `onChunk` gets each chunk as it lands, and the outcome comes
+     * as {@link execute}'s. The caller going away (`signal`) cancels it.
+     */
+    async streamed(identity: Identity, input: Omit<ExecuteInput, "wait">, onChunk: (data: string, seq: number) => void | Promise<void>): Promise<ExecuteOutcome> {
+      const queued = await tracked(identity, { ...input, stream: input.stream ?? {}, wait: false });
+      if (queued.status !== "queued") return queued;
+      let result: Result | undefined;
+      for await (const event of follow(identity, queued.commandId, input.signal ? { signal: input.signal } : {})) {
+        if (event.type === "chunk") await onChunk(event.data, event.seq);
+        if (event.type === "result") result = event.result;
+      }
+      if (!result) {
+        // The caller went away: stop the command, as a non-streamed execute would.
+        await queue.cancel(queued.commandId, "the caller went away");
+        result = (await queue.getResult(queued.commandId)) ?? noOutputResult({ id: queued.commandId, clusterId: queued.clusterId }, "cancelled", "CANCELLED", "the caller went away");
+      }
+      return { ...queued, status: result.status, result };
     },
 
     /** Cancels a command the caller may see; `CONFLICT` when it already has a result. */

@@ -13,6 +13,19 @@ export const LIMITS = {
   minTimeoutSeconds: 1,
   maxTimeoutSeconds: 30,
   defaultTimeoutSeconds: 10,
+  /** Streamed commands (`stream: true`): `timeout_seconds` is the stream's time budget, with these bounds and default. */
+  maxStreamTimeoutSeconds: 300,
+  defaultStreamTimeoutSeconds: 60,
+  /** A streamed command's byte budget (`max_bytes`): default and maximum; past it kubectl is stopped. */
+  defaultStreamBytes: 256 * 1024,
+  maxStreamBytes: 1024 * 1024,
+  /** How long an agent gathers streamed output before posting it (ms), and the most text one post carries (bytes). */
+  streamFlushMs: 100,
+  maxStreamPostBytes: 32 * 1024,
+  /** Largest `POST /agent/stream` body (a post's text JSON-escaped, plus envelope). */
+  maxStreamBodyBytes: 256 * 1024,
+  /** A follower with nothing new for this long gets a keep-alive (an SSE comment). */
+  streamKeepAliveMs: 15_000,
   /** Extra time the API waits past a command's deadline for the agent's answer to arrive. */
   resultGraceMs: 2_000,
   /** `ttl_seconds` bounds and default for sessions. */

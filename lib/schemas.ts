@@ -42,6 +42,12 @@ export const CommandSchema = v.object({
   onBehalfOf: v.optional(v.string()),
   correlationId: v.string(),
   createdAt: v.number(),
+  /**
+   * Present when the caller follows the output as it is produced: the agent
+   * posts it in chunks and stops kubectl past `maxBytes`. A delivery hint,
+   * not signed: the agent bounds it by its own output cap.
+   */
+  stream: v.optional(v.object({ maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
   /** Ed25519 signature over the command's identity fields (issue: signed commands). */
   signature: v.optional(v.string()),
 });

@@ -6,6 +6,10 @@ import type { OutputChunk, OutputStreams } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { Waiters } from "../../lib/_utils.ts";
 
+/** The `CONFLICT` for a chunk that skips ahead of the command's next `seq`; every adapter throws this one. */
+export const streamGap = (commandId: string, seq: number, next: number): KubentlyError =>
+  new KubentlyError("CONFLICT", `chunk ${seq} of ${commandId.slice(0, 80)} arrived before chunk ${next}`);
+
 interface Stream {
   chunks: string[];
   bytes: number;
@@ -32,7 +36,7 @@ export function memoryStreams(ttlMs: number): OutputStreams & { close(): void } 
       let s = streams.get(commandId);
       if (!s) streams.set(commandId, (s = { chunks: [], bytes: 0, touchedAt: now }));
       if (chunk.seq < s.chunks.length) return { appended: false, bytes: s.bytes };
-      if (chunk.seq > s.chunks.length) throw new KubentlyError("CONFLICT", `chunk ${chunk.seq} of ${commandId.slice(0, 80)} arrived before chunk ${s.chunks.length}`);
+      if (chunk.seq > s.chunks.length) throw streamGap(commandId, chunk.seq, s.chunks.length);
       s.chunks.push(chunk.data);
       s.bytes += Buffer.byteLength(chunk.data);
       s.touchedAt = now;

@@ -2,7 +2,8 @@
  * The Lua scripts of the Redis backend. Each runs atomically on the server, so
  * every state change that more than one API replica could race on (a result
  * landing, a cancel, a lease expiring, a deadline passing, a session sliding,
- * an audit entry joining the chain) happens in one step.
+ * an audit entry joining the chain, a chunk of output joining its stream)
+ * happens in one step.
  *
  * Command scripts share one KEYS/ARGV layout ({@link commandKeys} in
  * queue.ts) and one `resolve()` that writes the result at most once: the
@@ -15,6 +16,7 @@
  * conflict with the first (push, complete, cancel, creating a session or an
  * API key, the first agent token, an audit append) it recognizes its own
  * write (a nonce, or the very value already stored) and answers like the first.
+ * A re-sent stream append answers `appended: false`, its chunk stored once.
  */
 
 /**
@@ -336,6 +338,27 @@ return 1`,
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`,
+  },
+
+  /**
+   * KEYS 1 a command's output list, 2 its byte counter; ARGV 1 seq, 2 chunk,
+   * 3 TTL ms, 4 channel, 5 wake message. Appends only the list's next seq and
+   * counts the chunk's bytes as stored (Lua's `#` is the UTF-8 size); both keys
+   * then live a TTL from this append. Returns {1, bytes} when appended,
+   * {0, bytes} for a seq already stored, {-1, next seq} for a gap.
+   */
+  streamAppend: {
+    keys: 2,
+    lua: `
+local next, seq = redis.call('LLEN', KEYS[1]), tonumber(ARGV[1])
+if seq < next then return {0, tonumber(redis.call('GET', KEYS[2]) or '0')} end
+if seq > next then return {-1, next} end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+local bytes = redis.call('INCRBY', KEYS[2], #ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return {1, bytes}`,
   },
 
   /**

@@ -8,7 +8,9 @@
 import { createHash } from "node:crypto";
 import type * as BullMQ from "bullmq";
 import type { Cluster, Redis } from "ioredis";
+import type { WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
+import type { Waiters } from "../../lib/_utils.ts";
 import { SCRIPTS, type ScriptName } from "./_lua.ts";
 
 /** An ioredis client: a standalone/Sentinel `Redis` or a `Cluster`. */
@@ -23,7 +25,7 @@ export interface Runtime {
   readonly prefix: string;
   /** BullMQ's key prefix: a cluster's queue lives under `<bullPrefix>:<clusterId>:*`. */
   readonly bullPrefix: string;
-  /** The pub/sub channel carrying `q:<clusterId>` (work to lease) and `r:<commandId>` (a result landed). */
+  /** The pub/sub channel carrying `q:<clusterId>` (work to lease), `r:<commandId>` (a result landed) and `o:<commandId>` (output appended). */
   readonly channel: string;
   readonly redis: RedisClient;
   readonly bull: typeof BullMQ;
@@ -60,6 +62,41 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     (timer as { unref?: () => void }).unref?.();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Longest single wait before a waiter checks Redis again anyway (a safety net; wake-ups come by message). */
+export const WAIT_SLICE_MS = 10_000;
+
+/**
+ * Calls `look` until it finds something (non-null), waiting between looks on
+ * `waiters` under `key`, which the channel's messages wake. Each wait is
+ * registered before its look, so a message arriving between the look and the
+ * wait is not lost. Resolves with `null` when `waitMs` runs out (after a last
+ * look), the signal aborts or `closed()` turns true; with no `waitMs`, looks once.
+ */
+export async function lookOrWait<T>(waiters: Waiters<true>, key: string, options: WaitOptions, closed: () => boolean, look: () => Promise<T | null>): Promise<T | null> {
+  const until = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    const remaining = until - Date.now();
+    const stop = new AbortController();
+    const waiting =
+      remaining > 0 && !options.signal?.aborted && !closed()
+        ? waiters.wait(key, Math.min(remaining, WAIT_SLICE_MS), options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal)
+        : null;
+    let found: T | null;
+    try {
+      found = await look();
+    } catch (e) {
+      stop.abort();
+      throw e;
+    }
+    if (found !== null || !waiting) {
+      stop.abort();
+      return found;
+    }
+    await waiting;
+    if (closed() || options.signal?.aborted) return null;
+  }
 }
 
 const noop = () => {};

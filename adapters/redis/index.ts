@@ -12,6 +12,7 @@ import type { Backend } from "../../lib/contracts.ts";
 import { Connection, type RedisClient } from "./_runtime.ts";
 import { RedisQueue } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
+import { redisStreams } from "./streams.ts";
 
 export type { RedisClient } from "./_runtime.ts";
 export { INSTALL_HINT } from "./_runtime.ts";
@@ -41,7 +42,7 @@ export interface RedisBackendOptions {
    * @default "kubently"
    */
   prefix?: string;
-  /** How long results (and their commands) stay readable after they land. @default 900000 (15 minutes) */
+  /** How long results (and their commands) stay readable after they land, and output streams after their last chunk. @default 900000 (15 minutes) */
   resultTtlMs?: number;
   /**
    * How often each replica sweeps for expired leases and passed deadlines
@@ -64,17 +65,26 @@ export interface RedisBackendOptions {
  */
 export function redisBackend(options: RedisBackendOptions = {}): Backend {
   const prefix = options.prefix ?? "kubently";
+  const resultTtlMs = options.resultTtlMs ?? 900_000;
   let queue!: RedisQueue;
+  let streams!: ReturnType<typeof redisStreams>;
   const connection = new Connection({
     url: options.url,
     client: options.client,
     prefix,
-    onMessage: (message) => queue.onMessage(message),
-    onResubscribed: () => queue.wakeAll(),
+    onMessage: (message) => {
+      queue.onMessage(message);
+      streams.onMessage(message);
+    },
+    onResubscribed: () => {
+      queue.wakeAll();
+      streams.wakeAll();
+    },
     onOpen: () => queue.start(),
   });
   const runtime = () => connection.get();
-  queue = new RedisQueue(runtime, options.resultTtlMs ?? 900_000, options.sweepIntervalMs ?? 250);
+  queue = new RedisQueue(runtime, resultTtlMs, options.sweepIntervalMs ?? 250);
+  streams = redisStreams(runtime, resultTtlMs);
   // Connect now, so this replica sweeps (expired leases, passed deadlines) even before its first call.
   connection.get().catch(() => {});
   return {
@@ -85,8 +95,10 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     auth: redisAuth(runtime),
     audit: redisAudit(runtime),
     counters: redisCounters(runtime),
+    streams,
     ping: () => connection.ping(),
     async close() {
+      streams.close();
       await queue.close();
       await connection.close();
     },

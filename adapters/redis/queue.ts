@@ -31,10 +31,8 @@ import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { Waiters, newId } from "../../lib/_utils.ts";
 import { LEASE_GRACE_MS, MAX_DELIVERIES } from "../memory/queue.ts";
-import { guarded, type Runtime, type RuntimeSource } from "./_runtime.ts";
+import { WAIT_SLICE_MS, guarded, lookOrWait, type Runtime, type RuntimeSource } from "./_runtime.ts";
 
-/** Longest single wait before a waiter checks Redis again anyway (a safety net; wake-ups come by message). */
-const WAIT_SLICE_MS = 10_000;
 /** Due leases and deadlines one sweep handles. */
 const SWEEP_BATCH = 200;
 /**
@@ -292,35 +290,17 @@ export class RedisQueue implements CommandQueue {
   }
 
   async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
-    const waitMs = options.waitMs ?? 0;
-    if (waitMs <= 0 || options.signal?.aborted) return this.getResult(commandId);
-    const until = Date.now() + waitMs;
+    if (!options.waitMs || options.waitMs <= 0 || options.signal?.aborted) return this.getResult(commandId);
     let known = false;
-    for (;;) {
-      // Registered before reading, so a result landing right after the read still wakes us.
-      const stop = new AbortController();
-      const remaining = until - Date.now();
-      const waiting = this.resultWaiters.wait(commandId, Math.min(remaining, WAIT_SLICE_MS), options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal);
-      let read: { result: Result | null; exists: boolean };
-      try {
-        read = await this.read(commandId);
-      } catch (e) {
-        stop.abort();
-        throw e;
-      }
-      if (read.result) {
-        stop.abort();
-        return read.result;
-      }
+    return lookOrWait(this.resultWaiters, commandId, options, () => this.closed, async () => {
+      const read = await this.read(commandId);
+      if (read.result) return read.result;
       if (read.exists) known = true;
       else if (known) {
-        stop.abort();
         throw new KubentlyError("BACKEND_UNAVAILABLE", `redis: command ${commandId} is gone from Redis without a result (was Redis restarted without persistence?)`);
       }
-      await waiting;
-      if (this.closed || options.signal?.aborted) return null;
-      if (Date.now() >= until) return this.getResult(commandId);
-    }
+      return null;
+    });
   }
 
   /** The result and whether the command is known, in one round trip. */

@@ -5,12 +5,14 @@
  * correct (transactions) but hears about the first one's writes only through
  * a periodic check. See docs/adapters/sqlite.md.
  */
-import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, SessionStore } from "../../lib/contracts.ts";
+import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, OutputStreams, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { openDatabase, wrapDatabase, type SqliteDatabase, type SqliteDriver } from "./_driver.ts";
+import { commitWatch } from "./_wake.ts";
 import { SqliteQueue } from "./queue.ts";
 import { prepareDatabase } from "./schema.ts";
 import { sqliteAudit, sqliteAuth, sqliteCounters, sqliteSessions } from "./stores.ts";
+import { sqliteStreams, type SqliteStreams } from "./streams.ts";
 
 export type { SqliteDatabase } from "./_driver.ts";
 
@@ -30,12 +32,12 @@ export interface SqliteBackendOptions {
    * @default undefined
    */
   database?: SqliteDatabase;
-  /** How long results stay readable after they land. @default 900000 (15 minutes) */
+  /** How long results, and output streams after their last chunk, stay readable. @default 900000 (15 minutes) */
   resultTtlMs?: number;
   /**
    * How often the backend checks whether another process wrote the file (one
-   * `PRAGMA data_version`), to wake this process's waiting leases and result
-   * waits, and to take over deadlines and expired leases. Writes made by this
+   * `PRAGMA data_version`), to wake this process's waiting leases, result
+   * waits and stream reads, and to take over deadlines and expired leases. Writes made by this
    * process wake its waiters at once, without waiting for this check.
    * @default 500
    */
@@ -51,6 +53,7 @@ interface Opened {
   auth: AuthStore;
   audit: AuditLog;
   counters: ReturnType<typeof sqliteCounters>;
+  streams: SqliteStreams;
   ticker: ReturnType<typeof setInterval>;
 }
 
@@ -99,7 +102,10 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
       if (ownsDatabase) db.close();
       throw err;
     }
+    // Taken before the queue reads the table, so no commit by another process falls between.
+    const othersCommitted = commitWatch(db);
     const queue = new SqliteQueue(db, resultTtlMs);
+    const streams = sqliteStreams(db, resultTtlMs);
     const sessions = sqliteSessions(db);
     const counters = sqliteCounters(db);
     // Purging is housekeeping only (reads already ignore expired rows), so it runs seldom.
@@ -107,11 +113,15 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     let purgedAt = Date.now();
     const ticker = setInterval(() => {
       try {
-        queue.poll();
+        if (othersCommitted()) {
+          queue.recheck();
+          streams.recheck();
+        }
         const now = Date.now();
         if (now - purgedAt >= purgeEveryMs) {
           purgedAt = now;
           queue.purge(now);
+          streams.purge(now);
           sessions.purge(now);
           counters.purge(now);
         }
@@ -120,7 +130,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
       }
     }, pollIntervalMs);
     (ticker as { unref?: () => void }).unref?.();
-    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), counters, ticker };
+    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), counters, streams, ticker };
     return opened;
   };
 
@@ -179,6 +189,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     auth,
     audit,
     counters: deferred<CounterStore>(current("counters"), part("counters"), { hit: true }),
+    streams: deferred<OutputStreams>(current("streams"), part("streams"), { append: true, read: true }),
     async ping() {
       const o = opened ?? (await opening);
       if (closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "the sqlite backend is closed");
@@ -192,6 +203,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
       if (!o) return;
       clearInterval(o.ticker);
       o.queue.close();
+      o.streams.close();
       if (ownsDatabase) o.db.close();
     },
   };

@@ -8,17 +8,18 @@
  * directly (no polling). Deadlines and lease expiries are driven by one timer
  * armed at the earliest due time found in the table (re-armed from the table
  * on open, so a restart picks up where the last process stopped). Another
- * process writing the same file cannot reach this process's waiters, so
- * {@link SqliteQueue.poll} (run by the backend every `pollIntervalMs`) notices
- * its commits through `PRAGMA data_version` and re-checks the waits.
+ * process writing the same file cannot reach this process's waiters, so the
+ * backend notices its commits through `PRAGMA data_version` (see `_wake.ts`)
+ * and runs {@link SqliteQueue.recheck}.
  */
 import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { agentLostResult, deadlineResult } from "../../lib/results.ts";
-import { Waiters, newId } from "../../lib/_utils.ts";
+import { newId } from "../../lib/_utils.ts";
 import { LEASE_GRACE_MS, MAX_DELIVERIES, syntheticResult } from "../memory/queue.ts";
 import type { SqliteDriver } from "./_driver.ts";
+import { TrackedWaiters } from "./_wake.ts";
 
 /** Longest delay a timer takes; beyond it runtimes fire at once (32-bit overflow). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -70,19 +71,15 @@ const SQL = {
   nextDue: `SELECT (SELECT min(deadline) FROM kubently_commands WHERE state = 'pending') AS deadline,
                    (SELECT min(lease_expires_at) FROM kubently_commands WHERE state = 'leased') AS lease`,
   purge: `DELETE FROM kubently_commands WHERE state = 'done' AND result_expires_at <= ?`,
-  dataVersion: `PRAGMA data_version`,
 } as const;
 
 /** The SQLite CommandQueue; made by `sqliteBackend`. */
 export class SqliteQueue implements CommandQueue {
-  private readonly leaseWaiters = new Waiters<true>();
-  private readonly resultWaiters = new Waiters<string>();
-  /** Clusters and command ids someone in this process waits on, with how many wait: what {@link poll} re-checks. */
-  private readonly waitingClusters = new Map<string, number>();
-  private readonly waitingResults = new Map<string, number>();
+  /** Keyed by cluster and by command id; their keys are what {@link recheck} looks at. */
+  private readonly leaseWaiters = new TrackedWaiters<true>();
+  private readonly resultWaiters = new TrackedWaiters<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextAt = Infinity;
-  private dataVersion = -1;
   private closed = false;
   private readonly leaseTx: (clusterId: string, options: LeaseOptions, effects: Effects) => Lease | null;
   private readonly completeTx: (commandId: string, leaseId: string | undefined, result: Result) => string;
@@ -103,7 +100,6 @@ export class SqliteQueue implements CommandQueue {
       return result;
     });
     this.sweepTx = db.transaction((now, effects) => this.expire(now, effects));
-    this.dataVersion = this.readDataVersion();
     // Deadlines and leases stored by an earlier process are armed again here.
     this.rearm();
   }
@@ -140,7 +136,7 @@ export class SqliteQueue implements CommandQueue {
       }
       const remaining = until - Date.now();
       if (remaining <= 0 || options.signal?.aborted) return null;
-      await this.tracked(this.waitingClusters, clusterId, this.leaseWaiters.wait(clusterId, remaining, options.signal));
+      await this.leaseWaiters.wait(clusterId, remaining, options.signal);
       if (options.signal?.aborted || this.closed) return null;
     }
   }
@@ -158,11 +154,7 @@ export class SqliteQueue implements CommandQueue {
     // Checked and subscribed in the same tick, so a result landing right after the call is not missed.
     const existing = this.readResult(commandId);
     if (existing) return existing;
-    const json = await this.tracked(
-      this.waitingResults,
-      commandId,
-      this.resultWaiters.wait(commandId, options.waitMs ?? 0, options.signal),
-    );
+    const json = await this.resultWaiters.wait(commandId, options.waitMs ?? 0, options.signal);
     return json === null ? null : (JSON.parse(json) as Result);
   }
 
@@ -191,23 +183,19 @@ export class SqliteQueue implements CommandQueue {
   }
 
   /**
-   * The fallback for writers this process cannot hear: when another
-   * connection has committed since the last call (`PRAGMA data_version`
-   * moved), re-reads the next due time and wakes waiters whose command or
-   * result is now there. Costs one pragma when nothing changed.
+   * The fallback for writers this process cannot hear, run by the backend
+   * after another connection committed: re-reads the next due time and wakes
+   * waiters whose command or result is now there.
    */
-  poll(): void {
+  recheck(): void {
     if (this.closed) return;
-    const version = this.readDataVersion();
-    if (version === this.dataVersion) return;
-    this.dataVersion = version;
     this.rearm();
-    for (const clusterId of this.waitingClusters.keys()) {
+    for (const clusterId of this.leaseWaiters.keys()) {
       const n = this.db.prepare(SQL.depth).get<{ n: number }>(clusterId)?.n ?? 0;
       for (let i = 0; i < n && this.leaseWaiters.notifyOne(clusterId, true); i++);
     }
     const now = Date.now();
-    for (const commandId of this.waitingResults.keys()) {
+    for (const commandId of this.resultWaiters.keys()) {
       const row = this.db.prepare(SQL.result).get<{ result: string }>(commandId, now);
       if (row) this.resultWaiters.notifyAll(commandId, row.result);
     }
@@ -347,21 +335,6 @@ export class SqliteQueue implements CommandQueue {
       // The file was busy or failing: try again shortly rather than crash the process from a timer.
       this.nextAt = Infinity;
       this.schedule(Date.now() + RETRY_MS);
-    }
-  }
-
-  private readDataVersion(): number {
-    return Number(this.db.prepare(SQL.dataVersion).get<{ data_version: number }>()?.data_version ?? 0);
-  }
-
-  private async tracked<T>(counts: Map<string, number>, key: string, wait: Promise<T>): Promise<T> {
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    try {
-      return await wait;
-    } finally {
-      const n = counts.get(key)! - 1;
-      if (n > 0) counts.set(key, n);
-      else counts.delete(key);
     }
   }
 

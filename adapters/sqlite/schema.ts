@@ -111,6 +111,27 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX kubently_counters_reset ON kubently_counters (reset_at);
   `,
+  // 2 -> 3: streamed command output. One row per stream holds what an append
+  // checks (the next seq) and what the purge looks for (the expiry), so
+  // neither reads the chunks; chunks can be large, hence a rowid table.
+  `
+  CREATE TABLE kubently_streams (
+    command_id TEXT PRIMARY KEY,
+    next_seq   INTEGER NOT NULL,
+    -- UTF-8 size of every chunk stored.
+    bytes      INTEGER NOT NULL,
+    -- Last append + the result TTL.
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX kubently_streams_expiry ON kubently_streams (expires_at);
+
+  CREATE TABLE kubently_stream_chunks (
+    command_id TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (command_id, seq)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

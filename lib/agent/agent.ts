@@ -10,7 +10,10 @@ import type { AgentInfo, Command, Result } from "../schemas.ts";
 import { noOutputResult } from "../results.ts";
 import { createVerifier, type CommandVerifier } from "../signing.ts";
 import { sleep } from "../_utils.ts";
+import type { OutputChunk } from "../contracts.ts";
+import { streamUnit } from "../redact/stream.ts";
 import type { ExecOutput, Executor } from "./executors.ts";
+import { outputStreamer } from "./stream.ts";
 
 /** A command handed to this agent. */
 export interface AgentJob {
@@ -31,6 +34,12 @@ export interface AgentTransport {
   config(): Promise<{ publicKeys: string[] }>;
   /** Renews the lease while the command runs; false means stop it. */
   extend(job: AgentJob): Promise<boolean>;
+  /**
+   * Posts a chunk of a streamed command's output (it renews the lease too);
+   * false means stop the command. Without it, streamed commands answer
+   * with their whole output at the end.
+   */
+  stream?(job: AgentJob, chunk: OutputChunk): Promise<boolean>;
 }
 
 /** Options for {@link startAgent}. */
@@ -79,6 +88,11 @@ export const backoffDelay = (attempt: number, initial: number, max: number): num
 
 /** Turns an executor's output into a Result for the command. */
 function toResult(command: Command, agentId: string, out: ExecOutput): Result {
+  if (command.stream && !out.cancelled && (out.timedOut || out.truncated)) {
+    // A stream that reached its budget ended as asked: what it sent is the answer.
+    const budget = out.timedOut ? "STREAM_TIME_BUDGET" : "STREAM_BYTE_BUDGET";
+    return { ...toResult({ ...command, stream: undefined }, agentId, { ...out, timedOut: false, exitCode: null, truncated: true }), code: budget };
+  }
   const status: Result["status"] = out.cancelled ? "cancelled" : out.timedOut ? "timeout" : out.exitCode === 0 || (out.truncated && out.exitCode === null) ? "success" : "failure";
   const stderr = out.stderr.trim();
   return {
@@ -143,17 +157,46 @@ export function startAgent(options: AgentOptions): RunningAgent {
         () => {}, // unreachable API: keep running; the result post will tell
       );
     }, options.leaseRenewMs ?? LIMITS.leaseRenewMs);
+    const cap = options.maxOutputBytes ?? LIMITS.maxOutputBytes;
+    const after = { ...ctx, argv: decision.argv };
+    const streamer = command.stream && options.transport.stream ? streamOf(job, after, () => kill.abort()) : null;
+    let fed = false;
     let out: ExecOutput;
     try {
       out = await options.executor.run(decision.argv, {
         timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
         signal: kill.signal,
-        maxOutputBytes: options.maxOutputBytes ?? LIMITS.maxOutputBytes,
+        maxOutputBytes: command.stream ? Math.min(cap, command.stream.maxBytes) : cap,
+        ...(streamer ? { onOutput: (text: string) => ((fed = true), streamer.push(text)) } : {}),
       });
+      if (streamer) {
+        if (!fed) streamer.push(out.stdout); // an executor that does not stream: all of it at the end
+        const streamed = await streamer.finish();
+        if (streamed.failed) return streamed.failed;
+        out = { ...out, stdout: streamed.output };
+      }
     } finally {
       clearInterval(renew);
     }
-    return pipeline.after({ ...ctx, argv: decision.argv }, toResult(command, agentId, out));
+    // Streamed output was redacted piece by piece; the whole runs through again (redaction is idempotent).
+    return pipeline.after(after, toResult(command, agentId, out));
+  }
+
+  /** The streamer of one command: pieces redacted by the `after` policies, posted under the job's lease. */
+  function streamOf(job: AgentJob, after: Parameters<typeof pipeline.after>[0], stop: () => void) {
+    const { code: _code, error: _error, ...skeleton } = noOutputResult(job.command, "success", "", "", { agentId });
+    return outputStreamer({
+      unit: streamUnit(after.argv),
+      async redact(text) {
+        const r = await pipeline.after(after, { ...skeleton, output: text });
+        return r.code === "POLICY_FAILED" ? { failed: { ...r, output: "" } } : { text: r.output };
+      },
+      post: (chunk) => options.transport.stream!(job, chunk),
+      stop,
+      flushMs: LIMITS.streamFlushMs,
+      maxPostChars: LIMITS.maxStreamPostBytes,
+      log,
+    });
   }
 
   async function submit(job: AgentJob, result: Result): Promise<void> {

@@ -5,6 +5,7 @@
  * and a cap on the bytes it keeps.
  */
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { LIMITS } from "../limits.ts";
 
 /** What one run produced. */
@@ -28,6 +29,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** @default LIMITS.maxOutputBytes */
   maxOutputBytes?: number;
+  /** Gets stdout text as it is written (within the cap), for streaming; `stdout` still holds all of it. */
+  onOutput?: (text: string) => void;
 }
 
 /** Runs commands for the agent. */
@@ -92,9 +95,16 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
       let timedOut = false;
       let cancelled = false;
       let settled = false;
+      const decoder = o.onOutput ? new StringDecoder("utf8") : null;
+      const emit = (bytes: Buffer) => {
+        const text = decoder?.write(bytes);
+        if (text) o.onOutput!(text);
+      };
       const finish = (exitCode: number | null, spawnError?: string) => {
         if (settled) return;
         settled = true;
+        const rest = decoder?.end();
+        if (rest) o.onOutput!(rest);
         clearTimeout(timer);
         o.signal?.removeEventListener("abort", onAbort);
         resolve({
@@ -135,13 +145,16 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
         if (truncated) return;
         const room = cap - outBytes;
         if (chunk.length > room) {
-          out.push(chunk.subarray(0, Math.max(0, room)));
+          const kept = chunk.subarray(0, Math.max(0, room));
+          out.push(kept);
+          emit(kept);
           outBytes = cap;
           truncated = true;
           kill();
           return;
         }
         out.push(chunk);
+        emit(chunk);
         outBytes += chunk.length;
       });
       child.stderr!.on("data", (chunk: Buffer) => {

@@ -65,6 +65,15 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
     async heartbeat(info) {
       await post("/agent/heartbeat", info);
     },
+    async stream(job, chunk) {
+      try {
+        const res = await post("/agent/stream", { lease_id: job.leaseId, command_id: job.command.id, seq: chunk.seq, data: chunk.data });
+        return ((await res.json()) as { active: boolean }).active;
+      } catch (e) {
+        if (e instanceof PermanentError) return false; // the API refused the chunk: stop
+        throw e;
+      }
+    },
   };
 }
 
@@ -91,6 +100,9 @@ export function localTransport(clusters: ClusterService, clusterId: string, agen
     },
     extend(job: AgentJob) {
       return clusters.extend(clusterId, job.leaseId, job.command.id);
+    },
+    stream(job: AgentJob, chunk) {
+      return clusters.appendChunk(clusterId, job.leaseId, job.command.id, chunk);
     },
   };
 }

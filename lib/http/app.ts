@@ -15,9 +15,10 @@ import { AgentInfoSchema, type Identity } from "../schemas.ts";
 import type { SessionService } from "../sessions.ts";
 import { newId } from "../_utils.ts";
 import type { KeyService, KeyView } from "../keys.ts";
-import { AgentExtendBody, AgentResultBody, CreateKeyBody, FanoutBody, fanoutJson, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
+import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, FanoutBody, fanoutJson, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
 import { mcpHttpHandler } from "../mcp/http.ts";
 import { headerText, timeoutHeader } from "./headers.ts";
+import { sseResponse } from "./sse.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** The services the HTTP layer calls. */
@@ -187,6 +188,7 @@ export function createHttpApp(services: HttpServices) {
       const identity = await caller(request);
       const input = parseBody(ExecuteBody, await body(request));
       const argv = argvOf(input);
+      if (input.max_bytes !== undefined && !input.stream) throw new KubentlyError("VALIDATION_FAILED", "max_bytes applies only with stream: true");
       const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
       const outcome = await execute.execute(identity, {
@@ -195,12 +197,38 @@ export function createHttpApp(services: HttpServices) {
         ...(input.session_id ? { sessionId: input.session_id } : {}),
         ...(correlationId ? { correlationId } : {}),
         ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
-        wait: input.wait ?? true,
+        wait: input.stream ? false : (input.wait ?? true),
         signal: request.signal,
+        ...(input.stream ? { stream: input.max_bytes ? { maxBytes: input.max_bytes } : {} } : {}),
         ...onBehalfOf(request),
       });
+      const headers = { "x-correlation-id": outcome.correlationId };
+      if (input.stream && outcome.status === "queued") {
+        // Asked for the stream itself: follow it in this response; leaving before the end cancels the command.
+        if (/\btext\/event-stream\b/.test(request.headers.get("accept") ?? "")) {
+          const cancelOnLeave = async function* (signal: AbortSignal) {
+            let ended = false;
+            for await (const e of execute.follow(identity, outcome.commandId, { signal })) {
+              ended ||= e.type === "result";
+              yield e;
+            }
+            if (!ended) await execute.cancel(identity, outcome.commandId).catch(() => {});
+          };
+          return sseResponse(cancelOnLeave, (r) => commandJson({ ...outcome, status: r.status, result: r }), request.signal, headers);
+        }
+        return json(202, { ...commandJson(outcome), stream_url: `/debug/stream/${outcome.commandId}` }, headers);
+      }
       const status = outcome.status === "denied" ? 403 : outcome.status === "queued" ? 202 : 200;
-      return json(status, commandJson(outcome), { "x-correlation-id": outcome.correlationId });
+      return json(status, commandJson(outcome), headers);
+    })
+    .get("/debug/stream/:id", async ({ request, params, query }) => {
+      const identity = await caller(request);
+      const { command } = await execute.result(identity, params.id);
+      const resume = request.headers.get("last-event-id");
+      const from = resume !== null ? intParam("Last-Event-ID", resume, 0, Number.MAX_SAFE_INTEGER, 0) + 1 : intParam("from", (query as Record<string, string | undefined>).from, 0, Number.MAX_SAFE_INTEGER, 0);
+      const view = (r: Parameters<typeof commandJson>[0]["result"]) =>
+        commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: r?.status ?? "queued", result: r ?? null, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
+      return sseResponse((signal) => execute.follow(identity, command.id, { from, signal }), view, request.signal, { "x-correlation-id": command.correlationId });
     })
     .post("/debug/fanout", async ({ request }) => {
       const identity = await caller(request);
@@ -321,6 +349,11 @@ export function createHttpApp(services: HttpServices) {
       const input = parseBody(AgentResultBody, await body(request, LIMITS.maxResultBodyBytes));
       await clusters.submitResult(clusterId, input.lease_id, input.result);
       return { accepted: true };
+    })
+    .post("/agent/stream", async ({ request }) => {
+      const clusterId = await agentCluster(request);
+      const input = parseBody(AgentStreamBody, await body(request, LIMITS.maxStreamBodyBytes));
+      return { active: await clusters.appendChunk(clusterId, input.lease_id, input.command_id, { seq: input.seq, data: input.data }) };
     })
     .post("/agent/extend", async ({ request }) => {
       const clusterId = await agentCluster(request);

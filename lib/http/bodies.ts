@@ -33,10 +33,13 @@ export const ExecuteBody = v.object({
   command_type: v.optional(v.picklist(COMMAND_TYPES)),
   args: v.optional(v.array(v.string())),
   namespace: v.optional(v.pipe(v.string(), v.maxLength(253))),
-  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+  /** Up to `maxTimeoutSeconds`, or `maxStreamTimeoutSeconds` when streamed: the execute service checks which. */
+  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxStreamTimeoutSeconds)),
   extra_args: v.optional(v.array(v.string())),
   argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
   wait: v.optional(v.boolean()),
+  stream: v.optional(v.boolean()),
+  max_bytes: v.optional(integerIn(1, LIMITS.maxStreamBytes)),
 });
 
 /** `POST /admin/agents/{cluster_id}/token`. */
@@ -93,6 +96,14 @@ export function argvOf(input: Pick<v.InferOutput<typeof ExplainBody>, "argv" | "
 
 /** `POST /agent/extend`. */
 export const AgentExtendBody = v.object({ lease_id: shortText, command_id: shortText });
+
+/** `POST /agent/stream`: one chunk of a streamed command's output. */
+export const AgentStreamBody = v.object({
+  lease_id: shortText,
+  command_id: shortText,
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  data: v.pipe(v.string(), v.maxLength(LIMITS.maxStreamPostBytes)),
+});
 
 /** `POST /agent/results`. */
 export const AgentResultBody = v.object({ lease_id: v.optional(shortText), result: v.unknown() });

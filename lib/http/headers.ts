@@ -16,13 +16,13 @@ export function headerText(source: Request | Headers, name: string): string | un
   return value;
 }
 
-/** `X-Request-Timeout` in seconds, within the execute timeout bounds, or undefined. */
+/** `X-Request-Timeout` in seconds, within the (streamed) execute timeout bounds, or undefined; the execute service checks the bound that applies. */
 export function timeoutHeader(source: Request | Headers): number | undefined {
   const value = headerText(source, "x-request-timeout");
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < LIMITS.minTimeoutSeconds || n > LIMITS.maxTimeoutSeconds) {
-    throw new KubentlyError("VALIDATION_FAILED", `X-Request-Timeout must be an integer from ${LIMITS.minTimeoutSeconds} to ${LIMITS.maxTimeoutSeconds}`);
+  if (!Number.isInteger(n) || n < LIMITS.minTimeoutSeconds || n > LIMITS.maxStreamTimeoutSeconds) {
+    throw new KubentlyError("VALIDATION_FAILED", `X-Request-Timeout must be an integer from ${LIMITS.minTimeoutSeconds} to ${LIMITS.maxStreamTimeoutSeconds}`);
   }
   return n;
 }

@@ -80,6 +80,11 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    if (controller.signal.aborted) {
+      // The client left (a stream it followed, say): stop producing.
+      await reader.cancel();
+      break;
+    }
     res.write(value);
   }
   res.end();

@@ -1,6 +1,7 @@
 /**
- * The four conformance suites against the SQLite backend: a fresh database
- * file in a temp dir per test, deleted after it. Runs under Bun (bun:sqlite)
+ * The conformance suites against the SQLite backend: a fresh database file in
+ * a temp dir per test, deleted after it (two backends on one file for the
+ * cross-process stream test). Runs under Bun (bun:sqlite)
  * and, through test/node/conformance.mjs, under Node (better-sqlite3).
  */
 import { describe, expect, test } from "bun:test";
@@ -19,6 +20,7 @@ import { describeBackend } from "./backend.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
+import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
 import { testCommand } from "../_fixtures.ts";
 
@@ -64,6 +66,17 @@ describeAuditLog("sqlite", fresh("audit"), {
     if (!filename) throw new Error("no database file for this audit log");
     if (op === "delete") await rawSql(filename, "DELETE FROM kubently_audit WHERE seq = ?", seq);
     else await rawSql(filename, "UPDATE kubently_audit SET entry = json_set(entry, '$.identity', 'someone-else') WHERE seq = ?", seq);
+  },
+});
+
+describeOutputStreams("sqlite", fresh<"streams", { resultTtlMs?: number }>("streams"), {
+  // Two processes on one file: the reader hears of the append through its data_version check.
+  makePair(context) {
+    const filename = tempFile(context);
+    const [one, two] = [sqliteBackend({ filename, pollIntervalMs: 100 }), sqliteBackend({ filename, pollIntervalMs: 100 })];
+    context.onTeardown(() => one.close());
+    context.onTeardown(() => two.close());
+    return [one.streams, two.streams];
   },
 });
 

@@ -19,7 +19,8 @@ export const ROUTES: Record<string, Op> = {
   "POST /debug/session": { summary: "Create a debug session", auth: "key", body: "CreateSession", responses: { "201": "Session", ...ERR } },
   "GET /debug/session/{id}": { summary: "Get a session", auth: "key", responses: { "200": "Session", ...ERR } },
   "DELETE /debug/session/{id}": { summary: "End a session", auth: "key", responses: { "204": "empty", ...ERR } },
-  "POST /debug/execute": { summary: "Run a read-only kubectl command (403 with status denied when a policy refuses it)", auth: "key", body: "Execute", responses: { ...ERR, "200": "CommandResult", "202": "CommandResult", "403": "CommandResult" } },
+  "POST /debug/execute": { summary: "Run a read-only kubectl command (403 with status denied when a policy refuses it). With stream: true, 202 with stream_url; with Accept: text/event-stream too, the stream itself", auth: "key", body: "Execute", responses: { ...ERR, "200": "CommandResult", "202": "CommandResult", "403": "CommandResult" } },
+  "GET /debug/stream/{id}": { summary: "Server-Sent Events of a streamed command: chunk events (id = seq; resume with Last-Event-ID or ?from=), keep-alive comments, a last result event", auth: "key", responses: { "200": "event-stream", ...ERR } },
   "POST /debug/fanout": { summary: "Run one command on several clusters in parallel (per-cluster policy, cap and timeout)", auth: "key", body: "Fanout", responses: { "200": "FanoutResult", ...ERR } },
   "POST /debug/policy/explain": { summary: "Dry-run the API-side policy decision for a command", auth: "key", body: "Explain", responses: { "200": "Explanation", ...ERR } },
   "GET /debug/result/{id}": { summary: "Result of a command (202 while pending)", auth: "key", responses: { "200": "CommandResult", "202": "CommandResult", ...ERR } },
@@ -42,6 +43,7 @@ export const ROUTES: Record<string, Op> = {
   "GET /agent/commands": { summary: "Agent long poll for the next command (204 when none)", auth: "agent", responses: { "200": "AgentLease", "204": "empty", ...ERR } },
   "GET /agent/config": { summary: "The API's command-signing public keys, for the agent to verify commands", auth: "agent", responses: { "200": "AgentConfig", ...ERR } },
   "POST /agent/extend": { summary: "Agent renews its lease on a running command; active:false means stop it", auth: "agent", body: "AgentExtend", responses: { "200": "object", ...ERR } },
+  "POST /agent/stream": { summary: "Agent posts a chunk of a streamed command's output (renews the lease); active:false means stop it", auth: "agent", body: "AgentStream", responses: { "200": "object", "409": "Error", ...ERR } },
   "POST /agent/results": { summary: "Agent posts a command result", auth: "agent", body: "AgentResult", responses: { "200": "object", "409": "Error", ...ERR } },
   "POST /agent/heartbeat": { summary: "Agent heartbeat with versions and capabilities", auth: "agent", body: "AgentInfo", responses: { "200": "object", ...ERR } },
 };
@@ -72,10 +74,12 @@ const SCHEMAS: Record<string, object> = {
       command_type: { enum: [...COMMAND_TYPES], default: "get" },
       args: strs,
       namespace: { type: "string", default: "default" },
-      timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds },
+      timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxStreamTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds, description: `At most ${LIMITS.maxTimeoutSeconds}, or ${LIMITS.maxStreamTimeoutSeconds} when streamed (default ${LIMITS.defaultStreamTimeoutSeconds} then): the stream's time budget` },
       extra_args: strs,
       argv: { ...strs, description: "Full kubectl arguments (without 'kubectl'); instead of command_type/args" },
       wait: { type: "boolean", default: true },
+      stream: { type: "boolean", default: false, description: "Follow the output as it is produced (logs -f, get -w) at stream_url" },
+      max_bytes: { type: "integer", minimum: 1, maximum: LIMITS.maxStreamBytes, default: LIMITS.defaultStreamBytes, description: "A streamed command's byte budget" },
     },
   },
   CommandResult: {
@@ -96,6 +100,7 @@ const SCHEMAS: Record<string, object> = {
       redacted: { type: "boolean" },
       execution_time_ms: nullable({ type: "number" }),
       executed_at: nullable(str),
+      stream_url: { type: "string", description: "Only on a 202 for stream: true" },
     },
   },
   Fanout: { type: "object", required: ["cluster_ids"], properties: { cluster_ids: { ...strs, minItems: 1, maxItems: LIMITS.maxFanoutClusters }, correlation_id: str, command_type: { enum: [...COMMAND_TYPES] }, args: strs, namespace: str, extra_args: strs, argv: strs, timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds } } },
@@ -116,6 +121,7 @@ const SCHEMAS: Record<string, object> = {
   AgentLease: { type: "object", properties: { lease_id: str, attempt: { type: "integer" }, budget_ms: { type: "integer" }, command: { type: "object" } } },
   AgentConfig: { type: "object", properties: { public_keys: strs, key_id: str } },
   AgentExtend: { type: "object", required: ["lease_id", "command_id"], properties: { lease_id: str, command_id: str } },
+  AgentStream: { type: "object", required: ["lease_id", "command_id", "seq", "data"], properties: { lease_id: str, command_id: str, seq: { type: "integer", minimum: 0 }, data: { type: "string", maxLength: LIMITS.maxStreamPostBytes } } },
   AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
   AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs } },
 };
@@ -128,7 +134,7 @@ export function openApiDocument(version: string) {
   for (const [route, op] of Object.entries(ROUTES)) {
     const [method, path] = route.split(" ") as [string, string];
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: str }));
-    const content = (name: string) => (name === "empty" ? undefined : name === "text" ? { "text/plain": { schema: str } } : { "application/json": { schema: name === "object" ? { type: "object" } : { $ref: `#/components/schemas/${name}` } } });
+    const content = (name: string) => (name === "empty" ? undefined : name === "text" ? { "text/plain": { schema: str } } : name === "event-stream" ? { "text/event-stream": { schema: str } } : { "application/json": { schema: name === "object" ? { type: "object" } : { $ref: `#/components/schemas/${name}` } } });
     (paths[path] ??= {})[method.toLowerCase()] = {
       summary: op.summary,
       security: SECURITY[op.auth],

@@ -62,7 +62,7 @@ function lastMatchEnd(text: string, re: RegExp): number {
  */
 const OPENS_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY|^[ \t]*(?:data|stringData|kind):|\\?"(?:data|stringData|kind)\\?"[ \t]*:|last-applied-configuration/m;
 /** A line that continues a block: indented, blank, or a YAML key at column 0 (`kind: Secret` comes after `data:`). */
-const CONTINUES = /^(?:[ \t\r\n]|[A-Za-z_][\w.-]*:(?:[ \t]|\r?$)|$)/;
+const CONTINUES = /^(?:[ \t\r\n]|[A-Za-z_][\w.-]*:(?:[ \t]|\r?\n|$)|$)/;
 
 /** Open private key blocks in `text`: BEGIN lines not yet matched by an END. */
 const openKeys = (text: string): number =>

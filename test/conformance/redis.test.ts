@@ -1,7 +1,8 @@
 /**
- * The conformance suites (sessions, queue, auth, audit, counters) against the Redis backend on a real
+ * The conformance suites (sessions, queue, auth, audit, counters, streams) against the Redis backend on a real
  * redis-server (started once for this file on a free port). Each test gets a
- * fresh backend under its own random key prefix, closed after the test. The
+ * fresh backend under its own random key prefix, closed after the test (two
+ * backends on one prefix for the cross-replica stream test). The
  * audit tamper hook edits or deletes the stored stream entry with a raw
  * ioredis client, behind the backend's back.
  */
@@ -18,6 +19,7 @@ import { describeBackend } from "./backend.ts";
 import { describeAuthStore } from "./auth-store.ts";
 import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
+import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
 
 const missing = redisUnavailable();
@@ -73,6 +75,17 @@ if (missing) {
         rewrite.xadd(stream, id, "e", JSON.stringify(entry));
       }
       await rewrite.exec();
+    },
+  });
+
+  describeOutputStreams("redis", fresh<"streams", { resultTtlMs?: number }>("streams"), {
+    // Two replicas on one Redis: the reader is woken through the shared channel.
+    makePair(context) {
+      const prefix = `kt-${uid()}`;
+      const [one, two] = [redisBackend({ url: server!.url, prefix }), redisBackend({ url: server!.url, prefix })];
+      context.onTeardown(() => one.close());
+      context.onTeardown(() => two.close());
+      return [one.streams, two.streams];
     },
   });
 

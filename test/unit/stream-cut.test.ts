@@ -1,0 +1,189 @@
+/**
+ * Streamed output is redacted piece by piece, so where it is cut decides
+ * whether a secret leaks: `streamUnit`/`safeCut` (lib/redact/stream.ts) and
+ * the agent's `outputStreamer` (lib/agent/stream.ts) with the real
+ * `redact-secrets` policy. Outputs holding secrets in multi-line shapes are
+ * fed to the streamer split at random places (fast-check); no secret may
+ * survive in what is posted.
+ */
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { outputStreamer } from "../../lib/agent/stream.ts";
+import type { OutputChunk } from "../../lib/contracts.ts";
+import { createPipeline } from "../../lib/policy.ts";
+import { safeCut, streamUnit } from "../../lib/redact/stream.ts";
+import type { Result } from "../../lib/schemas.ts";
+import { redactSecrets } from "../../plugins/redact-secrets.ts";
+
+describe("streamUnit", () => {
+  test.each([
+    [["logs", "-f", "web-1"], "line"],
+    [["get", "pods", "-w"], "line"],
+    [["get", "pods", "-w", "-o", "wide"], "line"],
+    [["get", "pods", "-w", "-o", "json"], "json"],
+    [["get", "pods", "--watch", "-oyaml"], "yaml"],
+    [["get", "pods", "-w", "-o", "jsonpath={.items[*].metadata.name}"], "whole"],
+    [["get", "secrets", "-w"], "whole"],
+    [["describe", "pod", "web-1"], "whole"],
+    [["get", "pods", "-o", "custom-columns=N:.metadata.name"], "whole"],
+    [["not-a-verb", "--what"], "whole"],
+  ] as const)("%j is cut by %s", (argv, unit) => {
+    expect(streamUnit(argv)).toBe(unit);
+  });
+});
+
+describe("safeCut", () => {
+  test("line: whole lines only; a partial last line waits", () => {
+    expect(safeCut("a\nb\npart", "line")).toBe(4);
+    expect(safeCut("no newline yet", "line")).toBe(0);
+  });
+
+  test("line: a private key block is held until its END line and the next top-level line", () => {
+    const before = "2026-12-02 boot\n";
+    const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nqwertyuiop\n";
+    expect(safeCut(before + key, "line")).toBe(before.length);
+    const ended = before + key + "-----END RSA PRIVATE KEY-----\n";
+    expect(safeCut(ended, "line")).toBe(before.length);
+    expect(safeCut(`${ended}2026-12-02 next\nhalf`, "line")).toBe(ended.length + "2026-12-02 next\n".length);
+  });
+
+  test("line: a Secret manifest in a log is held until a line that is not a YAML key (kind comes after data)", () => {
+    const doc = "data:\n  password: aHVudGVyMg==\nkind: Secret\nmetadata:\n  name: db\n";
+    expect(safeCut(doc, "line")).toBe(0);
+    expect(safeCut(`${doc}2026-12-02 done\n`, "line")).toBe(doc.length + 16);
+    expect(safeCut(`${doc}2026-12-02 done`, "line")).toBe(0);
+  });
+
+  test("line: a line is judged only once complete", () => {
+    expect(safeCut("data:\n  x: 1\nd", "line")).toBe(0);
+  });
+
+  test("json: after a closing brace at column 0", () => {
+    const one = '{\n  "kind": "Pod",\n  "spec": {\n  }\n}\n';
+    expect(safeCut(one + '{\n  "kind"', "json")).toBe(one.length);
+    expect(safeCut('{\n  "kind": "Pod"', "json")).toBe(0);
+  });
+
+  test("yaml: before the last document separator", () => {
+    const one = "apiVersion: v1\nkind: Pod\n";
+    expect(safeCut(`${one}---\napiVersion: v1\n`, "yaml")).toBe(one.length);
+    expect(safeCut(one, "yaml")).toBe(0);
+  });
+
+  test("whole: never", () => {
+    expect(safeCut("a\nb\n", "whole")).toBe(0);
+  });
+});
+
+/** Streams `raw` through the real streamer and redact-secrets, fed in `pieces`; returns what was posted. */
+async function streamThrough(argv: string[], pieces: string[]): Promise<{ posted: OutputChunk[]; output: string }> {
+  const pipeline = createPipeline([redactSecrets()], "agent");
+  const ctx = { argv, clusterId: "c", requestedBy: "t" };
+  const base: Result = { commandId: "x", clusterId: "c", status: "success", exitCode: 0, output: "", truncated: false, durationMs: 0, executedAt: 0, agentId: "a" };
+  const posted: OutputChunk[] = [];
+  const streamer = outputStreamer({
+    unit: streamUnit(argv),
+    redact: async (text) => ({ text: (await pipeline.after(ctx, { ...base, output: text })).output }),
+    post: async (chunk) => (posted.push(chunk), true),
+    stop: () => {
+      throw new Error("not stopped in this test");
+    },
+    flushMs: 1,
+    maxPostChars: 64,
+  });
+  for (const p of pieces) {
+    streamer.push(p);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const { output } = await streamer.finish();
+  return { posted, output };
+}
+
+/** Splits `text` at the given (sorted, deduplicated) positions. */
+const splitAt = (text: string, cuts: number[]) => {
+  const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  return [0, ...at].map((from, i) => text.slice(from, [...at, text.length][i]));
+};
+
+const SECRET_LOGS = [
+  // A private key dumped into a log.
+  "2026-12-02T10:00:00Z loading key\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nZmFrZWtleWJvZHlmYWtla2V5Ym9keQ==\n-----END PRIVATE KEY-----\n2026-12-02T10:00:01Z ready\n",
+  // A Secret manifest printed by a tool in the pod (yaml key order puts data before kind).
+  "2026-12-02T10:00:00Z applying:\napiVersion: v1\ndata:\n  db-password: c3VwZXJzZWNyZXRwYXNzd29yZA==\nkind: Secret\nmetadata:\n  name: db\n2026-12-02T10:00:01Z applied\n",
+  // Pretty-printed JSON of a Secret.
+  '2026-12-02T10:00:00Z dump\n{\n  "kind": "Secret",\n  "data": {\n    "api-token": "dG9rZW4tdmFsdWUtMTIzNDU2Nzg5MA=="\n  }\n}\n2026-12-02T10:00:01Z done\n',
+  // Header and URL credentials, one per line.
+  "2026-12-02T10:00:00Z GET / Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789\n2026-12-02T10:00:01Z connecting postgres://app:hunter2hunter2@db:5432/app\n",
+];
+const SECRETS = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "ZmFrZWtleWJvZHlmYWtla2V5Ym9keQ==", "c3VwZXJzZWNyZXRwYXNzd29yZA==", "dG9rZW4tdmFsdWUtMTIzNDU2Nzg5MA==", "abcdefghijklmnopqrstuvwxyz0123456789", "hunter2hunter2"];
+
+describe("outputStreamer with redact-secrets", () => {
+  test("every secret-bearing log redacted whole leaks nothing (the ground truth the stream is held to)", async () => {
+    for (const raw of SECRET_LOGS) {
+      const { output } = await streamThrough(["logs", "-f", "app"], [raw]);
+      for (const s of SECRETS) expect(output).not.toContain(s);
+    }
+  });
+
+  test("however kubectl's writes split the output, no secret leaves in any chunk", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...SECRET_LOGS), fc.array(fc.nat(), { maxLength: 12 }), async (raw, cuts) => {
+        const { posted, output } = await streamThrough(["logs", "-f", "app"], splitAt(raw, cuts));
+        const sent = posted.map((c) => c.data).join("");
+        expect(sent).toBe(output);
+        for (const s of SECRETS) expect(sent).not.toContain(s);
+        // Nothing is lost or masked differently: the stream reads as the whole output redacted at once.
+        expect(sent).toBe((await streamThrough(["logs", "-f", "app"], [raw])).output);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("chunks are posted in order with seq 0, 1, 2... and at most maxPostChars each", async () => {
+    const raw = Array.from({ length: 40 }, (_, i) => `line ${i} ${"x".repeat(i)}\n`).join("");
+    const { posted, output } = await streamThrough(["logs", "-f", "app"], splitAt(raw, [7, 100, 333, 334, 900]));
+    expect(posted.map((c) => c.seq)).toEqual(posted.map((_, i) => i));
+    expect(posted.every((c) => c.data.length <= 64)).toBe(true);
+    expect(output).toBe(raw);
+  });
+
+  test("a post answered 'stop' stops the command and nothing more is posted", async () => {
+    let stopped = 0;
+    const posted: OutputChunk[] = [];
+    const streamer = outputStreamer({
+      unit: "line",
+      redact: async (text) => ({ text }),
+      post: async (chunk) => (posted.push(chunk), false),
+      stop: () => stopped++,
+      flushMs: 1,
+      maxPostChars: 1000,
+    });
+    streamer.push("one\n");
+    await new Promise((r) => setTimeout(r, 20));
+    streamer.push("two\n");
+    await streamer.finish();
+    expect(stopped).toBe(1);
+    expect(posted.map((c) => c.data)).toEqual(["one\n"]);
+  });
+
+  test("a policy that fails on a piece withholds it, stops the command and reports the failure", async () => {
+    let stopped = 0;
+    const failure: Result = { commandId: "x", clusterId: "c", status: "failure", exitCode: null, output: "", code: "POLICY_FAILED", truncated: false, durationMs: 0, executedAt: 0, agentId: "a" };
+    const posted: string[] = [];
+    const streamer = outputStreamer({
+      unit: "line",
+      redact: async (text) => (text.includes("bad") ? { failed: failure } : { text }),
+      post: async (chunk) => (posted.push(chunk.data), true),
+      stop: () => stopped++,
+      flushMs: 1,
+      maxPostChars: 1000,
+    });
+    streamer.push("good\n");
+    await new Promise((r) => setTimeout(r, 20));
+    streamer.push("bad\nlater\n");
+    const end = await streamer.finish();
+    expect(end.failed).toEqual(failure);
+    expect(stopped).toBe(1);
+    expect(posted.join("")).toBe("good\n");
+  });
+});

@@ -161,6 +161,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
     const after = { ...ctx, argv: decision.argv };
     const streamer = command.stream && options.transport.stream ? streamOf(job, after, () => kill.abort()) : null;
     let fed = false;
+    let redacted = false;
     let out: ExecOutput;
     try {
       out = await options.executor.run(decision.argv, {
@@ -174,12 +175,14 @@ export function startAgent(options: AgentOptions): RunningAgent {
         const streamed = await streamer.finish();
         if (streamed.failed) return streamed.failed;
         out = { ...out, stdout: streamed.output };
+        redacted = streamed.redacted;
       }
     } finally {
       clearInterval(renew);
     }
     // Streamed output was redacted piece by piece; the whole runs through again (redaction is idempotent).
-    return pipeline.after(after, toResult(command, agentId, out));
+    const result = await pipeline.after(after, toResult(command, agentId, out));
+    return redacted ? { ...result, redacted: true } : result;
   }
 
   /** The streamer of one command: pieces redacted by the `after` policies, posted under the job's lease. */
@@ -189,7 +192,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       unit: streamUnit(after.argv),
       async redact(text) {
         const r = await pipeline.after(after, { ...skeleton, output: text });
-        return r.code === "POLICY_FAILED" ? { failed: { ...r, output: "" } } : { text: r.output };
+        return r.code === "POLICY_FAILED" ? { failed: { ...r, output: "" } } : { text: r.output, redacted: r.redacted === true };
       },
       post: (chunk) => options.transport.stream!(job, chunk),
       stop,

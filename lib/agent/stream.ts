@@ -14,7 +14,7 @@ import { sleep } from "../_utils.ts";
 export interface OutputStreamerOptions {
   unit: StreamUnit;
   /** Runs the `after` policies over one piece: its redacted text, or the failure result that withholds it. */
-  redact(text: string): Promise<{ text: string } | { failed: Result }>;
+  redact(text: string): Promise<{ text: string; redacted?: boolean } | { failed: Result }>;
   /** Posts one chunk; false means stop the command. Throws when the API cannot be reached. */
   post(chunk: OutputChunk): Promise<boolean>;
   /** Stops kubectl. */
@@ -29,8 +29,8 @@ export interface OutputStreamerOptions {
 export interface OutputStreamer {
   /** Feeds stdout text as kubectl writes it. */
   push(text: string): void;
-  /** Sends what is left and waits for every post: the redacted output as sent, or the failure that stopped it. */
-  finish(): Promise<{ output: string; failed?: Result }>;
+  /** Sends what is left and waits for every post: the output as sent (and whether anything in it was masked), or the failure that stopped it. */
+  finish(): Promise<{ output: string; redacted: boolean; failed?: Result }>;
 }
 
 /** Creates the streamer for one command. */
@@ -41,6 +41,7 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
   let seq = 0;
   let stopped = false;
   let failed: Result | undefined;
+  let redacted = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   // Redacting and posting run one at a time, in order.
   let chain: Promise<void> = Promise.resolve();
@@ -90,6 +91,7 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
         failed = r.failed;
         return halt(`output withheld: ${r.failed.error ?? r.failed.code}`);
       }
+      redacted ||= r.redacted === true;
       sent.push(r.text);
       outbox += r.text;
       if (outbox.length >= options.maxPostChars) flush();
@@ -114,7 +116,7 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
         await postOutbox();
       });
       await chain;
-      return { output: sent.join(""), ...(failed ? { failed } : {}) };
+      return { output: sent.join(""), redacted, ...(failed ? { failed } : {}) };
     },
   };
 }

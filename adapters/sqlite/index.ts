@@ -37,8 +37,9 @@ export interface SqliteBackendOptions {
   /**
    * How often the backend checks whether another process wrote the file (one
    * `PRAGMA data_version`), to wake this process's waiting leases, result
-   * waits and stream reads, and to take over deadlines and expired leases. Writes made by this
-   * process wake its waiters at once, without waiting for this check.
+   * waits and stream reads, and to take over deadlines and expired leases.
+   * Writes made by this process wake its waiters at once, without waiting for
+   * this check.
    * @default 500
    */
   pollIntervalMs?: number;

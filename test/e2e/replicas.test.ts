@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
+import { readSse } from "../_sse.ts";
 import { BINARY, ensureBinary, hasTool, post, prerequisites, run, type Proc } from "./_harness.ts";
 
 const { skip } = prerequisites([hasTool("kubectl") ? null : "kubectl is not on PATH", redisUnavailable(), ensureBinary()]);
@@ -73,6 +74,18 @@ describe.skipIf(skip)("two API replicas on Redis", () => {
     expect(body.output).toContain("Name:");
     const result = await (await fetch(`${urls[0]}/debug/result/${body.command_id}`, { headers: { "x-api-key": KEY } })).json();
     expect(result.status).toBe("success");
+  });
+
+  test("a stream queued on one replica is followed live on the other (chunks posted through the first)", async () => {
+    const queued = await post(`${urls[1]}/debug/execute`, KEY, { cluster_id: "sim", argv: ["logs", "-f", "-n", "shop", "pod/web-7d4b9c8f6d-x2kqp", "--tail=1"], stream: true, timeout_seconds: 3 });
+    expect(queued.status).toBe(202);
+    const { events } = await readSse(await fetch(`${urls[1]}${queued.body.stream_url}`, { headers: { "x-api-key": KEY } }));
+    const chunks = events.filter((e) => e.event === "chunk");
+    expect(chunks.length).toBeGreaterThanOrEqual(4);
+    expect(events.at(-1)!.at - chunks[0]!.at).toBeGreaterThan(1_000);
+    const result = events.at(-1)!.data as { code: string; output: string };
+    expect(result.code).toBe("STREAM_TIME_BUDGET");
+    expect(chunks.map((e) => (e.data as { data: string }).data).join("")).toBe(result.output);
   });
 
   test("the audit chain stays one valid chain across replicas", async () => {

@@ -5,6 +5,8 @@
  *   and commands/s, for `kubently all` (in-process agent) and `api` + `agent`
  *   (two processes, agent over HTTP);
  * - `get pods -A` latency with real kubectl against the simulated cluster;
+ * - streaming: time to the first line and per-line lag (kubectl's timestamp
+ *   to arrival over SSE) of `logs -f --timestamps`, 1 and 16 streams at once;
  * - idle RSS of the API and the agent.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -45,6 +47,32 @@ async function load(url: string, cluster: string, argv: string[], callers: numbe
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { p50: pct(latencies, 50), p99: pct(latencies, 99), perSecond: latencies.length / seconds, failures };
+}
+
+/** One streamed `logs -f --timestamps` for 4 s: ms to the first chunk, and each line's lag from kubectl's timestamp to its arrival. */
+async function streamLag(url: string): Promise<{ first: number; lags: number[] }> {
+  const started = Date.now();
+  const res = await fetch(`${url}/debug/execute`, {
+    method: "POST",
+    headers: { "x-api-key": KEY, "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ cluster_id: "demo", argv: ["logs", "-f", "--timestamps", "--tail=0", "-n", "shop", "pod/web-7d4b9c8f6d-x2kqp"], stream: true, timeout_seconds: 4 }),
+  });
+  const lags: number[] = [];
+  let first = 0;
+  let buffer = "";
+  for await (const part of res.body!.pipeThrough(new TextDecoderStream())) {
+    const now = Date.now();
+    buffer += part;
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!block.includes("event: chunk")) continue;
+      first ||= now - started;
+      const data = (JSON.parse(block.slice(block.indexOf("data: ") + 6)) as { data: string }).data;
+      for (const line of data.split("\n").filter(Boolean)) lags.push(now - Date.parse(`${line.slice(0, 23)}Z`));
+    }
+  }
+  return { first, lags };
 }
 
 async function table(label: string, url: string, cluster: string) {
@@ -111,6 +139,14 @@ async function main() {
     for (const callers of [1, 4]) {
       const r = await load(demoUrl, "demo", ["get", "pods", "-A"], callers, 100);
       console.log(`| get pods -A | ${callers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.failures} |`);
+    }
+    console.log("\n## Streaming: `logs -f --timestamps` over SSE (`kubently demo`, a line every 200 ms per stream)\n");
+    console.log("| streams | first line p50 ms | line lag p50 ms | line lag p99 ms | lines |\n| --- | --- | --- | --- | --- |");
+    for (const streams of [1, 16]) {
+      const all = await Promise.all(Array.from({ length: streams }, () => streamLag(demoUrl)));
+      const lags = all.flatMap((a) => a.lags).sort((a, b) => a - b);
+      const firsts = all.map((a) => a.first).sort((a, b) => a - b);
+      console.log(`| ${streams} | ${pct(firsts, 50).toFixed(0)} | ${pct(lags, 50).toFixed(1)} | ${pct(lags, 99).toFixed(1)} | ${lags.length} |`);
     }
     await demo.stop();
   }

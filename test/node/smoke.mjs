@@ -47,51 +47,49 @@ test("the library serves REST on node:http and runs a command through the in-pro
   });
 });
 
+/** Runs `fn` against a Kubently whose agent runs the real kubectl against a fresh simulated cluster. */
+async function withSimKubently(fn) {
+  const sim = await startSimCluster();
+  const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
+  const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
+  try {
+    await withKubently(() => kubectlExecutor({ kubeconfig, home }), fn);
+  } finally {
+    await sim.close();
+  }
+}
+
 const hasKubectl = spawnSync("sh", ["-c", "command -v kubectl"]).status === 0;
 if (!hasKubectl && process.env.CI === "true") throw new Error("kubectl is required under CI");
 
 test("real kubectl against the simulated cluster, all under node", { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
-  const sim = await startSimCluster();
-  const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
-  const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
-  try {
-    await withKubently(() => kubectlExecutor({ kubeconfig, home }), async (url) => {
-      const r = await execute(url, { cluster_id: "n1", command_type: "get", args: ["pods"], namespace: "shop" });
-      assert.equal(r.body.status, "success", JSON.stringify(r.body));
-      assert.match(r.body.output, /CrashLoopBackOff/);
-    });
-  } finally {
-    await sim.close();
-  }
+  await withSimKubently(async (url) => {
+    const r = await execute(url, { cluster_id: "n1", command_type: "get", args: ["pods"], namespace: "shop" });
+    assert.equal(r.body.status, "success", JSON.stringify(r.body));
+    assert.match(r.body.output, /CrashLoopBackOff/);
+  });
 });
 
 test("a streamed logs -f over SSE on node:http: lines before the end, then the result at the time budget", { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
-  const sim = await startSimCluster();
-  const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
-  const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
-  try {
-    await withKubently(() => kubectlExecutor({ kubeconfig, home }), async (url) => {
-      const res = await fetch(`${url}/debug/execute`, {
-        method: "POST",
-        headers: { "x-api-key": KEY, "content-type": "application/json", accept: "text/event-stream" },
-        body: JSON.stringify({ cluster_id: "n1", argv: ["logs", "-f", "-n", "shop", "pod/web-7d4b9c8f6d-x2kqp", "--tail=1"], stream: true, timeout_seconds: 3 }),
-      });
-      assert.equal(res.status, 200);
-      assert.match(res.headers.get("content-type"), /^text\/event-stream/);
-      const arrivals = [];
-      let text = "";
-      const decoder = new TextDecoder();
-      for await (const part of res.body) {
-        text += decoder.decode(part, { stream: true });
-        arrivals.push({ at: performance.now(), chunks: text.split("event: chunk").length - 1 });
-      }
-      const result = JSON.parse(text.split("event: result\ndata: ")[1].split("\n")[0]);
-      assert.equal(result.code, "STREAM_TIME_BUDGET");
-      const firstChunk = arrivals.find((a) => a.chunks > 0).at;
-      assert.ok(arrivals.at(-1).at - firstChunk > 1_000, "the first chunk came well before the end");
-      assert.ok(arrivals.at(-1).chunks >= 4, `several chunks (${arrivals.at(-1).chunks})`);
+  await withSimKubently(async (url) => {
+    const res = await fetch(`${url}/debug/execute`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ cluster_id: "n1", argv: ["logs", "-f", "-n", "shop", "pod/web-7d4b9c8f6d-x2kqp", "--tail=1"], stream: true, timeout_seconds: 3 }),
     });
-  } finally {
-    await sim.close();
-  }
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type"), /^text\/event-stream/);
+    const arrivals = [];
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const part of res.body) {
+      text += decoder.decode(part, { stream: true });
+      arrivals.push({ at: performance.now(), chunks: text.split("event: chunk").length - 1 });
+    }
+    const result = JSON.parse(text.split("event: result\ndata: ")[1].split("\n")[0]);
+    assert.equal(result.code, "STREAM_TIME_BUDGET");
+    const firstChunk = arrivals.find((a) => a.chunks > 0).at;
+    assert.ok(arrivals.at(-1).at - firstChunk > 1_000, "the first chunk came well before the end");
+    assert.ok(arrivals.at(-1).chunks >= 4, `several chunks (${arrivals.at(-1).chunks})`);
+  });
 });

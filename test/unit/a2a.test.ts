@@ -306,14 +306,18 @@ describe("message/send", () => {
 });
 
 describe("message/stream, tasks/get, tasks/cancel", () => {
-  test("the stream delivers the task, working, the artifact, then completed, in order", async () => {
+  test("the stream delivers the task, working, the output as it streams, the closing artifact update, then completed, in order", async () => {
     const client = await connect();
     const events: StreamResponse[] = [];
     for await (const event of client.sendMessageStream(request([text("get pods -n shop on prod-eu")]))) events.push(event);
     const kinds = events.map((e) => (e.payload?.$case === "statusUpdate" ? `status:${TaskState[e.payload.value.status!.state]}` : e.payload?.$case));
-    expect(kinds).toEqual(["task", "status:TASK_STATE_WORKING", "artifactUpdate", "status:TASK_STATE_COMPLETED"]);
-    const artifact = events[2]!.payload?.$case === "artifactUpdate" ? events[2]!.payload.value.artifact : undefined;
-    expect(textOf(artifact?.parts)).toBe("get pods -n shop\n");
+    expect(kinds).toEqual(["task", "status:TASK_STATE_WORKING", "artifactUpdate", "artifactUpdate", "status:TASK_STATE_COMPLETED"]);
+    const [chunk, closing] = [events[2]!, events[3]!].map((e) => (e.payload?.$case === "artifactUpdate" ? e.payload.value : undefined));
+    expect(textOf(chunk?.artifact?.parts)).toBe("get pods -n shop\n");
+    expect(chunk).toMatchObject({ append: false, lastChunk: false });
+    expect(closing).toMatchObject({ append: true, lastChunk: true, artifact: { artifactId: chunk!.artifact!.artifactId } });
+    expect(textOf(closing?.artifact?.parts)).toBe("");
+    expect(dataOf(closing?.artifact?.parts)).toMatchObject({ status: "success", argv: ["get", "pods", "-n", "shop"] });
   });
 
   test("events arrive as they happen (working well before the slow command completes)", async () => {
@@ -443,7 +447,7 @@ describe("WebSocket /a2a/ws", () => {
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: 42, method: "SendStreamingMessage", params: { message: { messageId: "w1", role: "ROLE_USER", parts: [{ text: "get pods -n shop on prod-eu" }] } } }));
     await done;
     expect(frames.every((f) => f.id === 42)).toBe(true);
-    expect(frames.map((f) => Object.keys(f.result ?? {})[0])).toEqual(["task", "statusUpdate", "artifactUpdate", "statusUpdate"]);
+    expect(frames.map((f) => Object.keys(f.result ?? {})[0])).toEqual(["task", "statusUpdate", "artifactUpdate", "artifactUpdate", "statusUpdate"]);
     const taskId = (frames[0]!.result!.task as { id: string }).id;
     const got = new Promise<{ id: unknown; result: { status: { state: string } } }>((resolve) => (ws.onmessage = (e) => resolve(JSON.parse(String(e.data)))));
     ws.send(JSON.stringify({ jsonrpc: "2.0", id: "g", method: "tasks/get", params: { id: taskId } }));

@@ -84,7 +84,7 @@ describe("MCP over streamable HTTP", () => {
     }
     const exec = tools.find((t) => t.name === "execute_kubectl")!;
     expect(exec.inputSchema.required).toEqual(["cluster_id", "command"]);
-    expect(Object.keys(exec.inputSchema.properties ?? {})).toEqual(["cluster_id", "command", "resource", "name", "namespace", "args", "session_id", "timeout_seconds", "wait"]);
+    expect(Object.keys(exec.inputSchema.properties ?? {})).toEqual(["cluster_id", "command", "resource", "name", "namespace", "args", "session_id", "timeout_seconds", "max_bytes", "wait"]);
     const expected = ["c1", "c2", "slow", ...(KUBECTL_FOUND ? ["sim"] : [])].sort();
     expect(((exec.inputSchema.properties as Record<string, { enum?: string[] }>).cluster_id!.enum ?? []).slice().sort()).toEqual(expected);
     const session = tools.find((t) => t.name === "create_debug_session")!;

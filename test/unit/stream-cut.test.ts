@@ -147,41 +147,26 @@ describe("outputStreamer with redact-secrets", () => {
     expect(output).toBe(raw);
   });
 
-  test("a post answered 'stop' stops the command and nothing more is posted", async () => {
+  /** A line streamer whose posts answer `active` and whose redaction is `redact`; feeds two writes 20 ms apart. */
+  async function twoWrites(first: string, second: string, active: boolean, redact: (text: string) => { text: string } | { failed: Result }) {
     let stopped = 0;
-    const posted: OutputChunk[] = [];
-    const streamer = outputStreamer({
-      unit: "line",
-      redact: async (text) => ({ text }),
-      post: async (chunk) => (posted.push(chunk), false),
-      stop: () => stopped++,
-      flushMs: 1,
-      maxPostChars: 1000,
-    });
-    streamer.push("one\n");
+    const posted: string[] = [];
+    const streamer = outputStreamer({ unit: "line", redact: async (t) => redact(t), post: async (c) => (posted.push(c.data), active), stop: () => stopped++, flushMs: 1, maxPostChars: 1000 });
+    streamer.push(first);
     await new Promise((r) => setTimeout(r, 20));
-    streamer.push("two\n");
-    await streamer.finish();
+    streamer.push(second);
+    return { end: await streamer.finish(), stopped, posted };
+  }
+
+  test("a post answered 'stop' stops the command and nothing more is posted", async () => {
+    const { stopped, posted } = await twoWrites("one\n", "two\n", false, (text) => ({ text }));
     expect(stopped).toBe(1);
-    expect(posted.map((c) => c.data)).toEqual(["one\n"]);
+    expect(posted).toEqual(["one\n"]);
   });
 
   test("a policy that fails on a piece withholds it, stops the command and reports the failure", async () => {
-    let stopped = 0;
     const failure: Result = { commandId: "x", clusterId: "c", status: "failure", exitCode: null, output: "", code: "POLICY_FAILED", truncated: false, durationMs: 0, executedAt: 0, agentId: "a" };
-    const posted: string[] = [];
-    const streamer = outputStreamer({
-      unit: "line",
-      redact: async (text) => (text.includes("bad") ? { failed: failure } : { text }),
-      post: async (chunk) => (posted.push(chunk.data), true),
-      stop: () => stopped++,
-      flushMs: 1,
-      maxPostChars: 1000,
-    });
-    streamer.push("good\n");
-    await new Promise((r) => setTimeout(r, 20));
-    streamer.push("bad\nlater\n");
-    const end = await streamer.finish();
+    const { end, stopped, posted } = await twoWrites("good\n", "bad\nlater\n", true, (text) => (text.includes("bad") ? { failed: failure } : { text }));
     expect(end.failed).toEqual(failure);
     expect(stopped).toBe(1);
     expect(posted.join("")).toBe("good\n");

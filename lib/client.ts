@@ -6,11 +6,12 @@
  * remote API with a key). Policy, audit and limits apply identically because
  * both end in the same execute service.
  */
-import type { ExecuteOutcome } from "./execute.ts";
+import type { ExecuteInput, ExecuteOutcome } from "./execute.ts";
 import { KubentlyError, type ErrorCode } from "./errors.ts";
 import type { Kubently } from "./kubently.ts";
 import type { Identity, Result } from "./schemas.ts";
 import { commandJson, fanoutJson, sessionJson } from "./http/bodies.ts";
+import { readEventStream } from "./_event-stream.ts";
 import { newId } from "./_utils.ts";
 
 /** A session as callers see it (REST shape). */
@@ -42,6 +43,20 @@ export interface ExecuteRequest {
   onBehalfOf?: string;
 }
 
+/**
+ * A command whose output streams as kubectl writes it (`logs -f`, `get -w`):
+ * `timeoutSeconds` is the stream's time budget and `maxBytes` its byte
+ * budget; a stream that reaches either ends `success`, `truncated`, code
+ * `STREAM_TIME_BUDGET` or `STREAM_BYTE_BUDGET`.
+ */
+export interface StreamRequest extends Omit<ExecuteRequest, "wait"> {
+  /** The byte budget. @default LIMITS.defaultStreamBytes */
+  maxBytes?: number;
+}
+
+/** Gets each chunk of a streamed command's output as it lands, in order, with the command's id. */
+export type OnChunk = (data: string, seq: number, commandId: string) => void | Promise<void>;
+
 /** Everything a caller does, whatever the protocol. Errors are KubentlyErrors. */
 export interface KubentlyClient {
   /** Who the client acts as (service identity name). */
@@ -52,6 +67,13 @@ export interface KubentlyClient {
   closeSession(sessionId: string): Promise<void>;
   /** Runs a command; a denial is a CommandView with `status: "denied"`, not an error. */
   execute(request: ExecuteRequest): Promise<CommandView>;
+  /**
+   * Runs a command streaming its output to `onChunk`, and answers as
+   * {@link KubentlyClient.execute} does once it ends (a denial at once,
+   * having streamed nothing). Aborting `signal` cancels the command, and the
+   * agent kills kubectl. Optional: a client without it does not stream.
+   */
+  executeStreamed?(request: StreamRequest, onChunk: OnChunk): Promise<CommandView>;
   /** The result, or a view with status `queued` while pending. */
   getResult(commandId: string): Promise<CommandView>;
   /** The same command on several clusters in parallel; per-cluster errors are entries, not a thrown error. */
@@ -62,6 +84,15 @@ export interface KubentlyClient {
 export function localClient(kubently: Pick<Kubently, "services">, identity: Identity): KubentlyClient {
   const { clusters, sessions, execute } = kubently.services;
   const view = (o: ExecuteOutcome) => commandJson(o);
+  const input = (r: Omit<ExecuteRequest, "wait">): Omit<ExecuteInput, "wait"> => ({
+    clusterId: r.clusterId,
+    argv: r.argv,
+    ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+    ...(r.correlationId ? { correlationId: r.correlationId } : {}),
+    ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
+    ...(r.signal ? { signal: r.signal } : {}),
+    ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
+  });
   return {
     async identityName() {
       return identity.name;
@@ -84,18 +115,10 @@ export function localClient(kubently: Pick<Kubently, "services">, identity: Iden
       await sessions.end(identity, sessionId);
     },
     async execute(r) {
-      return view(
-        await execute.execute(identity, {
-          clusterId: r.clusterId,
-          argv: r.argv,
-          ...(r.sessionId ? { sessionId: r.sessionId } : {}),
-          ...(r.correlationId ? { correlationId: r.correlationId } : {}),
-          ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
-          ...(r.wait === false ? { wait: false } : {}),
-          ...(r.signal ? { signal: r.signal } : {}),
-          ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
-        }),
-      );
+      return view(await execute.execute(identity, { ...input(r), ...(r.wait === false ? { wait: false } : {}) }));
+    },
+    async executeStreamed(r, onChunk) {
+      return view(await execute.streamed(identity, { ...input(r), stream: r.maxBytes ? { maxBytes: r.maxBytes } : {} }, onChunk));
     },
     async fanout(r) {
       const correlationId = r.correlationId ?? newId();
@@ -134,15 +157,20 @@ export interface HttpClientOptions {
 /** A client for a remote Kubently API over REST. */
 export function httpClient(options: HttpClientOptions): KubentlyClient {
   const base = options.apiUrl.replace(/\/+$/, "");
-  async function call<T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 202, 204], signal?: AbortSignal): Promise<T> {
-    const res = await fetch(`${base}${path}`, {
+  /** Sends one request; an unreachable API is `BACKEND_UNAVAILABLE`. */
+  const send = (method: string, path: string, body?: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${base}${path}`, {
       method,
-      headers: { "x-api-key": options.apiKey, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
+      headers: { "x-api-key": options.apiKey, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers, ...options.headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       ...(signal ? { signal } : {}),
     }).catch((e) => {
       throw new KubentlyError("BACKEND_UNAVAILABLE", `cannot reach the Kubently API at ${base}: ${(e as Error).message}`, { cause: e });
     });
+  const call = async <T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 202, 204], signal?: AbortSignal): Promise<T> =>
+    answer<T>(await send(method, path, body, signal), method, path, okStatuses);
+  /** The JSON body of `res` when its status is one of `okStatuses`, else the KubentlyError it carries. */
+  async function answer<T>(res: Response, method: string, path: string, okStatuses: number[]): Promise<T> {
     const text = await res.text();
     const json = text ? JSON.parse(text) : undefined;
     if (okStatuses.includes(res.status)) return json as T;
@@ -151,6 +179,19 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     const details = json?.status === "denied" ? json : json?.details;
     throw new KubentlyError(code, json?.error ?? `${method} ${path} answered ${res.status}`, { status: res.status, details });
   }
+  const executeBody = (r: Omit<ExecuteRequest, "wait">) => ({
+    cluster_id: r.clusterId,
+    argv: r.argv,
+    ...(r.sessionId ? { session_id: r.sessionId } : {}),
+    ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
+    ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
+  });
+  /** A policy denial answers 403 with a CommandView: a result, not an error. */
+  const deniedView = (e: unknown): CommandView => {
+    const view = e instanceof KubentlyError && e.code === "POLICY_DENIED" ? (e.details as CommandView | undefined) : undefined;
+    if (view?.status === "denied") return view;
+    throw e;
+  };
   return {
     async identityName() {
       return (await call<{ service_identity: string }>("GET", "/audit?limit=1")).service_identity;
@@ -171,22 +212,24 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
       await call("DELETE", `/debug/session/${encodeURIComponent(sessionId)}`);
     },
     async execute(r) {
-      const body = {
-        cluster_id: r.clusterId,
-        argv: r.argv,
-        ...(r.sessionId ? { session_id: r.sessionId } : {}),
-        ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
-        ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
-        ...(r.wait === false ? { wait: false } : {}),
-      };
-      try {
-        return await call<CommandView>("POST", "/debug/execute", body, [200, 202], r.signal);
-      } catch (e) {
-        // A policy denial answers 403 with a CommandView: a result, not an error.
-        const view = e instanceof KubentlyError && e.code === "POLICY_DENIED" ? (e.details as CommandView | undefined) : undefined;
-        if (view?.status === "denied") return view;
-        throw e;
+      const body = { ...executeBody(r), ...(r.wait === false ? { wait: false } : {}) };
+      return call<CommandView>("POST", "/debug/execute", body, [200, 202], r.signal).catch(deniedView);
+    },
+    async executeStreamed(r, onChunk) {
+      // The stream itself in the response (Accept: text/event-stream); leaving it early cancels the command.
+      const body = { ...executeBody(r), stream: true, ...(r.maxBytes ? { max_bytes: r.maxBytes } : {}) };
+      const res = await send("POST", "/debug/execute", body, r.signal, { accept: "text/event-stream" });
+      if (!res.body || !res.headers.get("content-type")?.startsWith("text/event-stream")) {
+        return answer<CommandView>(res, "POST", "/debug/execute", [200]).catch(deniedView);
       }
+      const commandId = res.headers.get("x-command-id") ?? "";
+      for await (const e of readEventStream(res.body)) {
+        const data = e.data as { seq: number; data: string; error?: string };
+        if (e.event === "chunk") await onChunk(data.data, data.seq, commandId);
+        else if (e.event === "result") return e.data as CommandView;
+        else if (e.event === "error") throw new KubentlyError("INTERNAL", `the stream from the Kubently API at ${base} failed: ${data.error}`);
+      }
+      throw new KubentlyError("BACKEND_UNAVAILABLE", `the stream from the Kubently API at ${base} ended before the command's result`);
     },
     getResult(commandId) {
       return call("GET", `/debug/result/${encodeURIComponent(commandId)}`, undefined, [200, 202]);

@@ -297,23 +297,31 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
     /**
      * Runs a command streaming its output (MCP progress, A2A artifact
-     * updates): `onChunk` gets each chunk as it lands, and the outcome comes
-     * as {@link execute}'s. The caller going away (`signal`) cancels it.
+     * updates): `onChunk` gets each chunk as it lands (with the command's
+     * id), and the outcome comes as {@link execute}'s. The caller going away
+     * (`signal`), or `onChunk` throwing, cancels the command and audits it.
      */
-    async streamed(identity: Identity, input: Omit<ExecuteInput, "wait">, onChunk: (data: string, seq: number) => void | Promise<void>): Promise<ExecuteOutcome> {
+    async streamed(identity: Identity, input: Omit<ExecuteInput, "wait">, onChunk: (data: string, seq: number, commandId: string) => void | Promise<void>): Promise<ExecuteOutcome> {
       const queued = await tracked(identity, { ...input, stream: input.stream ?? {}, wait: false });
       if (queued.status !== "queued") return queued;
-      let result: Result | undefined;
-      for await (const event of follow(identity, queued.commandId, input.signal ? { signal: input.signal } : {})) {
-        if (event.type === "chunk") await onChunk(event.data, event.seq);
-        if (event.type === "result") result = event.result;
+      const gone = new AbortController();
+      const signal = input.signal ? AbortSignal.any([input.signal, gone.signal]) : gone.signal;
+      let result: Result | null = null;
+      try {
+        for await (const event of follow(identity, queued.commandId, { signal })) {
+          if (event.type === "chunk") await onChunk(event.data, event.seq, queued.commandId);
+          if (event.type === "result") result = event.result;
+        }
+      } finally {
+        if (!result) {
+          // The caller went away (or could not take a chunk): cancel and audit, as a non-streamed execute does.
+          gone.abort();
+          const command = await queue.getCommand(queued.commandId);
+          result = command ? await settle(command, auditOf(identity, command), signal) : null;
+        }
       }
-      if (!result) {
-        // The caller went away: stop the command, as a non-streamed execute would.
-        await queue.cancel(queued.commandId, "the caller went away");
-        result = (await queue.getResult(queued.commandId)) ?? noOutputResult({ id: queued.commandId, clusterId: queued.clusterId }, "cancelled", "CANCELLED", "the caller went away");
-      }
-      return { ...queued, status: result.status, result };
+      const final = result ?? noOutputResult({ id: queued.commandId, clusterId: queued.clusterId }, "cancelled", "CANCELLED", "the caller went away");
+      return { ...queued, status: final.status, result: final };
     },
 
     /** Cancels a command the caller may see; `CONFLICT` when it already has a result. */

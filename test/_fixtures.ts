@@ -1,4 +1,5 @@
 /** Small shared test fixtures. */
+import { readdirSync, readFileSync } from "node:fs";
 import type { Executor } from "../lib/agent/executors.ts";
 import type { Command } from "../lib/schemas.ts";
 
@@ -31,4 +32,30 @@ export function testCommand(clusterId: string, over: Partial<Command> = {}): Com
     createdAt: now,
     ...over,
   };
+}
+
+/** Pids of the running kubectl processes whose command line contains `marker` (read from /proc). */
+export function kubectlProcesses(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (/kubectl[^/]*$/.test(argv[0] ?? "") && argv.join(" ").includes(marker)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Polls `probe` every 50 ms until `done` holds for its value (or `ms` pass); returns the last value. */
+export async function pollUntil<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = performance.now() + ms;
+  let value = await probe();
+  while (!done(value) && performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await probe();
+  }
+  return value;
 }

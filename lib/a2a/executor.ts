@@ -4,6 +4,10 @@
  * exactly as for REST), and reports it as task events: the task, a
  * `working` status, an artifact with the output, then a final status.
  *
+ * In `message/stream` a command on one cluster streams: each chunk of
+ * kubectl's output is an `artifact-update` as it lands (one artifact, text
+ * parts appended), closed by an update with the data part and `lastChunk`.
+ *
  * Final states: `completed` (kubectl succeeded), `failed` (kubectl failed,
  * timed out, or the request was unusable), `rejected` (a policy denied the
  * command; the status message names the policy and the reason), `canceled`
@@ -42,6 +46,8 @@ export interface CallMeta {
   timeoutSeconds?: number;
   /** `X-Service-Identity`: recorded with the command, never used for access. */
   onBehalfOf?: string;
+  /** The call is `message/stream`: a command on one cluster streams its output as artifact updates. */
+  stream?: boolean;
 }
 
 /** Options for {@link kubentlyExecutor}. */
@@ -111,8 +117,8 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
           metadata: undefined,
         }),
       );
-    const artifact = (a: Omit<Artifact, "metadata" | "extensions">) =>
-      bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { ...a, metadata: undefined, extensions: [] }, append: false, lastChunk: true, metadata: undefined }));
+    const artifact = (a: Omit<Artifact, "metadata" | "extensions">, chunk: ChunkFlags = WHOLE) =>
+      bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { ...a, metadata: undefined, extensions: [] }, ...chunk, metadata: undefined }));
 
     // Every execution starts with the task itself (the SDK requires it, follow-up turns included).
     const previous = rc.task;
@@ -128,7 +134,7 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
 
     // A reply to "which cluster?" carries on with the command that was waiting.
     const awaiting = previous?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ? pendingArgv(previous) : undefined;
-    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined });
+    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined, stream: meta.stream === true });
     if (!read.ok) return status(TaskState.TASK_STATE_FAILED, read.reason, { error: read.reason, code: "BAD_REQUEST" });
     const intent = read.intent;
 
@@ -179,10 +185,19 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
 
       const correlationId = intent.correlationId ?? meta.correlationId ?? asCorrelationId(contextId) ?? taskId;
       const timeoutSeconds = intent.timeoutSeconds ?? meta.timeoutSeconds;
+      // Streamed: every chunk appends a text part to one artifact, as it lands.
+      // The artifact is named after the command, as in message/send (the first chunk tells its id).
+      const stream = meta.stream && client.executeStreamed ? { artifactId: "", chunks: 0 } : undefined;
+      const onChunk = (chunk: string, _seq: number, commandId: string) => {
+        if (!chunk) return;
+        stream!.artifactId ||= commandId || randomUUID();
+        artifact({ artifactId: stream!.artifactId, name: OUTPUT, description: command, parts: [textPart(chunk)] }, { append: stream!.chunks++ > 0, lastChunk: false });
+      };
       const exec = (sessionId: string) => {
         // Canceled while the session was being made: queue nothing.
         if (signal.aborted) throw new Error("canceled");
-        return client.execute({ clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}), ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}) });
+        const request = { clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}), ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}) };
+        return stream ? client.executeStreamed!({ ...request, ...(intent.maxBytes ? { maxBytes: intent.maxBytes } : {}) }, onChunk) : client.execute(request);
       };
 
       let view: CommandView;
@@ -206,7 +221,7 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
       remembered.lastClusterId = clusterId;
       contexts.set(scope, remembered);
 
-      return report(view, argv, command, { status, artifact }, signal);
+      return report(view, argv, command, { status, artifact }, signal, stream);
     } catch (e) {
       if (signal.aborted) return status(TaskState.TASK_STATE_CANCELED, "Canceled.");
       const code = isKubentlyError(e) ? e.code : "INTERNAL";
@@ -282,18 +297,32 @@ function pendingArgv(task: Task): string[] | undefined {
   return undefined;
 }
 
+/** The name of the artifact holding a command's output. */
+const OUTPUT = "kubectl output";
+
+/** How an artifact update relates to the artifact's earlier updates. */
+type ChunkFlags = { append: boolean; lastChunk: boolean };
+/** A whole artifact in one update. */
+const WHOLE: ChunkFlags = { append: false, lastChunk: true };
+
 type Publish = {
   status: (state: TaskState, text: string, data?: Record<string, unknown>) => void;
-  artifact: (a: Omit<Artifact, "metadata" | "extensions">) => void;
+  artifact: (a: Omit<Artifact, "metadata" | "extensions">, chunk?: ChunkFlags) => void;
 };
 
-/** Publishes the artifact and final status for a command's outcome. */
-function report(view: CommandView, argv: string[], command: string, out: Publish, signal: AbortSignal): void {
+/**
+ * Publishes the artifact and final status for a command's outcome. A
+ * streamed command (`stream`) already sent its output as text parts: its
+ * artifact is closed with the data part alone, so no output is sent twice.
+ */
+function report(view: CommandView, argv: string[], command: string, out: Publish, signal: AbortSignal, stream?: { artifactId: string; chunks: number }): void {
   const { output, ...rest } = view;
   const data = { ...rest, argv };
   const printed = [output, view.error ?? ""].filter((s) => s !== "").join(output && view.error ? "\n" : "");
   const withArtifact = () =>
-    out.artifact({ artifactId: view.command_id, name: "kubectl output", description: command, parts: [textPart(printed), dataPart(data)] });
+    stream
+      ? out.artifact({ artifactId: stream.artifactId || view.command_id, name: OUTPUT, description: command, parts: [dataPart(data)] }, { append: stream.chunks > 0, lastChunk: true })
+      : out.artifact({ artifactId: view.command_id, name: OUTPUT, description: command, parts: [textPart(printed), dataPart(data)] });
   switch (view.status) {
     case "success":
       withArtifact();
@@ -301,10 +330,10 @@ function report(view: CommandView, argv: string[], command: string, out: Publish
     case "denied":
       return out.status(TaskState.TASK_STATE_REJECTED, `Denied by policy ${view.policy ?? "unknown"}: ${view.error ?? "not allowed"}`, data);
     case "cancelled":
-      if (printed) withArtifact();
+      if (printed || stream?.chunks) withArtifact();
       return out.status(signal.aborted ? TaskState.TASK_STATE_CANCELED : TaskState.TASK_STATE_FAILED, `\`${command}\` was cancelled${view.error ? `: ${view.error}` : ""}`, data);
     case "timeout":
-      if (printed) withArtifact();
+      if (printed || stream?.chunks) withArtifact();
       return out.status(TaskState.TASK_STATE_FAILED, `\`${command}\` timed out${view.error ? `: ${view.error}` : ""}`, data);
     case "failure":
       withArtifact();

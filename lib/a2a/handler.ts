@@ -25,6 +25,7 @@ import { KubentlyError, isKubentlyError } from "../errors.ts";
 import { presentedSecret } from "../identity.ts";
 import { VERSION, type Kubently } from "../kubently.ts";
 import { LIMITS } from "../limits.ts";
+import { withKeepAlive } from "../_keep-alive.ts";
 import type { Identity } from "../schemas.ts";
 import { buildAgentCard, cardJsonV03, cardJsonV1, type CardInfo } from "./card.ts";
 import { CALL_META, KubentlyUser, kubentlyExecutor, type CallMeta } from "./executor.ts";
@@ -149,6 +150,8 @@ class KubentlyRequestHandler extends DefaultRequestHandler {
   }
 
   override async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext) {
+    // The executor streams a command's output only for this method (not message/send).
+    context.state.set(CALL_META, { ...(context.state.get(CALL_META) as CallMeta | undefined), stream: true } satisfies CallMeta);
     const claim = await this.#claim(params, context);
     try {
       yield* super.sendMessageStream(params, context);
@@ -362,7 +365,8 @@ async function sse(
       stop();
     },
   });
-  return new Response(body, {
+  // A streamed command may be quiet for minutes: comments keep the response open.
+  return new Response(withKeepAlive(body), {
     status: 200,
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
   });

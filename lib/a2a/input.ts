@@ -16,6 +16,7 @@ import { parseClusterReply, parseTextRequest } from "./text-request.ts";
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const printable = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\x20-\x7e]+$/, "must be printable ASCII"));
 const words = (min: number) => v.pipe(v.array(text(1024)), v.minLength(min), v.maxLength(64));
+const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /** The data part a caller may send (snake_case, like the REST body and the MCP tool). */
 export const CommandDataSchema = v.object({
@@ -37,7 +38,10 @@ export const CommandDataSchema = v.object({
   argv: v.optional(words(1)),
   session_id: v.optional(printable),
   correlation_id: v.optional(printable),
-  timeout_seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(LIMITS.minTimeoutSeconds), v.maxValue(LIMITS.maxTimeoutSeconds))),
+  /** Up to `maxStreamTimeoutSeconds` for a streamed command, `maxTimeoutSeconds` otherwise (see {@link readMessage}). */
+  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxStreamTimeoutSeconds)),
+  /** A streamed command's byte budget. */
+  max_bytes: v.optional(integerIn(1, LIMITS.maxStreamBytes)),
 });
 
 /** What one message asks for. */
@@ -50,6 +54,8 @@ export type MessageIntent =
       sessionId?: string;
       correlationId?: string;
       timeoutSeconds?: number;
+      /** The byte budget of a streamed command. */
+      maxBytes?: number;
     }
   | { kind: "fanout"; argv: string[]; clusterIds: string[]; correlationId?: string; timeoutSeconds?: number }
   | { kind: "list-clusters" };
@@ -62,9 +68,11 @@ const partData = (p: Message["parts"][number]) => (p.content?.$case === "data" ?
 
 /**
  * Reads `message`. `awaitingCluster` says the task asked "which cluster?":
- * then a one-word text reply is read as the cluster.
+ * then a one-word text reply is read as the cluster. `stream` says the
+ * call streams (`message/stream`): a command on one cluster may then take
+ * the longer stream timeout and a byte budget (`max_bytes`).
  */
-export function readMessage(message: Message, options: { awaitingCluster?: boolean } = {}): ReadResult {
+export function readMessage(message: Message, options: { awaitingCluster?: boolean; stream?: boolean } = {}): ReadResult {
   const texts = message.parts.map(partText).filter((t): t is string => t !== undefined && t.trim() !== "");
   const datas = message.parts.map(partData).filter((d) => d !== undefined);
   if (message.parts.some((p) => p.content?.$case === "raw" || p.content?.$case === "url")) {
@@ -75,11 +83,13 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
     return { ok: false, reason: 'the message has no text or data part; send e.g. "get pods in namespace shop on cluster prod"' };
   }
 
-  let fromData: { argv?: string[]; clusterId?: string; sessionId?: string; correlationId?: string; timeoutSeconds?: number } = {};
+  let fromData: { argv?: string[]; clusterId?: string; sessionId?: string; correlationId?: string; timeoutSeconds?: number; maxBytes?: number } = {};
   if (datas.length === 1) {
     const parsed = v.safeParse(CommandDataSchema, datas[0]);
     if (!parsed.success) return { ok: false, reason: `the data part is not valid: ${describeIssues(parsed.issues)}` };
     const d = parsed.output;
+    const budget = budgetProblem(d, options.stream === true && !d.cluster_ids);
+    if (budget) return { ok: false, reason: budget };
     const argv = argvFromData(d);
     if (typeof argv === "string") return { ok: false, reason: argv };
     if (d.cluster_ids) {
@@ -102,6 +112,7 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
       ...(d.session_id ? { sessionId: d.session_id } : {}),
       ...(d.correlation_id ? { correlationId: d.correlation_id } : {}),
       ...(d.timeout_seconds ? { timeoutSeconds: d.timeout_seconds } : {}),
+      ...(d.max_bytes ? { maxBytes: d.max_bytes } : {}),
     };
   }
 
@@ -134,8 +145,20 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
       ...(fromData.sessionId ? { sessionId: fromData.sessionId } : {}),
       ...(fromData.correlationId ? { correlationId: fromData.correlationId } : {}),
       ...(fromData.timeoutSeconds ? { timeoutSeconds: fromData.timeoutSeconds } : {}),
+      ...(fromData.maxBytes ? { maxBytes: fromData.maxBytes } : {}),
     },
   };
+}
+
+/** Why the data part's budgets do not fit the call, or null. Only a streamed command (one cluster, `message/stream`) has a byte budget and the longer timeout. */
+function budgetProblem(d: v.InferOutput<typeof CommandDataSchema>, streamed: boolean): string | null {
+  if (streamed) return null;
+  const how = d.cluster_ids ? "a fan-out does not stream" : "send it with message/stream to stream it";
+  if (d.timeout_seconds !== undefined && d.timeout_seconds > LIMITS.maxTimeoutSeconds) {
+    return `timeout_seconds must be ${LIMITS.minTimeoutSeconds} to ${LIMITS.maxTimeoutSeconds} (up to ${LIMITS.maxStreamTimeoutSeconds} for a streamed command; ${how})`;
+  }
+  if (d.max_bytes !== undefined) return `max_bytes applies only to a streamed command (${how})`;
+  return null;
 }
 
 /** argv from the data part, undefined when it names no command, or a reason it is unusable. */

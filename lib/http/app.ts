@@ -202,7 +202,7 @@ export function createHttpApp(services: HttpServices) {
         ...(input.stream ? { stream: input.max_bytes ? { maxBytes: input.max_bytes } : {} } : {}),
         ...onBehalfOf(request),
       });
-      const headers = { "x-correlation-id": outcome.correlationId };
+      const headers = { "x-correlation-id": outcome.correlationId, "x-command-id": outcome.commandId };
       if (input.stream && outcome.status === "queued") {
         // Asked for the stream itself: follow it in this response; leaving before the end cancels the command.
         if (/\btext\/event-stream\b/.test(request.headers.get("accept") ?? "")) {

@@ -12,6 +12,12 @@
  * request. Kubently debug sessions (`create_debug_session`) are the durable
  * state, and they live in the backend. GET and DELETE answer 405, which MCP
  * clients take as "no server-initiated stream".
+ *
+ * A `tools/call` with a progress token streams `execute_kubectl` output as
+ * progress notifications on its own SSE response. A client's
+ * `notifications/cancelled` arrives on another POST: the handler's call
+ * registry routes it to the POST running that call (same caller, same
+ * request id), which ends unanswered and cancels its command.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { localClient } from "../client.ts";
@@ -19,8 +25,10 @@ import { KubentlyError, isKubentlyError } from "../errors.ts";
 import { presentedSecret } from "../identity.ts";
 import type { Kubently } from "../kubently.ts";
 import { LIMITS } from "../limits.ts";
+import { withKeepAlive } from "../_keep-alive.ts";
 import { newId } from "../_utils.ts";
 import { headerText, timeoutHeader } from "../http/headers.ts";
+import { callRegistry } from "./_calls.ts";
 import { createMcpServer } from "./server.ts";
 
 /**
@@ -33,9 +41,9 @@ export type McpHost = Pick<Kubently, "context" | "services">;
 /** Options for {@link mcpHttpHandler}. */
 export interface McpHttpOptions {
   /**
-   * Answer each POST with one JSON body instead of an SSE stream. SSE lets
-   * later versions stream progress; JSON suits clients or proxies that
-   * buffer event streams.
+   * Answer each POST with one JSON body instead of an SSE stream. JSON suits
+   * clients or proxies that buffer event streams, but carries no progress
+   * notifications: calls then never stream.
    * @default false
    */
   jsonResponse?: boolean;
@@ -102,6 +110,7 @@ function untilDone(body: ReadableStream<Uint8Array>, done: () => void): Readable
  */
 export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}): (request: Request) => Promise<Response> {
   const { authenticator, metrics } = kubently.context;
+  const calls = callRegistry();
 
   async function handle(request: Request, requestId: string): Promise<Response> {
     const origin = request.headers.get("origin");
@@ -120,6 +129,8 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
       ...(correlationId ? { correlationId } : {}),
       ...(onBehalfOf ? { onBehalfOf } : {}),
       ...(timeoutSeconds ? { timeoutSeconds } : {}),
+      progress: !options.jsonResponse,
+      calls: calls.for(identity.name, () => close()),
     });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -148,7 +159,9 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
       close();
       return withHeaders(response, null, extra);
     }
-    return withHeaders(response, untilDone(response.body, close), extra);
+    const body = untilDone(response.body, close);
+    // A streamed call may be quiet for minutes: comments keep its SSE response open.
+    return withHeaders(response, response.headers.get("content-type")?.startsWith("text/event-stream") ? withKeepAlive(body) : body, extra);
   }
 
   return async (request) => {

@@ -4,7 +4,7 @@
  * the caller's identity) and in `kubently mcp` (stdio, HTTP client with a key).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, CancelledNotificationSchema, ErrorCode, ListToolsRequestSchema, McpError, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { KubentlyClient } from "../client.ts";
 import { VERSION } from "../version.ts";
 import { callTool, isToolName, toolDefinitions } from "./tools.ts";
@@ -25,6 +25,29 @@ export interface McpServerOptions {
   timeoutSeconds?: number;
   /** Recorded with every command (the HTTP handler passes `X-Service-Identity`); never used for access. */
   onBehalfOf?: string;
+  /**
+   * Honour progress tokens: a `tools/call` whose `_meta.progressToken` is set
+   * streams `execute_kubectl` output as `notifications/progress`. False where
+   * notifications cannot reach the client (JSON responses): calls then never
+   * stream.
+   * @default true
+   */
+  progress?: boolean;
+  /**
+   * Where tool calls are tracked so that a `notifications/cancelled` arriving
+   * on another connection reaches the call it names (stateless HTTP, where
+   * every request has its own server). Without it a cancel reaches only calls
+   * of this server.
+   */
+  calls?: McpCallTracker;
+}
+
+/** Tool calls in flight, for cancels that arrive elsewhere (see {@link McpServerOptions.calls}). */
+export interface McpCallTracker {
+  /** A tool call with this request id began; returns the function to call when it ends. */
+  begin(requestId: RequestId): () => void;
+  /** The client cancelled the request with this id. */
+  cancel(requestId: RequestId): void;
 }
 
 const INSTRUCTIONS = [
@@ -63,13 +86,28 @@ export function createMcpServer(client: KubentlyClient, options: McpServerOption
   mcp.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     if (!isToolName(name)) throw new McpError(ErrorCode.InvalidParams, `unknown tool ${name.slice(0, 80)}`);
-    return callTool(name, args, {
-      client,
-      signal: extra.signal,
-      ...(options.correlationId ? { correlationId: options.correlationId } : {}),
-      ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
-      ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
-    });
+    const progressToken = options.progress === false ? undefined : request.params._meta?.progressToken;
+    const progress = async (bytes: number, chunk: string) =>
+      extra.sendNotification({ method: "notifications/progress", params: { progressToken: progressToken!, progress: bytes, message: chunk } });
+    const ended = options.calls?.begin(extra.requestId);
+    try {
+      return await callTool(name, args, {
+        client,
+        signal: extra.signal,
+        ...(progressToken !== undefined ? { progress } : {}),
+        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+        ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+        ...(options.onBehalfOf ? { onBehalfOf: options.onBehalfOf } : {}),
+      });
+    } finally {
+      ended?.();
+    }
   });
+  if (options.calls) {
+    const calls = options.calls;
+    mcp.server.setNotificationHandler(CancelledNotificationSchema, (notification) => {
+      if (notification.params.requestId !== undefined) calls.cancel(notification.params.requestId);
+    });
+  }
   return mcp;
 }

@@ -51,6 +51,7 @@ function explainingClient(client: KubentlyClient, apiUrl: string): KubentlyClien
     getSession: wrap(client.getSession),
     closeSession: wrap(client.closeSession),
     execute: wrap(client.execute),
+    ...(client.executeStreamed ? { executeStreamed: wrap(client.executeStreamed) } : {}),
     getResult: wrap(client.getResult),
     fanout: wrap(client.fanout),
   };

@@ -6,9 +6,9 @@
  */
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import * as v from "valibot";
-import type { CommandView, KubentlyClient, SessionView } from "../client.ts";
+import type { CommandView, KubentlyClient, OnChunk, SessionView } from "../client.ts";
 import { describeIssues } from "../clusters.ts";
-import { isKubentlyError } from "../errors.ts";
+import { isKubentlyError, KubentlyError } from "../errors.ts";
 import { buildArgv, MAX_ARG_BYTES, MAX_ARGS } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 
@@ -29,6 +29,12 @@ export interface ToolContext {
   onBehalfOf?: string;
   /** Aborted when the MCP request is cancelled or its connection closes: the command is cancelled. */
   signal?: AbortSignal;
+  /**
+   * Set when the caller asked for progress (the request's
+   * `_meta.progressToken`): `execute_kubectl` then streams, reporting each
+   * chunk of output with the bytes received so far.
+   */
+  progress?: (bytes: number, chunk: string) => Promise<void>;
 }
 
 // ---- input schemas (valibot) -------------------------------------------------
@@ -62,7 +68,9 @@ const Inputs = {
     namespace: opt(objectText),
     args: opt(v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_ARG_BYTES))), v.maxLength(MAX_ARGS))),
     session_id: opt(idText),
-    timeout_seconds: opt(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+    // Up to the stream maximum: the execute service holds a call that does not stream to maxTimeoutSeconds.
+    timeout_seconds: opt(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxStreamTimeoutSeconds)),
+    max_bytes: opt(integerIn(1, LIMITS.maxStreamBytes)),
     wait: opt(v.boolean()),
   }),
   execute_kubectl_fanout: fields({
@@ -183,7 +191,9 @@ export function toolDefinitions(clusters: readonly string[] | null): Tool[] {
         "Run one read-only kubectl command in a cluster and return its output. The command is built as " +
         "`kubectl <command> [<resource>[/<name>]] [-n <namespace>] [<args>...]`. Only read-only commands are allowed " +
         "(get, describe, logs, events, top, explain, api-resources, api-versions, version, cluster-info, rollout status/history, auth can-i); " +
-        "a denied command is an error naming the policy and the reason. Secrets are restricted and sensitive values are redacted.",
+        "a denied command is an error naming the policy and the reason. Secrets are restricted and sensitive values are redacted. " +
+        "When the client asks for progress, the output streams as progress notifications while kubectl runs (for logs -f, get -w), " +
+        "until the command ends or reaches its time budget (timeout_seconds) or byte budget (max_bytes).",
       inputSchema: {
         type: "object",
         properties: {
@@ -204,9 +214,18 @@ export function toolDefinitions(clusters: readonly string[] | null): Tool[] {
           timeout_seconds: {
             type: "integer",
             minimum: LIMITS.minTimeoutSeconds,
-            maximum: LIMITS.maxTimeoutSeconds,
+            maximum: LIMITS.maxStreamTimeoutSeconds,
             default: LIMITS.defaultTimeoutSeconds,
-            description: "Whole budget: the agent must pick the command up and finish within it.",
+            description:
+              `Whole budget: the agent must pick the command up and finish within it; at most ${LIMITS.maxTimeoutSeconds}. ` +
+              `When the call streams: the stream's time budget, at most ${LIMITS.maxStreamTimeoutSeconds} (default ${LIMITS.defaultStreamTimeoutSeconds}).`,
+          },
+          max_bytes: {
+            type: "integer",
+            minimum: 1,
+            maximum: LIMITS.maxStreamBytes,
+            // No `default`: a client that fills in defaults would send it on calls that do not stream, which refuse it.
+            description: `Only when the call streams: the byte budget (default ${LIMITS.defaultStreamBytes}); the stream stops once this much output has been sent (truncated, code STREAM_BYTE_BUDGET).`,
           },
           wait: { type: "boolean", default: true, description: "false: queue the command and return its command_id at once; read it later with get_command_result." },
         },
@@ -358,17 +377,20 @@ export async function callTool(name: McpToolName, args: unknown, ctx: ToolContex
         if (!p.ok) return p.result;
         const input = p.value;
         const timeoutSeconds = input.timeout_seconds ?? ctx.timeoutSeconds;
-        const view = await client.execute({
+        const request = {
           clusterId: input.cluster_id,
           argv: executeArgv(input),
           ...(input.session_id ? { sessionId: input.session_id } : {}),
           ...correlation,
           ...(timeoutSeconds ? { timeoutSeconds } : {}),
-          ...(input.wait === false ? { wait: false } : {}),
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(ctx.onBehalfOf ? { onBehalfOf: ctx.onBehalfOf } : {}),
-        });
-        return commandResult(view);
+        };
+        if (ctx.progress && input.wait !== false && client.executeStreamed) {
+          return commandResult(await client.executeStreamed({ ...request, ...(input.max_bytes ? { maxBytes: input.max_bytes } : {}) }, progressReporter(ctx.progress)));
+        }
+        if (input.max_bytes) throw new KubentlyError("VALIDATION_FAILED", "max_bytes applies only when the call streams (the request carries a progress token and wait is not false)");
+        return commandResult(await client.execute({ ...request, ...(input.wait === false ? { wait: false } : {}) }));
       }
       case "execute_kubectl_fanout": {
         const p = parseArgs(Inputs.execute_kubectl_fanout, args);
@@ -397,6 +419,23 @@ export async function callTool(name: McpToolName, args: unknown, ctx: ToolContex
       }
     }
   } catch (e) {
+    // A cancelled call is answered to nobody (MCP sends no response to a cancelled request).
+    if (ctx.signal?.aborted) return toolError("cancelled by the client");
     return errorResult(e);
   }
+}
+
+/**
+ * Reports streamed output as progress: `bytes` counts the UTF-8 bytes
+ * received so far (so it only grows), `chunk` is the new text. A report that
+ * cannot be sent (the client went away) never fails the call: the request's
+ * signal cancels it.
+ */
+function progressReporter(report: NonNullable<ToolContext["progress"]>): OnChunk {
+  let bytes = 0;
+  return async (chunk) => {
+    if (!chunk) return;
+    bytes += Buffer.byteLength(chunk);
+    await report(bytes, chunk).catch(() => {});
+  };
 }

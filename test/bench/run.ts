@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary, hasTool, run, type Proc } from "../e2e/_harness.ts";
 import { redisUnavailable, startRedis } from "../_redis.ts";
+import { readEventStream } from "../../lib/_event-stream.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
@@ -59,18 +60,11 @@ async function streamLag(url: string): Promise<{ first: number; lags: number[] }
   });
   const lags: number[] = [];
   let first = 0;
-  let buffer = "";
-  for await (const part of res.body!.pipeThrough(new TextDecoderStream())) {
+  for await (const e of readEventStream(res.body!)) {
+    if (e.event !== "chunk") continue;
     const now = Date.now();
-    buffer += part;
-    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!block.includes("event: chunk")) continue;
-      first ||= now - started;
-      const data = (JSON.parse(block.slice(block.indexOf("data: ") + 6)) as { data: string }).data;
-      for (const line of data.split("\n").filter(Boolean)) lags.push(now - Date.parse(`${line.slice(0, 23)}Z`));
-    }
+    first ||= now - started;
+    for (const line of (e.data as { data: string }).data.split("\n").filter(Boolean)) lags.push(now - Date.parse(`${line.slice(0, 23)}Z`));
   }
   return { first, lags };
 }

@@ -92,3 +92,12 @@ export async function post(url: string, key: string, body: unknown): Promise<{ s
   const res = await fetch(url, { method: "POST", headers: { "x-api-key": key, "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
+
+/** A fetch that sends `key` as X-API-Key on every request (for the SDK clients). */
+export function keyedFetch(key: string): typeof fetch {
+  return Object.assign((input: RequestInfo | URL, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set("x-api-key", key);
+    return fetch(input, { ...init, headers });
+  }, { preconnect: fetch.preconnect });
+}

@@ -10,16 +10,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { BINARY, ensureBinary, hasTool, prerequisites, run, type Proc } from "./_harness.ts";
+import { BINARY, ensureBinary, hasTool, keyedFetch, prerequisites, run, type Proc } from "./_harness.ts";
 
 const { skip } = prerequisites([hasTool("kubectl") ? null : "kubectl is not on PATH", ensureBinary()]);
 const KEY = "proto-key-0123456789abcdef";
 
-const keyed: typeof fetch = Object.assign((input: RequestInfo | URL, init: RequestInit = {}) => {
-  const headers = new Headers(init.headers);
-  headers.set("x-api-key", KEY);
-  return fetch(input, { ...init, headers });
-}, { preconnect: fetch.preconnect });
+const keyed = keyedFetch(KEY);
 
 const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
 

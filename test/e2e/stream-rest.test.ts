@@ -6,10 +6,11 @@
  * kubectl process in the agent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
+import { kubectlProcesses, pollUntil } from "../_fixtures.ts";
 import { readSse, type SseEvent } from "../_sse.ts";
 import { ensureBinary, hasTool, post, prerequisites, run, type Proc } from "./_harness.ts";
 
@@ -25,21 +26,6 @@ let url = "";
 const chunks = (events: SseEvent[]) => events.filter((e) => e.event === "chunk").map((e) => (e.data as { data: string }).data);
 const resultOf = (events: SseEvent[]) => events.find((e) => e.event === "result")?.data as Record<string, unknown>;
 const follow = (path: string) => fetch(`${url}${path}`, { headers: { "x-api-key": KEY } });
-
-/** kubectl processes whose command line contains `marker` (read from /proc). */
-function kubectlsWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (argv[0]?.endsWith("kubectl") && argv.join(" ").includes(marker)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 beforeAll(async () => {
   if (skip) return;
@@ -84,18 +70,13 @@ describe.skipIf(skip)("streaming through the binary (api + agent)", () => {
     const id = queued.body.command_id as string;
     const { events } = await readSse(await follow(queued.body.stream_url), (_e, all) => chunks(all).length >= 2);
     expect(chunks(events).length).toBe(2);
-    expect(kubectlsWith(marker).length).toBe(1);
+    expect(kubectlProcesses(marker).length).toBe(1);
 
     const cancelled = await fetch(`${url}/debug/command/${id}`, { method: "DELETE", headers: { "x-api-key": KEY } });
     expect(cancelled.status).toBe(204);
     const end = await readSse(await follow(`/debug/stream/${id}?from=2`));
     expect(resultOf(end.events)).toMatchObject({ status: "cancelled" });
     // Gone within a lease renewal or two, long before its 120 s budget.
-    let left = kubectlsWith(marker);
-    for (let i = 0; i < 100 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = kubectlsWith(marker);
-    }
-    expect(left).toEqual([]);
+    expect(await pollUntil(() => kubectlProcesses(marker), (left) => left.length === 0)).toEqual([]);
   });
 });

@@ -77,22 +77,56 @@ const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
 const BOOLEANS = new Set(["disableA2a"]);
 const LISTS = new Set(["plugins"]);
 
+/** A flag of one verb only: its value comes back in `flags`, never in the config. */
+export interface VerbFlag {
+  type: "string" | "boolean";
+  short?: string;
+}
+
+/** What a verb adds to, or takes from, the shared flags. */
+export interface VerbOptions {
+  /** The verb's name, for error messages (`see kubently <name> --help`). */
+  name?: string;
+  /** Flags only this verb takes (not in the config file nor the environment). */
+  flags?: Record<string, VerbFlag>;
+  /** The shared flags the verb accepts (besides --config and --help); others are unknown flags. @default all of them */
+  shared?: readonly SharedFlag[];
+  /** Added to the message about an unknown flag. */
+  unknownFlagHint?: string;
+}
+
+/** A flag every server verb takes, also read from `KUBENTLY_*` and the config file. */
+export type SharedFlag = Exclude<keyof typeof FLAGS, "config" | "help">;
+
+/** What {@link loadConfig} answers. */
+export interface LoadedConfig {
+  config: Config;
+  help: boolean;
+  positionals: string[];
+  baseDir: string;
+  /** The verb's own flags as given (`VerbOptions.flags`). */
+  flags: Record<string, string | boolean | undefined>;
+}
+
 /** Loads the configuration for a verb from argv, env and the config file. */
-export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env): { config: Config; help: boolean; positionals: string[]; baseDir: string } {
+export function loadConfig(argv: string[], env: Record<string, string | undefined> = process.env, verb: VerbOptions = {}): LoadedConfig {
+  const shared = (verb.shared ?? (Object.keys(FLAGS) as (keyof typeof FLAGS)[])).filter((f) => f !== "config" && f !== "help");
+  const options = { ...Object.fromEntries(shared.map((f) => [f, FLAGS[f]])), config: FLAGS.config, help: FLAGS.help, ...verb.flags };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new Error(`${(e as Error).message} (see kubently --help)`);
+    const unknown = (e as Error).message.match(/^Unknown option '([^']+)'/);
+    const problem = unknown ? `unknown flag "${unknown[1]}"${verb.unknownFlagHint ? `; ${verb.unknownFlagHint}` : ""}` : (e as Error).message;
+    throw new Error(`${problem} (see kubently${verb.name ? ` ${verb.name}` : ""} --help)`);
   }
-  const { values, positionals } = parsed;
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   const file = (values.config as string | undefined) ?? env.KUBENTLY_CONFIG;
   const fromFile: Record<string, unknown> = file ? JSON.parse(readFileSync(file, "utf8")) : {};
   const merged: Record<string, unknown> = { ...fromFile };
-  for (const flag of Object.keys(FLAGS)) {
-    if (flag === "config" || flag === "help") continue;
+  for (const flag of shared) {
     const key = camel(flag);
-    const raw = (values as Record<string, unknown>)[flag] ?? env[envName(key)];
+    const raw = values[flag] ?? env[envName(key)];
     if (raw === undefined) continue;
     merged[key] = NUMERIC.has(key)
       ? Number(raw)
@@ -107,7 +141,8 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     const issue = result.issues[0];
     throw new Error(`invalid configuration: ${v.getDotPath(issue) ?? "config"}: ${issue.message}`);
   }
-  return { config: result.output, help: Boolean(values.help), positionals, baseDir: file ? dirname(resolve(file)) : process.cwd() };
+  const flags = Object.fromEntries(Object.keys(verb.flags ?? {}).map((f) => [f, values[f]]));
+  return { config: result.output, help: Boolean(values.help), positionals: parsed.positionals, baseDir: file ? dirname(resolve(file)) : process.cwd(), flags };
 }
 
 /** Splits `a:b,c:d` (or a list of `a:b`) into pairs; the first ':' separates. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
- * The `kubently` executable: `api`, `agent`, `all`, `demo`. A thin shell:
- * configuration in, library calls out. Every adapter and plugin is imported
+ * The `kubently` executable: the servers (`api`, `agent`, `all`, `demo`,
+ * `mcp`) and the client verbs (`exec`, `debug`, `cluster`, `key`, `audit`,
+ * `manifests`; see docs/cli.md). A thin shell: configuration in, library calls out. Every adapter and plugin is imported
  * statically so `bun build --compile` bundles them.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -21,6 +22,10 @@ import { startA2AServer } from "../lib/a2a/index.ts";
 import { createServer, type AddressInfo } from "node:net";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
+import { runVerb, type CliVerb } from "./_cli.ts";
+import { debug, exec } from "./_exec.ts";
+import { audit, cluster, key } from "./_admin.ts";
+import { manifests } from "./_manifests.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
 import { sqliteBackend } from "../adapters/sqlite/index.ts";
 import { redisBackend } from "../adapters/redis/index.ts";
@@ -30,15 +35,25 @@ const USAGE = `kubently ${VERSION}: real-time, read-only Kubernetes debugging fo
 
 Usage: kubently <verb> [flags]
 
-Verbs:
+Servers:
   demo    API + agent + a simulated cluster on localhost (no cluster needed)
   api     the API server (REST on --port, default 8080)
   agent   the in-cluster agent (needs --api-url, --cluster-id, --token)
   all     API and agent in one process, against the current kubeconfig
   mcp     MCP server on stdio for a remote API (needs --api-url, --api-key)
-  version print the version
 
-Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config file.json):
+Client verbs (talk to an API at --api-url with --api-key; "kubently VERB --help" for each):
+  exec CLUSTER -- ARGS...   run one read-only kubectl command (--follow streams it)
+  debug CLUSTER             an interactive debug session: kubectl command lines from stdin
+  cluster list|status|token|rotate|revoke   clusters and their agent tokens (admin)
+  key create|list|revoke    API keys (admin)
+  audit [verify]            the audit log, and a check of its hash chain
+  manifests                 Kubernetes YAML that runs the agent in a cluster (no API call)
+
+  version print the version
+  keygen  print a new signing key (PEM) on stdout and its public key on stderr
+
+Server flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config file.json):
   --backend NAME      memory (default), sqlite (--sqlite-file PATH) or redis (--redis-url URL)
   --port N            REST port (api/all 8080, demo 8080; 0 picks a free one)
   --host H            bind address (api/all 0.0.0.0, demo 127.0.0.1)
@@ -60,8 +75,6 @@ Flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in --config
   --kubectl PATH      agent/all: the kubectl binary (default: kubectl on PATH)
   --signing-key-file P api/all: Ed25519 PKCS#8 PEM key that signs commands (default: a fresh key per start)
   --api-public-key-file P  agent: pin the API's signing public key (default: fetched from the API)
-
-  kubently keygen     print a new signing key (PEM) on stdout and its public key on stderr
 `;
 
 const log = (level: string, message: string) => console.error(`[kubently] ${level}: ${message}`);
@@ -247,6 +260,9 @@ async function mcp(config: Config) {
 
 const VERBS: Record<string, (config: Config) => Promise<void>> = { api, agent, all, demo, mcp };
 
+/** The client verbs: each parses its own flags and answers an exit code. */
+const CLI_VERBS: Record<string, CliVerb> = { exec, debug, cluster, key, audit, manifests };
+
 async function main(argv: string[]) {
   const [verb, ...rest] = argv;
   if (!verb || verb === "help" || verb === "--help" || verb === "-h") return void console.log(USAGE);
@@ -257,6 +273,8 @@ async function main(argv: string[]) {
     console.error(createSigner(pem).publicKeyPem.trim());
     return;
   }
+  const cli = CLI_VERBS[verb];
+  if (cli) return void process.exit(await runVerb(verb, cli, rest));
   const run = VERBS[verb];
   if (!run) throw new Error(`unknown verb "${verb}"\n\n${USAGE}`);
   const { config, help, baseDir } = loadConfig(rest);

@@ -154,10 +154,14 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
 }
 
-/** A client for a remote Kubently API over REST. */
-export function httpClient(options: HttpClientOptions): KubentlyClient {
+/**
+ * Plain REST calls to a Kubently API with a key, for what {@link KubentlyClient}
+ * does not cover (admin, audit): `call` answers the JSON body when the status
+ * is one of `okStatuses`, else throws the KubentlyError the API answered; an
+ * unreachable API is `BACKEND_UNAVAILABLE`. `send` is the raw request.
+ */
+export function restCaller(options: HttpClientOptions) {
   const base = options.apiUrl.replace(/\/+$/, "");
-  /** Sends one request; an unreachable API is `BACKEND_UNAVAILABLE`. */
   const send = (method: string, path: string, body?: unknown, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${base}${path}`, {
       method,
@@ -167,18 +171,29 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     }).catch((e) => {
       throw new KubentlyError("BACKEND_UNAVAILABLE", `cannot reach the Kubently API at ${base}: ${(e as Error).message}`, { cause: e });
     });
-  const call = async <T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 202, 204], signal?: AbortSignal): Promise<T> =>
-    answer<T>(await send(method, path, body, signal), method, path, okStatuses);
   /** The JSON body of `res` when its status is one of `okStatuses`, else the KubentlyError it carries. */
   async function answer<T>(res: Response, method: string, path: string, okStatuses: number[]): Promise<T> {
     const text = await res.text();
-    const json = text ? JSON.parse(text) : undefined;
+    let json: { code?: string; error?: string; status?: string; details?: unknown } | undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined; // not ours (a proxy's error page): the status says it
+    }
     if (okStatuses.includes(res.status)) return json as T;
     const code = (json?.code as ErrorCode | undefined) ?? "INTERNAL";
     // A denied CommandView keeps its whole body as details so callers can return it.
     const details = json?.status === "denied" ? json : json?.details;
     throw new KubentlyError(code, json?.error ?? `${method} ${path} answered ${res.status}`, { status: res.status, details });
   }
+  const call = async <T>(method: string, path: string, body?: unknown, okStatuses = [200, 201, 202, 204], signal?: AbortSignal): Promise<T> =>
+    answer<T>(await send(method, path, body, signal), method, path, okStatuses);
+  return { base, send, answer, call };
+}
+
+/** A client for a remote Kubently API over REST. */
+export function httpClient(options: HttpClientOptions): KubentlyClient {
+  const { base, send, answer, call } = restCaller(options);
   const executeBody = (r: Omit<ExecuteRequest, "wait">) => ({
     cluster_id: r.clusterId,
     argv: r.argv,

@@ -73,7 +73,8 @@ export function withRequestTimeout(argv: readonly string[], timeoutMs: number): 
 /** Executes with the real kubectl binary. */
 export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor {
   const binary = options.binary ?? "kubectl";
-  // Only PATH, HOME and KUBECONFIG reach kubectl: credentials or proxies in the agent's env never do.
+  // Only PATH, HOME, KUBECONFIG and the in-cluster API address reach kubectl: credentials or
+  // proxies in the agent's env never do.
   // KUBECTL_KUBERC=false: kubectl >= 1.33 would otherwise read ~/.kube/kuberc, whose aliases and
   // default flags could make an allowed argv run as something else.
   const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", KUBECTL_KUBERC: "false" };
@@ -81,6 +82,12 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
   if (home) env.HOME = home;
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG;
   if (kubeconfig) env.KUBECONFIG = kubeconfig;
+  // In a pod without a kubeconfig, kubectl finds the API server through these two (an address,
+  // not a credential: the credential is the service-account token file).
+  for (const name of ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"]) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
   const maxStderr = options.maxStderrBytes ?? 64 * 1024;
 
   const run = (argv: readonly string[], o: ExecOptions): Promise<ExecOutput> =>

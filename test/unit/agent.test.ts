@@ -25,13 +25,14 @@ const alive = (pid: number) => {
 };
 
 describe("kubectlExecutor", () => {
-  test("passes only PATH, HOME, KUBECONFIG (and KUBECTL_KUBERC=false) to the process", async () => {
-    process.env.AWS_SECRET_ACCESS_KEY = "leak-me";
+  test("passes only PATH, HOME, KUBECONFIG, the in-cluster API address (and KUBECTL_KUBERC=false) to the process", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_SECRET_ACCESS_KEY: "leak-me", KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443", KUBERNETES_PORT: "tcp://10.96.0.1:443" });
     const exec = kubectlExecutor({ binary: "env", kubeconfig: "/tmp/kc", home: "/tmp/home", path: "/usr/bin:/bin", requestTimeout: false });
     const out = await exec.run([], { timeoutMs: 5_000 });
-    delete process.env.AWS_SECRET_ACCESS_KEY;
+    for (const name of ["AWS_SECRET_ACCESS_KEY", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBERNETES_PORT"]) if (saved[name] === undefined) delete process.env[name];
     const names = out.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
-    expect(names).toEqual(["HOME", "KUBECONFIG", "KUBECTL_KUBERC", "PATH"]);
+    expect(names).toEqual(["HOME", "KUBECONFIG", "KUBECTL_KUBERC", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "PATH"]);
     expect(out.stdout).toContain("KUBECTL_KUBERC=false\n");
     expect(out.stdout).not.toContain("leak-me");
   });

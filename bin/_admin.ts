@@ -1,0 +1,231 @@
+/**
+ * `kubently cluster`, `kubently key` and `kubently audit`: the admin and
+ * audit endpoints of the REST API (docs/rest-api.md), printed for people
+ * (tables) or scripts (`--json`; secrets alone on stdout).
+ */
+import type { AuditEntry } from "../lib/schemas.ts";
+import { CONNECTION_USAGE, EXIT, UsageError, details, intFlag, listFlag, noMore, print, printErr, printJson, printJsonOk, request, required, table, type CliVerb, type VerbInput } from "./_cli.ts";
+
+const seg = encodeURIComponent;
+const yesNo = (b: boolean) => (b ? "yes" : "no");
+
+/** Picks the subcommand named by the first positional, or a usage error listing them. */
+async function dispatch(verb: string, input: VerbInput, subs: Record<string, (input: VerbInput) => Promise<number>>): Promise<number> {
+  const [sub, ...args] = input.args;
+  if (!sub) throw new UsageError(`missing the subcommand: kubently ${verb} ${Object.keys(subs).join("|")} (see kubently ${verb} --help)`);
+  const run = subs[sub];
+  if (!run) throw new UsageError(`unknown subcommand "${sub}" for kubently ${verb} (${Object.keys(subs).join(", ")})`);
+  return run({ ...input, args: [...args, ...input.rest], rest: [] });
+}
+
+interface ClusterStatus {
+  cluster_id: string;
+  connected: boolean;
+  created_at: string;
+  last_seen: string | null;
+  agent: Record<string, unknown> | null;
+  active_sessions: number;
+  queue_depth: number;
+  has_token: boolean;
+}
+
+const CLUSTER_USAGE = `Usage: kubently cluster SUBCOMMAND [flags]    (admin key)
+
+  list [--json]                 registered clusters: CLUSTER, CONNECTED, LAST SEEN
+  status ID [--json]            one cluster: connection, agent versions, sessions, queue
+  token ID [--token T]          register ID and print its agent token (shown once); --token sets it
+  rotate ID [--grace S]         print a new agent token; the old ones work S more seconds (default 300)
+  revoke ID                     revoke every agent token of ID (its agent is cut off at its next poll)
+
+Tokens are printed alone on stdout, so they can be piped into a Secret:
+  kubently cluster token prod | tr -d '\\n' > token
+
+${CONNECTION_USAGE}`;
+
+/** `kubently cluster list | status | token | rotate | revoke`. */
+export const cluster: CliVerb = {
+  usage: CLUSTER_USAGE,
+  flags: { json: { type: "boolean" }, token: { type: "string" }, grace: { type: "string" } },
+  run: (input) =>
+    dispatch("cluster", input, {
+      async list({ config, flags, args }) {
+        noMore(args, 0, "cluster");
+        const { clusters } = await request<{ clusters: { id: string; connected: boolean; lastSeen: string | null }[] }>(config, "GET", "/admin/agents");
+        if (flags.json) return printJsonOk({ clusters });
+        await print(table(["CLUSTER", "CONNECTED", "LAST SEEN"], clusters.map((c) => [c.id, yesNo(c.connected), c.lastSeen ?? "never"])));
+        return EXIT.ok;
+      },
+      async status({ config, flags, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster status ID)", "cluster");
+        noMore(args, 1, "cluster");
+        const s = await request<ClusterStatus>(config, "GET", `/admin/agents/${seg(id)}/status`);
+        if (flags.json) return printJsonOk(s);
+        const agent = s.agent ? Object.entries(s.agent).filter(([, v]) => typeof v === "string" || typeof v === "number").map(([k, v]) => `${k} ${v}`).join(", ") : "none seen";
+        await print(
+          details([
+            ["cluster", s.cluster_id],
+            ["connected", yesNo(s.connected)],
+            ["created", s.created_at],
+            ["last seen", s.last_seen ?? "never"],
+            ["agent", agent],
+            ["active sessions", String(s.active_sessions)],
+            ["queue depth", String(s.queue_depth)],
+            ["agent token", s.has_token ? "set" : "none"],
+          ]),
+        );
+        return EXIT.ok;
+      },
+      async token({ config, flags, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster token ID)", "cluster");
+        noMore(args, 1, "cluster");
+        const body = typeof flags.token === "string" ? { token: flags.token } : {};
+        const created = await request<{ token: string; clusterId: string }>(config, "POST", `/admin/agents/${seg(id)}/token`, body);
+        await print(created.token);
+        await printErr(`agent token for cluster ${created.clusterId}: store it now, it is not shown again`);
+        return EXIT.ok;
+      },
+      async rotate({ config, flags, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster rotate ID)", "cluster");
+        noMore(args, 1, "cluster");
+        const grace = intFlag(flags, "grace");
+        const rotated = await request<{ token: string; previousValidUntil: string }>(config, "POST", `/admin/agents/${seg(id)}/token/rotate`, grace === undefined ? {} : { grace_seconds: grace });
+        await print(rotated.token);
+        await printErr(`new agent token for cluster ${id} (shown once); the previous ones work until ${rotated.previousValidUntil}`);
+        return EXIT.ok;
+      },
+      async revoke({ config, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster revoke ID)", "cluster");
+        noMore(args, 1, "cluster");
+        await request(config, "DELETE", `/admin/agents/${seg(id)}/token`);
+        await print(`revoked the agent tokens of cluster ${id}`);
+        return EXIT.ok;
+      },
+    }),
+};
+
+interface KeyJson {
+  id: string;
+  name: string;
+  role: string;
+  clusters: string[] | null;
+  namespaces: string[] | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const KEY_USAGE = `Usage: kubently key SUBCOMMAND [flags]    (admin key)
+
+  create NAME --role ROLE [--clusters a,b] [--namespaces x,y] [--json]
+                  a new API key for the service identity NAME; ROLE is admin, operator or viewer;
+                  --clusters / --namespaces limit what it may use. The key alone is printed on
+                  stdout (shown once), its id on stderr.
+  list [--json]   every key: ID, NAME, ROLE, scope, CREATED, LAST USED, REVOKED (never secrets)
+  revoke ID       the key stops working at once
+
+${CONNECTION_USAGE}`;
+
+/** `kubently key create | list | revoke`. */
+export const key: CliVerb = {
+  usage: KEY_USAGE,
+  flags: { role: { type: "string" }, clusters: { type: "string" }, namespaces: { type: "string" }, json: { type: "boolean" } },
+  run: (input) =>
+    dispatch("key", input, {
+      async create({ config, flags, args }) {
+        const name = required(args, 0, "the key's name (kubently key create NAME --role operator)", "key");
+        noMore(args, 1, "key");
+        if (typeof flags.role !== "string") throw new UsageError("key create needs --role (admin, operator or viewer)");
+        const clusters = listFlag(flags, "clusters");
+        const namespaces = listFlag(flags, "namespaces");
+        const created = await request<KeyJson & { key: string }>(config, "POST", "/admin/keys", { name, role: flags.role, ...(clusters ? { clusters } : {}), ...(namespaces ? { namespaces } : {}) });
+        if (flags.json) return printJsonOk(created);
+        await print(created.key);
+        await printErr(`created key ${created.id} for "${created.name}" (role ${created.role}): store it now, it is not shown again`);
+        return EXIT.ok;
+      },
+      async list({ config, flags, args }) {
+        noMore(args, 0, "key");
+        const { keys } = await request<{ keys: KeyJson[] }>(config, "GET", "/admin/keys");
+        if (flags.json) return printJsonOk({ keys });
+        const scope = (list: string[] | null) => (list ? list.join(",") : "*");
+        await print(
+          table(
+            ["ID", "NAME", "ROLE", "CLUSTERS", "NAMESPACES", "CREATED", "LAST USED", "REVOKED"],
+            keys.map((k) => [k.id, k.name, k.role, scope(k.clusters), scope(k.namespaces), k.created_at, k.last_used_at ?? "never", k.revoked_at ?? "-"]),
+          ),
+        );
+        return EXIT.ok;
+      },
+      async revoke({ config, args }) {
+        const id = required(args, 0, "the key id (kubently key revoke ID; see kubently key list)", "key");
+        noMore(args, 1, "key");
+        await request(config, "DELETE", `/admin/keys/${seg(id)}`);
+        await print(`revoked key ${id}`);
+        return EXIT.ok;
+      },
+    }),
+};
+
+const AUDIT_USAGE = `Usage: kubently audit [flags]
+       kubently audit verify [--json]    (admin key)
+
+Prints audit entries, newest first: TIME, EVENT, IDENTITY, CLUSTER, OUTCOME, COMMAND.
+Non-admin keys see only their own entries. "verify" walks the hash chain and
+exits 1 when it is broken.
+
+Flags:
+  --cluster ID          only this cluster
+  --event TYPE          only this event type (command.executed, command.denied, session.created, ...)
+  --session ID          only this session
+  --correlation-id ID   only this correlation id
+  --since T, --until T  ISO date or epoch milliseconds
+  --limit N             at most N entries (default 100)
+  --json                the API's answer as JSON
+
+${CONNECTION_USAGE}`;
+
+/** The outcome column of an audit entry: the decision, the rule that made it, or how the command ended. */
+const outcomeOf = (e: AuditEntry): string => (e.decision === "denied" ? `denied (${e.policy ?? "policy"})` : (e.outcome ?? e.decision ?? ""));
+
+/** `kubently audit [filters]` and `kubently audit verify`. */
+export const audit: CliVerb = {
+  usage: AUDIT_USAGE,
+  flags: {
+    cluster: { type: "string" },
+    event: { type: "string" },
+    session: { type: "string" },
+    "correlation-id": { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run({ config, flags, args, rest }) {
+    const positionals = [...args, ...rest];
+    if (positionals[0] === "verify") {
+      noMore(positionals, 1, "audit");
+      const v = await request<{ ok: boolean; count: number; brokenAt?: number; reason?: string }>(config, "GET", "/audit/verify");
+      if (flags.json) await printJson(v);
+      else if (v.ok) await print(`ok: the audit chain of ${v.count} entries is intact`);
+      else await print(`broken at entry ${v.brokenAt}: ${v.reason ?? "hash mismatch"} (${v.count} entries checked)`);
+      return v.ok ? EXIT.ok : EXIT.failed;
+    }
+    if (positionals.length > 0) throw new UsageError(`unknown subcommand "${positionals[0]}" for kubently audit (verify)`);
+    const limit = intFlag(flags, "limit");
+    const filters: Record<string, string | undefined> = {
+      cluster_id: flags.cluster as string | undefined,
+      event_type: flags.event as string | undefined,
+      session_id: flags.session as string | undefined,
+      correlation_id: flags["correlation-id"] as string | undefined,
+      since: flags.since as string | undefined,
+      until: flags.until as string | undefined,
+      limit: limit === undefined ? undefined : String(limit),
+    };
+    const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    const answer = await request<{ entries: (AuditEntry & { timestamp: string })[]; count: number }>(config, "GET", `/audit${query ? `?${query}` : ""}`);
+    if (flags.json) return printJsonOk(answer);
+    const rows = answer.entries.map((e) => [e.timestamp, e.eventType, e.identity, e.clusterId ?? "", outcomeOf(e), e.argv ? e.argv.join(" ") : ""]);
+    await print(table(["TIME", "EVENT", "IDENTITY", "CLUSTER", "OUTCOME", "COMMAND"], rows));
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,207 @@
+/**
+ * `kubently exec` (one command) and `kubently debug` (an interactive session):
+ * both run kubectl commands through the API with the library's REST client,
+ * print kubectl's output on stdout and everything else on stderr.
+ */
+import { createInterface } from "node:readline";
+import { splitCommandLine } from "../lib/a2a/command-line.ts";
+import type { CommandView, KubentlyClient, StreamRequest } from "../lib/client.ts";
+import { isKubentlyError } from "../lib/errors.ts";
+import type { Config } from "./_config.ts";
+import { CONNECTION_USAGE, EXIT, UsageError, clientFor, errorLine, intFlag, noMore, print, printErr, printErrRaw, printJson, printRaw, request, required, type CliVerb } from "./_cli.ts";
+
+/** kubectl's arguments as typed: a leading `kubectl` word is dropped. */
+const kubectlArgs = (words: string[]): string[] => (words[0] === "kubectl" ? words.slice(1) : words);
+
+/** What stopped a command that succeeded with part of its output. */
+const TRUNCATED: Record<string, string> = {
+  STREAM_TIME_BUDGET: "the stream's time budget ended it (--timeout)",
+  STREAM_BYTE_BUDGET: "the stream's byte budget ended it (--max-bytes)",
+};
+
+/** Why a command that did not succeed ended, for stderr. */
+function endNote(view: CommandView): string {
+  if (view.status === "denied") return `denied by policy "${view.policy ?? "unknown"}": ${view.error ?? "no reason given"}`;
+  if (view.status === "failure") return view.error ?? `kubectl exited with code ${view.exit_code ?? "unknown"}`;
+  return `kubently: the command ended ${view.status}${view.code ? ` (${view.code})` : ""}${view.error ? `: ${view.error}` : ""}`;
+}
+
+/** The exit code for a command's outcome (see EXIT). */
+const exitCodeOf = (view: CommandView): number => (view.status === "success" ? EXIT.ok : view.status === "denied" ? EXIT.denied : EXIT.failed);
+
+/** Prints a command's outcome (output on stdout, the rest on stderr) and answers its exit code. */
+async function report(view: CommandView, options: { output?: boolean } = {}): Promise<number> {
+  if (options.output !== false) await printRaw(view.output);
+  if (view.status === "success") {
+    // kubectl's stderr on success ("No resources found in default namespace.").
+    if (view.error) await printErr(view.error);
+    if (view.truncated) await printErr(`kubently: ${TRUNCATED[view.code ?? ""] ?? `output truncated${view.code ? ` (${view.code})` : ""}`}`);
+  } else {
+    await printErr(endNote(view));
+  }
+  return exitCodeOf(view);
+}
+
+const EXEC_USAGE = `Usage: kubently exec CLUSTER [flags] -- KUBECTL ARGS...
+
+Runs one read-only kubectl command on CLUSTER through the API and prints its
+output on stdout; kubectl's errors, denials and notes go to stderr.
+
+  kubently exec prod -- get pods -A
+  kubently exec prod -n shop -- logs deploy/web --tail=50
+  kubently exec prod --follow --timeout 120 -- logs -f -n shop deploy/web
+
+Flags:
+  -n, --namespace NS     add -n NS to the command
+  --timeout S            seconds for the whole command (1-30; with --follow the stream's time budget, 1-300)
+  --session ID           run in a debug session (keeps the cluster active)
+  --correlation-id ID    tag the command in the audit log
+  --json                 print the API's answer (CommandView) as JSON instead
+  --follow               stream the output as kubectl writes it (logs -f, get -w); Ctrl-C cancels
+  --max-bytes N          with --follow: the stream's byte budget
+
+Exit codes: 0 success, 1 failure, timeout or cancelled, 2 usage, connection or API error, 3 denied by a policy.
+
+${CONNECTION_USAGE}`;
+
+/** `kubently exec CLUSTER [-n NS] [--timeout S] [--session ID] [--json] [--follow] -- ARGS...` */
+export const exec: CliVerb = {
+  usage: EXEC_USAGE,
+  unknownFlagHint: 'kubectl\'s own flags go after "--" (kubently exec CLUSTER -- get pods -A)',
+  flags: {
+    namespace: { type: "string", short: "n" },
+    timeout: { type: "string" },
+    session: { type: "string" },
+    "correlation-id": { type: "string" },
+    json: { type: "boolean" },
+    follow: { type: "boolean" },
+    "max-bytes": { type: "string" },
+  },
+  async run({ config, flags, args, rest }) {
+    const clusterId = required(args, 0, "the cluster (kubently exec CLUSTER -- get pods)", "exec");
+    const argv = kubectlArgs([...args.slice(1), ...rest]);
+    if (argv.length === 0) throw new UsageError(`missing the kubectl command after the cluster (kubently exec ${clusterId} -- get pods)`);
+    if (typeof flags.namespace === "string") argv.push("-n", flags.namespace);
+    const maxBytes = intFlag(flags, "max-bytes");
+    if (maxBytes !== undefined && !flags.follow) throw new UsageError("--max-bytes applies only with --follow");
+    const timeoutSeconds = intFlag(flags, "timeout");
+    const request = {
+      clusterId,
+      argv,
+      ...(typeof flags.session === "string" ? { sessionId: flags.session } : {}),
+      ...(typeof flags["correlation-id"] === "string" ? { correlationId: flags["correlation-id"] } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    };
+    const client = clientFor(config);
+    if (flags.follow) return follow(client, config, { ...request, ...(maxBytes !== undefined ? { maxBytes } : {}) }, flags.json === true);
+    const view = await client.execute(request);
+    if (flags.json) {
+      await printJson(view);
+      return exitCodeOf(view);
+    }
+    return report(view);
+  },
+};
+
+/**
+ * `exec --follow`: prints each chunk as it lands (`--json`: one JSON line per
+ * chunk, then the CommandView), then how the command ended. The first Ctrl-C
+ * leaves the stream, which cancels the command, and confirms it by id; a
+ * second one exits at once.
+ */
+async function follow(client: KubentlyClient, config: Config, req: StreamRequest, json: boolean): Promise<number> {
+  if (!client.executeStreamed) throw new UsageError("this client cannot stream");
+  const stop = new AbortController();
+  let commandId = "";
+  const onSigint = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+  /** The end: the CommandView as a JSON line, or the notes and the status on stderr (the output is out already). */
+  const finish = async (view: CommandView): Promise<number> => {
+    if (json) await print(JSON.stringify(view));
+    else {
+      await report(view, { output: false });
+      await printErr(`kubently: command ${view.command_id} ended ${view.status}`);
+    }
+    return exitCodeOf(view);
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const view = await client.executeStreamed({ ...req, signal: stop.signal }, async (data, seq, id) => {
+      commandId = id;
+      await (json ? print(JSON.stringify({ seq, data })) : printRaw(data));
+    });
+    return await finish(view);
+  } catch (e) {
+    if (!stop.signal.aborted) throw e;
+    if (!commandId) {
+      await printErr("kubently: cancelled before any output (leaving the stream cancels the command)");
+      return EXIT.failed;
+    }
+    // Leaving the stream already cancels it; the explicit cancel makes the answer below certain.
+    await request(config, "DELETE", `/debug/command/${encodeURIComponent(commandId)}`).catch((err) => {
+      if (!isKubentlyError(err, "CONFLICT")) throw err;
+    });
+    return await finish(await client.getResult(commandId));
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+const DEBUG_USAGE = `Usage: kubently debug CLUSTER [flags]
+
+An interactive debug session on CLUSTER: type kubectl commands (with or
+without the leading "kubectl"; quote as in a shell), one per line. Each runs
+in the session and prints its output. "exit", "quit" or end of input ends the
+session. Lines may also be piped in:
+
+  printf 'get pods -A\\ndescribe pod web-1 -n shop\\n' | kubently debug prod
+
+Flags:
+  --ttl S        session time-to-live in seconds, sliding with each command (60-3600; default 300)
+  --timeout S    seconds for each command (1-30; default 10)
+
+${CONNECTION_USAGE}`;
+
+/** `kubently debug CLUSTER`: a session fed with command lines from stdin. */
+export const debug: CliVerb = {
+  usage: DEBUG_USAGE,
+  flags: { ttl: { type: "string" }, timeout: { type: "string" } },
+  async run({ config, flags, args, rest }) {
+    const clusterId = required(args, 0, "the cluster (kubently debug CLUSTER)", "debug");
+    noMore([...args, ...rest], 1, "debug");
+    const ttlSeconds = intFlag(flags, "ttl");
+    const timeoutSeconds = intFlag(flags, "timeout");
+    const client = clientFor(config);
+    const session = await client.createSession(clusterId, ttlSeconds !== undefined ? { ttlSeconds } : {});
+    const interactive = process.stdin.isTTY === true;
+    await printErr(`session ${session.session_id} on cluster ${clusterId} (ttl ${session.ttl_seconds}s)${interactive ? `: type kubectl commands, "exit" to end` : ""}`);
+    const end = async () => {
+      await client.closeSession(session.session_id).catch((e) => printErr(`error: could not end session ${session.session_id}: ${(e as Error).message}`));
+      await printErr(`session ${session.session_id} ended`);
+    };
+    process.once("SIGINT", () => void end().then(() => process.exit(130)));
+    const prompt = () => (interactive ? printErrRaw(`kubently ${clusterId}> `) : Promise.resolve());
+    const lines = createInterface({ input: process.stdin, terminal: false });
+    await prompt();
+    for await (const line of lines) {
+      const text = line.trim();
+      if (text === "exit" || text === "quit") break;
+      if (text !== "" && !text.startsWith("#")) await runLine(text);
+      await prompt();
+    }
+    lines.close();
+    await end();
+    return EXIT.ok;
+
+    async function runLine(text: string) {
+      const split = splitCommandLine(text);
+      if (!split.ok) return void (await printErr(`error: ${split.reason}`));
+      const argv = kubectlArgs(split.words);
+      if (argv.length === 0) return;
+      try {
+        await report(await client.execute({ clusterId, argv, sessionId: session.session_id, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) }));
+      } catch (e) {
+        await printErr(errorLine(e));
+      }
+    }
+  },
+};

@@ -19,9 +19,11 @@ export const LIMITS = {
   /** A streamed command's byte budget (`max_bytes`): default and maximum; past it kubectl is stopped. */
   defaultStreamBytes: 256 * 1024,
   maxStreamBytes: 1024 * 1024,
-  /** How long an agent gathers streamed output before posting it (ms), and the most text one post carries (bytes). */
-  streamFlushMs: 100,
+  /** Least time between an agent's posts of one stream's output (ms; a quiet stream's line goes at once), and the most text one post carries. */
+  streamFlushMs: 50,
   maxStreamPostBytes: 32 * 1024,
+  /** Streamed commands an agent runs besides its workers: a stream does not hold a worker, so long follows do not starve other commands. */
+  maxAgentStreams: 16,
   /** Largest `POST /agent/stream` body (a post's text JSON-escaped, plus envelope). */
   maxStreamBodyBytes: 256 * 1024,
   /** A follower with nothing new for this long gets a keep-alive (an SSE comment). */

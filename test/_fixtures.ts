@@ -1,6 +1,6 @@
 /** Small shared test fixtures. */
 import { readdirSync, readFileSync } from "node:fs";
-import type { Executor } from "../lib/agent/executors.ts";
+import { echoExecutor, type Executor } from "../lib/agent/executors.ts";
 import type { Command } from "../lib/schemas.ts";
 
 /** An executor that answers after `ms` with the argv, or at once with `cancelled` when its signal aborts. */
@@ -58,4 +58,32 @@ export async function pollUntil<T>(probe: () => T | Promise<T>, done: (value: T)
     value = await probe();
   }
   return value;
+}
+
+/**
+ * An executor that, for a command with `-f` (like kubectl's `logs -f`),
+ * writes `tick N` every `everyMs` through `onOutput` until its budget runs
+ * out or its signal aborts; any other command it answers at once with its argv.
+ */
+export function tickingExecutor(everyMs: number): Executor {
+  const echo = echoExecutor();
+  const follow: Executor["run"] = (_argv, o) =>
+    new Promise((resolve) => {
+      const started = Date.now();
+      let out = "";
+      let n = 0;
+      const tick = setInterval(() => {
+        const line = `tick ${n++}\n`;
+        out += line;
+        o.onOutput?.(line);
+      }, everyMs);
+      const end = (how: { timedOut?: boolean; cancelled?: boolean }) => {
+        clearInterval(tick);
+        clearTimeout(budget);
+        resolve({ exitCode: null, stdout: out, stderr: "", truncated: false, timedOut: how.timedOut === true, cancelled: how.cancelled === true, durationMs: Date.now() - started });
+      };
+      const budget = setTimeout(() => end({ timedOut: true }), o.timeoutMs);
+      o.signal?.addEventListener("abort", () => end({ cancelled: true }), { once: true });
+    });
+  return { name: "ticking", run: (argv, o) => (argv.includes("-f") ? follow(argv, o) : echo.run(argv, o)) };
 }

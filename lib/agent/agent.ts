@@ -51,6 +51,8 @@ export interface AgentOptions {
   policies: readonly Policy[];
   /** Commands run at once (one long poll each). @default 4 */
   concurrency?: number;
+  /** Streamed commands run at once besides the workers (a stream does not hold one). @default LIMITS.maxAgentStreams */
+  maxStreams?: number;
   /** @default a random id */
   agentId?: string;
   /** Long-poll wait in ms. @default 25000 */
@@ -149,8 +151,11 @@ export function startAgent(options: AgentOptions): RunningAgent {
     const decision = await pipeline.before(ctx);
     if (!decision.allowed) return refuse(command, "denied", "AGENT_REFUSED", `refused by the agent: ${decision.reason}`, decision.policy);
     // Renew the lease while kubectl runs; a refused renewal (cancelled, or handed to another
-    // agent) kills it. Not tied to stop(): a graceful stop lets commands finish within their budget.
+    // agent) kills it. A graceful stop lets commands finish within their budget, but stops
+    // streams (whose budget may be minutes): they end as cancelled with what they sent.
     const kill = new AbortController();
+    const stopStream = () => kill.abort();
+    if (command.stream) controller.signal.addEventListener("abort", stopStream, { once: true });
     const renew = setInterval(() => {
       options.transport.extend(job).then(
         (active) => active || kill.abort(),
@@ -179,6 +184,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       }
     } finally {
       clearInterval(renew);
+      controller.signal.removeEventListener("abort", stopStream);
     }
     // Streamed output was redacted piece by piece; the whole runs through again (redaction is idempotent).
     const result = await pipeline.after(after, toResult(command, agentId, out));
@@ -229,14 +235,23 @@ export function startAgent(options: AgentOptions): RunningAgent {
         continue;
       }
       if (!job) continue;
-      let result: Result;
-      try {
-        result = await handle(job);
-      } catch (e) {
-        result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
-      }
-      await submit(job, result);
+      if (job.command.stream && streams.size < maxStreams) {
+        // A stream may run for minutes: it gets its own slot, and this worker polls again.
+        const run = serve(job).finally(() => streams.delete(run));
+        streams.add(run);
+      } else await serve(job);
     }
+  }
+
+  /** Runs one job and posts its result. */
+  async function serve(job: AgentJob): Promise<void> {
+    let result: Result;
+    try {
+      result = await handle(job);
+    } catch (e) {
+      result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
+    }
+    await submit(job, result);
   }
 
   async function heartbeat(): Promise<void> {
@@ -251,6 +266,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
   // A running agent keeps its process alive: while it backs off, its only pending work is
   // (unref'd) timers, and the process would otherwise exit quietly mid-retry.
   const keepAlive = setInterval(() => {}, 1 << 30);
+  const streams = new Set<Promise<void>>();
+  const maxStreams = options.maxStreams ?? LIMITS.maxAgentStreams;
   const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
   const beat = heartbeat();
   log("info", `agent ${agentId} serving cluster ${options.clusterId} with ${workers.length} workers (${options.executor.name})`);
@@ -259,6 +276,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
     async stop() {
       controller.abort();
       await Promise.allSettled([...workers, beat]);
+      await Promise.allSettled([...streams]);
       clearInterval(keepAlive);
     },
   };

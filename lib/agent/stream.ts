@@ -2,7 +2,9 @@
  * Streams a running command's output to the API. Output is cut only where
  * redaction can read each piece on its own (`safeCut` in lib/redact), each
  * piece goes through the agent's `after` policies, and the redacted text is
- * posted in order, gathered for up to `flushMs`. A post answered "stop"
+ * posted in order: at once when the last post was at least `flushMs` ago,
+ * else gathered until then (so a quiet stream's lines go out as they come,
+ * and a busy one's are batched). A post answered "stop"
  * (cancelled, lease lost, over budget) or a policy failing stops kubectl.
  */
 import type { OutputChunk } from "../contracts.ts";
@@ -19,6 +21,7 @@ export interface OutputStreamerOptions {
   post(chunk: OutputChunk): Promise<boolean>;
   /** Stops kubectl. */
   stop(): void;
+  /** Least time between the starts of two posts. */
   flushMs: number;
   /** Most characters one post carries. */
   maxPostChars: number;
@@ -43,6 +46,7 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
   let failed: Result | undefined;
   let redacted = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastPostAt = -Infinity;
   // Redacting and posting run one at a time, in order.
   let chain: Promise<void> = Promise.resolve();
   const then = (step: () => Promise<void>) => {
@@ -63,6 +67,7 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
       // Never split a surrogate pair.
       if (end < outbox.length && /[\uD800-\uDBFF]/.test(outbox[end - 1]!)) end--;
       const chunk = { seq, data: outbox.slice(0, end) };
+      lastPostAt = Date.now();
       if (!(await postWithRetry(chunk))) return halt("the API stopped the stream");
       seq++;
       outbox = outbox.slice(end);
@@ -94,8 +99,9 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
       redacted ||= r.redacted === true;
       sent.push(r.text);
       outbox += r.text;
-      if (outbox.length >= options.maxPostChars) flush();
-      else timer ??= setTimeout(flush, options.flushMs);
+      const wait = lastPostAt + options.flushMs - Date.now();
+      if (outbox.length >= options.maxPostChars || wait <= 0) flush();
+      else timer ??= setTimeout(flush, wait);
     });
 
   return {

@@ -1,0 +1,121 @@
+/**
+ * How the agent schedules and posts streamed commands: a stream does not
+ * hold a worker, a quiet stream's line is posted at once, and stopping the
+ * agent ends its streams instead of waiting out their budgets.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { memoryBackend } from "../../adapters/memory/index.ts";
+import { echoExecutor } from "../../lib/agent/executors.ts";
+import { outputStreamer } from "../../lib/agent/stream.ts";
+import { createKubently, type Kubently } from "../../lib/kubently.ts";
+import type { Identity } from "../../lib/schemas.ts";
+import { readOnly } from "../../plugins/read-only.ts";
+import { tickingExecutor } from "../_fixtures.ts";
+
+const ADMIN: Identity = { kind: "admin", name: "admin", keyId: "k", role: "admin" };
+let k: Kubently | undefined;
+afterEach(async () => {
+  await k?.close();
+  k = undefined;
+});
+
+async function kubently(): Promise<Kubently> {
+  k = createKubently({ backend: memoryBackend(), policies: [readOnly()], clusters: [{ id: "c1" }] });
+  await k.ready();
+  return k;
+}
+
+describe("streams and the agent's workers", () => {
+  test("with one worker, two running streams do not keep a plain command waiting", async () => {
+    const k = await kubently();
+    k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), concurrency: 1 });
+    const { execute } = k.services;
+    const follows = [1, 2].map(() => execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 5_000, wait: false }));
+    const ids = (await Promise.all(follows)).map((o) => o.commandId);
+    // Both streams are running: each has posted output.
+    for (const id of ids) expect((await k.backend.streams.read(id, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
+    const started = performance.now();
+    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutMs: 4_000 });
+    expect(plain.status).toBe("success");
+    expect(performance.now() - started).toBeLessThan(3_000);
+    for (const id of ids) await execute.cancel(ADMIN, id);
+  });
+
+  test("past maxStreams, a stream runs on the worker that took it", async () => {
+    const k = await kubently();
+    k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), concurrency: 1, maxStreams: 1 });
+    const { execute } = k.services;
+    const first = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "a"], stream: {}, timeoutMs: 2_000, wait: false });
+    expect((await k.backend.streams.read(first.commandId, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
+    const second = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "b"], stream: {}, timeoutMs: 8_000, wait: false });
+    expect((await k.backend.streams.read(second.commandId, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
+    // The worker is busy with the second stream: a plain command waits for it to end.
+    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutMs: 2_000 });
+    expect(plain.status).toBe("timeout");
+    await execute.cancel(ADMIN, second.commandId);
+  });
+
+  test("stopping the agent ends its streams as cancelled, with what they sent, long before their budget", async () => {
+    const k = await kubently();
+    const agent = k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100) });
+    const { execute } = k.services;
+    const queued = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 120_000, wait: false });
+    await k.backend.streams.read(queued.commandId, 0, { waitMs: 3_000 });
+    const started = performance.now();
+    await agent.stop();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const result = await k.backend.queue.awaitResult(queued.commandId, { waitMs: 3_000 });
+    expect(result).toMatchObject({ status: "cancelled" });
+    expect(result!.output).toContain("tick 0\n");
+  });
+
+  test("a plain command is not affected: it still runs on a worker (echo)", async () => {
+    const k = await kubently();
+    k.startLocalAgent({ clusterId: "c1", executor: echoExecutor(), concurrency: 1 });
+    expect((await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "ns"] })).result?.output).toBe("get ns\n");
+  });
+});
+
+describe("when the agent posts", () => {
+  /** A line streamer whose posts are recorded with their times. */
+  function recorder(flushMs: number) {
+    const posts: { at: number; data: string }[] = [];
+    const streamer = outputStreamer({
+      unit: "line",
+      redact: async (text) => ({ text }),
+      post: async (c) => (posts.push({ at: performance.now(), data: c.data }), true),
+      stop: () => {},
+      flushMs,
+      maxPostChars: 10_000,
+    });
+    return { posts, streamer };
+  }
+
+  test("the first line of a quiet stream is posted at once; lines within flushMs of a post wait and go together", async () => {
+    const { posts, streamer } = recorder(400);
+    const started = performance.now();
+    streamer.push("one\n");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(posts.map((p) => p.data)).toEqual(["one\n"]);
+    expect(posts[0]!.at - started).toBeLessThan(40);
+    streamer.push("two\n");
+    streamer.push("three\n");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(posts).toHaveLength(1); // still within 400 ms of the first post
+    await new Promise((r) => setTimeout(r, 500));
+    expect(posts.map((p) => p.data)).toEqual(["one\n", "two\nthree\n"]);
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(350);
+    await streamer.finish();
+  });
+
+  test("finish sends what is left at once", async () => {
+    const { posts, streamer } = recorder(10_000);
+    streamer.push("a\n");
+    streamer.push("b\npartial");
+    const started = performance.now();
+    const { output } = await streamer.finish();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(posts.map((p) => p.data).join("")).toBe("a\nb\npartial");
+    expect(output).toBe("a\nb\npartial");
+  });
+});

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Role, TaskState, type Part, type StreamResponse, type TaskArtifactUpdateEvent } from "@a2a-js/sdk";
 import { ClientFactory, DefaultAgentCardResolver, JsonRpcTransportFactory, type Client } from "@a2a-js/sdk/client";
 import { memoryBackend } from "../../adapters/memory/index.ts";
-import { startA2AServer, type A2AServer } from "../../lib/a2a/index.ts";
+import { startA2AServer, webSocketProtocols, type A2AServer } from "../../lib/a2a/index.ts";
 import { kubectlExecutor } from "../../lib/agent/executors.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { LIMITS } from "../../lib/limits.ts";
@@ -215,5 +215,32 @@ describe("A2A v0.3 wire format", () => {
     expect(updates[0]!.artifact!.parts[0]).toMatchObject({ kind: "text", text: expect.stringContaining("HTTP/1.1") });
     expect(updates.at(-1)!.artifact!.parts).toEqual([expect.objectContaining({ kind: "data" })]);
     expect(results.at(-1)).toMatchObject({ kind: "status-update", status: { state: "completed" } });
+  });
+});
+
+describe("WebSocket /a2a/ws", () => {
+  test("SendStreamingMessage streams the artifact updates as frames while kubectl runs", async () => {
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`${a2a.url.replace(/^http/, "ws")}/a2a/ws`, webSocketProtocols(KEY));
+      socket.onopen = () => resolve(socket);
+      socket.onerror = () => reject(new Error("WebSocket refused"));
+    });
+    const frames: { at: number; result?: Record<string, { append?: boolean; lastChunk?: boolean; status?: { state: string } }> }[] = [];
+    const done = new Promise<void>((resolve) => {
+      ws.onmessage = (e) => {
+        const frame = JSON.parse(String(e.data));
+        frames.push({ ...frame, at: performance.now() });
+        if (frame.result?.statusUpdate?.status?.state === "TASK_STATE_COMPLETED") resolve();
+      };
+    });
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "SendStreamingMessage", params: { message: { messageId: "ws-follow", role: "ROLE_USER", parts: [{ data: { ...FOLLOW, timeout_seconds: 3 } }] } } }));
+    await done;
+    ws.close();
+    const updates = frames.filter((f) => f.result?.artifactUpdate);
+    expect(updates.length).toBeGreaterThanOrEqual(4);
+    expect(updates.map((f) => f.result!.artifactUpdate!.append ?? false)).toEqual(updates.map((_, i) => i > 0));
+    expect(updates.at(-1)!.result!.artifactUpdate!.lastChunk).toBe(true);
+    // The first lines came well before the end.
+    expect(frames.at(-1)!.at - updates[0]!.at).toBeGreaterThan(1_000);
   });
 });

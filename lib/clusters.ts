@@ -8,6 +8,7 @@ import type { Lease, OutputChunk } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { canUseCluster, mintAgentToken } from "./identity.ts";
+import { agentLostResult } from "./results.ts";
 import { LIMITS } from "./limits.ts";
 import { type AgentInfo, type Cluster, ClusterIdSchema, type Identity, type Result, ResultSchema } from "./schemas.ts";
 
@@ -40,6 +41,10 @@ export function clusterService(ctx: CoreContext) {
     lastWrite.set(clusterId, now);
     await auth.updateCluster(clusterId, agent ? { lastSeenAt: now, agent } : { lastSeenAt: now });
   };
+
+  /** A re-delivered streamed command whose first run already sent output. */
+  const rerunsAStream = async (lease: Lease): Promise<boolean> =>
+    lease.attempt > 1 && lease.command.stream !== undefined && (await ctx.backend.streams.read(lease.command.id, 0, { limit: 1 })).length > 0;
 
   const service = {
     /** Clusters the identity may use, ordered by id. */
@@ -100,7 +105,13 @@ export function clusterService(ctx: CoreContext) {
     /** Agent long poll: the next command for the cluster, or null when the wait ends. */
     async lease(clusterId: string, options: { waitMs: number; signal?: AbortSignal; agentId: string }): Promise<Lease | null> {
       await markSeen(clusterId);
-      return queue.lease(clusterId, { ...options, leaseMs: LIMITS.leaseMs });
+      const until = Date.now() + options.waitMs;
+      for (;;) {
+        const lease = await queue.lease(clusterId, { ...options, waitMs: Math.max(0, until - Date.now()), leaseMs: LIMITS.leaseMs });
+        if (!lease || !(await rerunsAStream(lease))) return lease;
+        // Its followers already have the first run's output: a second run would repeat or mix it.
+        await queue.complete(lease, agentLostResult(lease.command, lease.attempt - 1)).catch(() => {});
+      }
     },
 
     /** Agent renews its lease while the command runs; false means stop it (cancelled, or no longer this agent's). */

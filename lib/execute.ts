@@ -220,6 +220,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) stop.abort(); // gone before we listened
     const landed = new AbortController();
     const result = settle(command, auditOf(identity, command), stop.signal, false).finally(() => landed.abort());
     const reading = AbortSignal.any([landed.signal, stop.signal]);

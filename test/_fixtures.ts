@@ -83,7 +83,8 @@ export function tickingExecutor(everyMs: number): Executor {
         resolve({ exitCode: null, stdout: out, stderr: "", truncated: false, timedOut: how.timedOut === true, cancelled: how.cancelled === true, durationMs: Date.now() - started });
       };
       const budget = setTimeout(() => end({ timedOut: true }), o.timeoutMs);
-      o.signal?.addEventListener("abort", () => end({ cancelled: true }), { once: true });
+      if (o.signal?.aborted) end({ cancelled: true });
+      else o.signal?.addEventListener("abort", () => end({ cancelled: true }), { once: true });
     });
   return { name: "ticking", run: (argv, o) => (argv.includes("-f") ? follow(argv, o) : echo.run(argv, o)) };
 }

@@ -155,7 +155,10 @@ export function startAgent(options: AgentOptions): RunningAgent {
     // streams (whose budget may be minutes): they end as cancelled with what they sent.
     const kill = new AbortController();
     const stopStream = () => kill.abort();
-    if (command.stream) controller.signal.addEventListener("abort", stopStream, { once: true });
+    if (command.stream) {
+      controller.signal.addEventListener("abort", stopStream, { once: true });
+      if (controller.signal.aborted) stopStream(); // stopped while the command was being checked
+    }
     const renew = setInterval(() => {
       options.transport.extend(job).then(
         (active) => active || kill.abort(),
@@ -166,7 +169,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
     const after = { ...ctx, argv: decision.argv };
     const streamer = command.stream && options.transport.stream ? streamOf(job, after, () => kill.abort()) : null;
     let fed = false;
-    let redacted = false;
+    let sent: { output: string; redacted: boolean } | undefined;
     let out: ExecOutput;
     try {
       out = await options.executor.run(decision.argv, {
@@ -179,16 +182,18 @@ export function startAgent(options: AgentOptions): RunningAgent {
         if (!fed) streamer.push(out.stdout); // an executor that does not stream: all of it at the end
         const streamed = await streamer.finish();
         if (streamed.failed) return streamed.failed;
-        out = { ...out, stdout: streamed.output };
-        redacted = streamed.redacted;
+        out = { ...out, stdout: "" };
+        sent = streamed;
       }
     } finally {
       clearInterval(renew);
       controller.signal.removeEventListener("abort", stopStream);
     }
-    // Streamed output was redacted piece by piece; the whole runs through again (redaction is idempotent).
     const result = await pipeline.after(after, toResult(command, agentId, out));
-    return redacted ? { ...result, redacted: true } : result;
+    // A stream's output went out piece by piece through the same policies; the result holds
+    // exactly what was sent (its stderr went through them just now).
+    if (!sent || result.code === "POLICY_FAILED") return result;
+    return { ...result, output: sent.output, ...(sent.redacted || result.redacted ? { redacted: true } : {}) };
   }
 
   /** The streamer of one command: pieces redacted by the `after` policies, posted under the job's lease. */

@@ -58,13 +58,13 @@ export interface KubectlExecutorOptions {
 }
 
 /**
- * Adds kubectl's own `--request-timeout` (a second past our budget) unless
- * the caller set one: kubectl then ends even if the agent dies and cannot
- * kill it (watches and `logs -f` included). Goes before a `--`, where kubectl
- * still reads flags.
+ * Adds kubectl's own `--request-timeout` (a second past our budget) after
+ * any the caller gave (kubectl takes the last one): kubectl then ends even
+ * if the agent dies and cannot kill it (watches and `logs -f` included),
+ * whatever the caller asked (`--request-timeout=0` means "never"). Goes
+ * before a `--`, where kubectl still reads flags.
  */
 export function withRequestTimeout(argv: readonly string[], timeoutMs: number): string[] {
-  if (argv.some((a) => a === "--request-timeout" || a.startsWith("--request-timeout=") || a.startsWith("--request_timeout"))) return [...argv];
   const flag = `--request-timeout=${Math.ceil(timeoutMs / 1000) + 1}s`;
   const end = argv.indexOf("--");
   return end < 0 ? [...argv, flag] : [...argv.slice(0, end), flag, ...argv.slice(end)];

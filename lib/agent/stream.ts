@@ -39,6 +39,7 @@ export interface OutputStreamer {
 /** Creates the streamer for one command. */
 export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
   let pending = "";
+  let holding = false;
   let outbox = "";
   const sent: string[] = [];
   let seq = 0;
@@ -108,7 +109,10 @@ export function outputStreamer(options: OutputStreamerOptions): OutputStreamer {
     push(text) {
       if (stopped) return;
       pending += text;
-      const cut = safeCut(pending, options.unit);
+      // Once the rest must go whole, nothing is scanned again: holding costs nothing per write.
+      if (holding) return;
+      const { cut, holdRest } = safeCut(pending, options.unit);
+      holding = holdRest;
       if (cut <= 0) return;
       send(pending.slice(0, cut));
       pending = pending.slice(cut);

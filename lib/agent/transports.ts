@@ -101,8 +101,13 @@ export function localTransport(clusters: ClusterService, clusterId: string, agen
     extend(job: AgentJob) {
       return clusters.extend(clusterId, job.leaseId, job.command.id);
     },
-    stream(job: AgentJob, chunk) {
-      return clusters.appendChunk(clusterId, job.leaseId, job.command.id, chunk);
+    async stream(job: AgentJob, chunk) {
+      try {
+        return await clusters.appendChunk(clusterId, job.leaseId, job.command.id, chunk);
+      } catch (e) {
+        if (e instanceof KubentlyError && e.status < 500) return false; // refused: stop, as over HTTP
+        throw e;
+      }
     },
   };
 }

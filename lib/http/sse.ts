@@ -36,6 +36,7 @@ export function sseResponse(open: (signal: AbortSignal) => AsyncIterable<StreamE
     },
     cancel() {
       cancelled.abort();
+      void events.return?.(undefined).catch(() => {});
     },
   });
   return new Response(body, {

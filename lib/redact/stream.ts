@@ -2,12 +2,12 @@
  * Where streamed output may be cut. The agent redacts streamed output one
  * piece at a time, so a piece must hold everything a redaction rule needs
  * to see at once: a whole JSON or YAML document, a whole describe, and for
- * line-oriented output (tables, logs) whole lines, kept together with the
- * lines that follow a line that opens a multi-line secret (a private key
- * block, a Secret manifest or JSON object, a last-applied annotation) until
- * that block ends. Output whose structure we cannot see (templates, unknown
- * printers, anything that reads Secrets in text form) is never cut: it goes
- * out whole when the command ends.
+ * line-oriented output (tables, logs) whole lines, until a line that may
+ * start something read over several lines (a private key block, a Secret
+ * manifest, describe's Environment or Data section...): from there the rest
+ * goes out whole when the command ends. Output whose structure we cannot see
+ * (templates, unknown printers, anything that reads Secrets in text form) is
+ * never cut.
  */
 import { parseKubectl } from "../kubectl/index.ts";
 import { outputShape } from "./_argv.ts";
@@ -27,22 +27,29 @@ export function streamUnit(argv: readonly string[]): StreamUnit {
   return "line";
 }
 
+/** Where to cut: before `cut` now; with `holdRest`, nothing after it until the output ends. */
+export interface Cut {
+  cut: number;
+  holdRest: boolean;
+}
+
 /**
  * How much of `text` (output not yet sent) can be cut off and redacted on
- * its own now: 0 when nothing can. At the end of the output everything can,
- * so callers do not ask then.
+ * its own now (`cut`: 0 when nothing can), and whether the rest must wait
+ * for the end of the output (`holdRest`). At the end everything goes, so
+ * callers do not ask then.
  */
-export function safeCut(text: string, unit: StreamUnit): number {
+export function safeCut(text: string, unit: StreamUnit): Cut {
   switch (unit) {
     case "whole":
-      return 0;
+      return { cut: 0, holdRest: true };
     case "json":
       // kubectl prints JSON indented: a document ends with a `}` alone at column 0.
-      return lastMatchEnd(text, /^\}\r?\n/gm);
+      return { cut: lastMatchEnd(text, /^\}\r?\n/gm), holdRest: false };
     case "yaml": {
       // Documents are separated by a `---` line; cut before the last one.
       const starts = [...text.matchAll(/^---\r?\n/gm)].map((m) => m.index);
-      return starts.filter((i) => i > 0).at(-1) ?? 0;
+      return { cut: starts.filter((i) => i > 0).at(-1) ?? 0, holdRest: false };
     }
     case "line":
       return lineCut(text);
@@ -56,41 +63,25 @@ function lastMatchEnd(text: string, re: RegExp): number {
 }
 
 /**
- * A line that may be the first of a multi-line secret: a private key block,
- * a YAML `data:`/`stringData:` map or Secret kind, a JSON `"data"` object,
- * a last-applied-configuration annotation (folded over lines in YAML).
+ * A line from which redaction may read several lines (or the rest of the
+ * output) at once: a private key block, a YAML `data:`/`stringData:` map, a
+ * Secret's `kind` (YAML or JSON, which makes the whole text read as holding
+ * Secret data), a JSON `"data": {` object opened at the end of a line, a
+ * last-applied-configuration annotation (folded over lines in YAML), and
+ * describe's `Environment:` and `Data` sections.
  */
-const OPENS_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY|^[ \t]*(?:data|stringData|kind):|\\?"(?:data|stringData|kind)\\?"[ \t]*:|last-applied-configuration/m;
-/** A line that continues a block: indented, blank, or a YAML key at column 0 (`kind: Secret` comes after `data:`). */
-const CONTINUES = /^(?:[ \t\r\n]|[A-Za-z_][\w.-]*:(?:[ \t]|\r?\n|$)|$)/;
-
-/** Open private key blocks in `text`: BEGIN lines not yet matched by an END. */
-const openKeys = (text: string): number =>
-  (text.match(/-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY/g)?.length ?? 0) - (text.match(/-----END [A-Z0-9 ]{0,40}PRIVATE KEY/g)?.length ?? 0);
+const HOLDS =
+  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY|^[ \t]*(?:data|stringData)[ \t]*:[ \t]*\r?$|kind\\?["']?[ \t]*:[ \t]*\\?["']?Secret\b|\\?"(?:data|stringData)\\?"[ \t]*:[ \t]*\{[ \t]*\r?$|last-applied-configuration|^[ \t]*Environment:[ \t]*\r?$|^[ \t]*Data[ \t]*\r?$/m;
 
 /**
- * Whole lines, except that from a line opening a block, the cut waits for
- * a line that starts a new top-level entry (column 0, not a YAML key) with
- * no private key block open: only then is the block known to be complete.
+ * Whole lines, up to the first line that {@link HOLDS}: from there on
+ * nothing is cut, and the rest is redacted as one piece when the output
+ * ends. Secrets that span lines are therefore always read whole, at the
+ * cost of holding back the rest of such an output.
  */
-function lineCut(text: string): number {
-  let cut = 0;
-  for (;;) {
-    const rest = text.slice(cut);
-    const complete = rest.lastIndexOf("\n") + 1;
-    const opener = rest.slice(0, complete).search(OPENS_BLOCK);
-    if (opener < 0) return cut + complete;
-    const blockStart = rest.lastIndexOf("\n", opener) + 1;
-    let end = -1;
-    // Judge a line only once it is complete: "d" may yet become "data:".
-    for (let nl = rest.indexOf("\n", opener); nl >= 0 && rest.indexOf("\n", nl + 1) > 0; nl = rest.indexOf("\n", nl + 1)) {
-      const next = rest.slice(nl + 1, rest.indexOf("\n", nl + 1) + 1);
-      if (!CONTINUES.test(next) && openKeys(rest.slice(blockStart, nl + 1)) <= 0) {
-        end = nl + 1;
-        break;
-      }
-    }
-    if (end < 0) return cut + blockStart;
-    cut += end;
-  }
+function lineCut(text: string): Cut {
+  const complete = text.lastIndexOf("\n") + 1;
+  const hold = text.slice(0, complete).search(HOLDS);
+  if (hold < 0) return { cut: complete, holdRest: false };
+  return { cut: text.lastIndexOf("\n", hold) + 1, holdRest: true };
 }

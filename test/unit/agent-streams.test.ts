@@ -9,6 +9,8 @@ import { echoExecutor } from "../../lib/agent/executors.ts";
 import { outputStreamer } from "../../lib/agent/stream.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import type { Identity } from "../../lib/schemas.ts";
+import { definePolicy } from "../../lib/policy.ts";
+import { outputLimits } from "../../plugins/output-limits.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { tickingExecutor } from "../_fixtures.ts";
 
@@ -73,6 +75,58 @@ describe("streams and the agent's workers", () => {
     const k = await kubently();
     k.startLocalAgent({ clusterId: "c1", executor: echoExecutor(), concurrency: 1 });
     expect((await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "ns"] })).result?.output).toBe("get ns\n");
+  });
+});
+
+describe("edges", () => {
+  const joined = async (k: Kubently, id: string) => (await k.backend.streams.read(id, 0)).map((c) => c.data).join("");
+
+  test("a caller gone before its stream was queued cancels it at once", async () => {
+    const k = await kubently();
+    k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100) });
+    const gone = AbortSignal.abort();
+    const started = performance.now();
+    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutMs: 60_000, signal: gone }, () => {});
+    expect(out.status).toBe("cancelled");
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Audited like any caller that went away.
+    const events = (await k.backend.audit.query({ correlationId: out.correlationId })).map((e) => e.eventType);
+    expect(events).toContain("command.timeout");
+  });
+
+  test("an agent stopped while it was still checking a stream stops the stream too", async () => {
+    const k = await kubently();
+    const slow = definePolicy({ id: "slow", before: () => new Promise((r) => setTimeout(r, 300)) });
+    const agent = k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), policies: [readOnly(), slow] });
+    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 60_000, wait: false });
+    await new Promise((r) => setTimeout(r, 100)); // the agent has it, and is in the slow policy
+    const started = performance.now();
+    await agent.stop();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await k.backend.queue.awaitResult(queued.commandId, { waitMs: 3_000 })).toMatchObject({ status: "cancelled" });
+  });
+
+  test("a streamed command whose agent died after sending output is not run again: it fails AGENT_LOST", async () => {
+    const k = await kubently();
+    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 30_000, wait: false });
+    // A first agent takes it for 300 ms, sends a line, and dies.
+    const first = await k.backend.queue.lease("c1", { waitMs: 1_000, leaseMs: 300 });
+    expect(first?.command.id).toBe(queued.commandId);
+    await k.backend.streams.append(queued.commandId, { seq: 0, data: "first run\n" });
+    k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(50) });
+    const result = await k.backend.queue.awaitResult(queued.commandId, { waitMs: 10_000 });
+    expect(result).toMatchObject({ status: "failure", code: "AGENT_LOST" });
+    expect(await joined(k, queued.commandId)).toBe("first run\n");
+  });
+
+  test("a policy that caps output (output-limits) applies to each piece; the result is exactly what was sent", async () => {
+    const k = await kubently();
+    k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(20), policies: [readOnly(), outputLimits({ maxBytes: 30 })] });
+    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutMs: 1_500 }, () => {});
+    expect(out.result).toMatchObject({ status: "success", code: "STREAM_TIME_BUDGET" });
+    const sent = await joined(k, out.commandId);
+    expect(sent.length).toBeGreaterThan(30);
+    expect(out.result!.output).toBe(sent);
   });
 });
 

@@ -71,10 +71,11 @@ describe("kubectlExecutor", () => {
     expect(out).toMatchObject({ cancelled: true, exitCode: null });
   });
 
-  test("withRequestTimeout gives kubectl its own deadline, before any --, unless one is set", () => {
+  test("withRequestTimeout gives kubectl its own deadline, before any --, after any the caller set (kubectl takes the last)", () => {
     expect(withRequestTimeout(["get", "pods", "-w"], 10_000)).toEqual(["get", "pods", "-w", "--request-timeout=11s"]);
     expect(withRequestTimeout(["get", "pods", "--", "x"], 2_500)).toEqual(["get", "pods", "--request-timeout=4s", "--", "x"]);
-    expect(withRequestTimeout(["get", "pods", "--request-timeout=3s"], 10_000)).toEqual(["get", "pods", "--request-timeout=3s"]);
+    // `--request-timeout=0` would mean "never": an orphaned `logs -f` must still end.
+    expect(withRequestTimeout(["logs", "-f", "web", "--request-timeout=0"], 10_000)).toEqual(["logs", "-f", "web", "--request-timeout=0", "--request-timeout=11s"]);
   });
 
   test("a missing binary is a clear failure, not a crash", async () => {

@@ -132,9 +132,18 @@ export function clusterService(ctx: CoreContext) {
       const command = await queue.getCommand(commandId);
       if (!command || command.clusterId !== clusterId) return false;
       if (!command.stream) throw new KubentlyError("CONFLICT", `command ${commandId.slice(0, 80)} is not streamed`);
-      if (!(await queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs))) return false;
-      const { bytes } = await ctx.backend.streams.append(commandId, chunk);
-      return bytes <= 2 * command.stream.maxBytes;
+      if (!(await queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs))) {
+        ctx.metrics.inc("kubently_streams_stopped_total", { reason: "lease" });
+        return false;
+      }
+      const { appended, bytes } = await ctx.backend.streams.append(commandId, chunk);
+      if (appended) {
+        ctx.metrics.inc("kubently_stream_chunks_total");
+        ctx.metrics.add("kubently_stream_bytes_total", Buffer.byteLength(chunk.data));
+      }
+      if (bytes <= 2 * command.stream.maxBytes) return true;
+      ctx.metrics.inc("kubently_streams_stopped_total", { reason: "budget" });
+      return false;
     },
 
     /** Agent posts a result under its lease. `RESULT_REJECTED` when it is not the cluster's current lease. */

@@ -10,6 +10,8 @@ const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
 export interface Metrics {
   /** Adds 1 to a counter with the given labels. */
   inc(name: string, labels?: Record<string, string>): void;
+  /** Adds `n` to a counter with the given labels. */
+  add(name: string, n: number, labels?: Record<string, string>): void;
   /** Records one command duration in ms. */
   observe(name: string, ms: number): void;
   /** Prometheus text exposition. */
@@ -25,11 +27,13 @@ const key = (name: string, labels: Record<string, string> = {}) => {
 export function createMetrics(): Metrics {
   const counters = new Map<string, number>();
   const histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  const add = (name: string, n: number, labels?: Record<string, string>) => {
+    const k = key(name, labels);
+    counters.set(k, (counters.get(k) ?? 0) + n);
+  };
   return {
-    inc(name, labels) {
-      const k = key(name, labels);
-      counters.set(k, (counters.get(k) ?? 0) + 1);
-    },
+    inc: (name, labels) => add(name, 1, labels),
+    add,
     observe(name, ms) {
       let h = histograms.get(name);
       if (!h) histograms.set(name, (h = { buckets: BUCKETS_MS.map(() => 0), sum: 0, count: 0 }));

@@ -242,6 +242,15 @@ describe("POST /agent/stream", () => {
     expect((await (await agentPost({ lease_id: "l", command_id: "unknown", seq: 0, data: "x" })).json())).toEqual({ active: false });
   });
 
+  test("/metrics counts chunks, bytes and streams the API stopped", async () => {
+    const text = await (await call("/metrics", { key: ADMIN })).text();
+    const value = (name: string) => Number(text.match(new RegExp(`^${name.replace(/[{}]/g, "\\$&")} (\\d+)$`, "m"))?.[1] ?? "0");
+    expect(value("kubently_stream_chunks_total")).toBeGreaterThan(10);
+    expect(value("kubently_stream_bytes_total")).toBeGreaterThan(1_000);
+    // The forged post above was refused: its lease was not current.
+    expect(value('kubently_streams_stopped_total{reason="lease"}')).toBeGreaterThanOrEqual(1);
+  });
+
   test("a chunk for a command that is not streamed is a 409; a bad body a 400", async () => {
     const res = await call("/debug/execute", { body: { cluster_id: "sim", argv: ["get", "ns"] } });
     const { command_id } = await res.json();

@@ -52,7 +52,7 @@ interface Opened {
   sessions: ReturnType<typeof sqliteSessions>;
   queue: SqliteQueue;
   auth: AuthStore;
-  audit: AuditLog;
+  audit: ReturnType<typeof sqliteAudit>;
   counters: ReturnType<typeof sqliteCounters>;
   streams: SqliteStreams;
   ticker: ReturnType<typeof setInterval>;
@@ -205,6 +205,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
       clearInterval(o.ticker);
       o.queue.close();
       o.streams.close();
+      o.audit.flush();
       if (ownsDatabase) o.db.close();
     },
   };

@@ -267,19 +267,43 @@ const AUDIT_EQUALS = [
   ["correlationId", "correlation_id"],
 ] as const;
 
-/** SQLite AuditLog: each append reads the chain end and writes the next entry in one transaction. */
-export function sqliteAudit(db: SqliteDriver): AuditLog {
-  const append = db.transaction((input: AuditInput): AuditEntry => {
-    const last = db.prepare(`SELECT seq, hash FROM kubently_audit ORDER BY seq DESC LIMIT 1`).get<{ seq: number; hash: string }>();
-    const text = JSON.stringify(input);
-    // Chained from the stored text, so the hash covers exactly what a later scan reads back.
-    const entry = chainAuditEntry(last, JSON.parse(text) as AuditInput);
-    db.prepare(`INSERT INTO kubently_audit (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)`).run(entry.seq, text, entry.prevHash, entry.hash);
-    return entry;
+/**
+ * SQLite AuditLog. Appends are group-committed: those made while the event
+ * loop is busy (concurrent requests) are written in call order in one
+ * transaction that reads the chain end once, which more than halves the
+ * cost of audit under load (each append still resolves with its own entry).
+ */
+export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
+  const appendAll = db.transaction((texts: string[]): AuditEntry[] => {
+    let last: { seq: number; hash: string } | null = db.prepare(`SELECT seq, hash FROM kubently_audit ORDER BY seq DESC LIMIT 1`).get<{ seq: number; hash: string }>() ?? null;
+    return texts.map((text) => {
+      // Chained from the stored text, so the hash covers exactly what a later scan reads back.
+      const entry = chainAuditEntry(last, JSON.parse(text) as AuditInput);
+      db.prepare(`INSERT INTO kubently_audit (seq, entry, prev_hash, hash) VALUES (?, ?, ?, ?)`).run(entry.seq, text, entry.prevHash, entry.hash);
+      last = entry;
+      return entry;
+    });
   });
+  let batch: { text: string; resolve: (e: AuditEntry) => void; reject: (e: unknown) => void }[] = [];
+  const flush = () => {
+    const now = batch;
+    batch = [];
+    try {
+      appendAll(now.map((b) => b.text)).forEach((entry, i) => now[i]!.resolve(entry));
+    } catch (e) {
+      for (const b of now) b.reject(e);
+    }
+  };
   return {
-    async append(input) {
-      return append(input);
+    /** Writes the appends waiting for the next turn now (before the database closes). */
+    flush() {
+      if (batch.length > 0) flush();
+    },
+    append(input) {
+      return new Promise((resolve, reject) => {
+        const text = JSON.stringify(input); // a value that cannot be stored fails its own append only
+        if (batch.push({ text, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
     async query(q: AuditQuery = {}) {
       const where: string[] = [];

@@ -167,3 +167,20 @@ describe("sqliteBackend restart", () => {
     expect((await after.audit.query({ identity: "mallory" })).map((e) => e.seq)).toEqual([2]);
   });
 });
+
+describe("group-committed audit appends", () => {
+  test("appends made at once are written in call order as one valid chain, and close() writes those still waiting", async () => {
+    const first = reopen();
+    await first.ping();
+    const appends = Array.from({ length: 50 }, (_, i) => first.audit.append({ at: i, eventType: "test.append", identity: `caller-${i}` }));
+    // Closed before the batch's turn came: it is written first, not lost.
+    await first.close();
+    const entries = await Promise.all(appends);
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+    const again = reopen();
+    const stored = [];
+    for await (const e of again.audit.scan()) stored.push(e);
+    expect(stored.map((e) => e.identity)).toEqual(entries.map((_, i) => `caller-${i}`));
+    expect(await verifyAuditChain(again.audit)).toMatchObject({ ok: true, count: 50 });
+  });
+});

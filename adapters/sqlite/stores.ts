@@ -272,6 +272,7 @@ const AUDIT_EQUALS = [
  * loop is busy (concurrent requests) are written in call order in one
  * transaction that reads the chain end once, which more than halves the
  * cost of audit under load (each append still resolves with its own entry).
+ * A read (`query`, `scan`) writes the waiting appends first.
  */
 export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
   const appendAll = db.transaction((texts: string[]): AuditEntry[] => {
@@ -286,6 +287,7 @@ export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
   });
   let batch: { text: string; resolve: (e: AuditEntry) => void; reject: (e: unknown) => void }[] = [];
   const flush = () => {
+    if (batch.length === 0) return;
     const now = batch;
     batch = [];
     try {
@@ -296,9 +298,7 @@ export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
   };
   return {
     /** Writes the appends waiting for the next turn now (before the database closes). */
-    flush() {
-      if (batch.length > 0) flush();
-    },
+    flush,
     append(input) {
       return new Promise((resolve, reject) => {
         const text = JSON.stringify(input); // a value that cannot be stored fails its own append only
@@ -306,6 +306,7 @@ export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
       });
     },
     async query(q: AuditQuery = {}) {
+      flush(); // an append made before this read is in what it reads
       const where: string[] = [];
       const params: SqlValue[] = [];
       for (const [field, column] of AUDIT_EQUALS) {
@@ -328,6 +329,7 @@ export function sqliteAudit(db: SqliteDriver): AuditLog & { flush(): void } {
       return db.prepare(sql).all<AuditRow>(...params).map(toEntry);
     },
     async *scan() {
+      flush();
       // Paged, so no statement stays open across the consumer's awaits.
       let after = 0;
       for (;;) {

@@ -183,4 +183,12 @@ describe("group-committed audit appends", () => {
     expect(stored.map((e) => e.identity)).toEqual(entries.map((_, i) => `caller-${i}`));
     expect(await verifyAuditChain(again.audit)).toMatchObject({ ok: true, count: 50 });
   });
+
+  test("a read sees every append made before it, even one still waiting for its batch", async () => {
+    const backend = reopen();
+    await backend.ping();
+    const pending = backend.audit.append({ at: 1, eventType: "test.read-your-writes", identity: "me" });
+    expect((await backend.audit.query({ eventType: "test.read-your-writes" })).map((e) => e.identity)).toEqual(["me"]);
+    expect((await pending).seq).toBe(1);
+  });
 });

@@ -38,11 +38,8 @@ export interface ExecuteInput {
   stream?: { maxBytes?: number };
 }
 
-/** What following a streamed command yields: chunks as they land, keep-alives while none do, then the result. */
-export type StreamEvent =
-  | { type: "chunk"; seq: number; data: string }
-  | { type: "idle" }
-  | { type: "result"; result: Result };
+/** What following a streamed command yields: chunks as they land, then the result. */
+export type StreamEvent = { type: "chunk"; seq: number; data: string } | { type: "result"; result: Result };
 
 /** What execute answers. `result` is absent only for `queued`. */
 export interface ExecuteOutcome {
@@ -124,7 +121,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const correlationId = input.correlationId ?? id;
     const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
     const decision = await decide(identity, input, id);
-    const auditBase = { identity: identity.name, role: identity.role, ...base, commandId: id, correlationId, ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}) };
+    const auditBase = auditOf(identity, { id, correlationId, clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}), ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}) });
 
     if (!decision.allowed) {
       const result = noOutputResult({ id, clusterId: input.clusterId }, "denied", "POLICY_DENIED", decision.reason!, { policy: decision.policy! });
@@ -198,21 +195,22 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     return result ?? noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", reason);
   }
 
-  /** Audit fields naming a command and who follows it. */
-  const auditOf = (identity: Identity, c: Command) => ({
-    identity: identity.name,
-    role: identity.role,
-    clusterId: c.clusterId,
-    commandId: c.id,
-    correlationId: c.correlationId,
-    ...(c.sessionId ? { sessionId: c.sessionId } : {}),
-    ...(c.onBehalfOf ? { onBehalfOf: c.onBehalfOf } : {}),
-  });
+  /** Audit fields naming a command and the identity acting on it. */
+  function auditOf(identity: Identity, c: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId" | "onBehalfOf">) {
+    return {
+      identity: identity.name,
+      role: identity.role,
+      clusterId: c.clusterId,
+      commandId: c.id,
+      correlationId: c.correlationId,
+      ...(c.sessionId ? { sessionId: c.sessionId } : {}),
+      ...(c.onBehalfOf ? { onBehalfOf: c.onBehalfOf } : {}),
+    };
+  }
 
   /**
    * Follows a streamed command from chunk `from` on: chunks as the agent
-   * posts them, `idle` after `LIMITS.streamKeepAliveMs` without any, and
-   * the result last. Stopping early (signal) leaves the command running;
+   * posts them, and the result last. Stopping early (signal) leaves the command running;
    * past its deadline it is cancelled like any other.
    */
   async function* follow(identity: Identity, commandId: string, options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent> {
@@ -231,11 +229,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
         for (const c of chunks) yield { type: "chunk", seq: c.seq, data: c.data };
         next += chunks.length;
         if (stop.signal.aborted) return;
-        if (chunks.length > 0) continue;
-        if (!landed.signal.aborted) {
-          yield { type: "idle" };
-          continue;
-        }
+        if (chunks.length > 0 || !landed.signal.aborted) continue;
         // The result is in: every chunk was stored before it. Send what is left, then the result.
         for (let rest = await streams.read(commandId, next); rest.length > 0; rest = await streams.read(commandId, next)) {
           for (const c of rest) yield { type: "chunk", seq: c.seq, data: c.data };

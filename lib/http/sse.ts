@@ -6,6 +6,7 @@
  */
 import type { StreamEvent } from "../execute.ts";
 import type { Result } from "../schemas.ts";
+import { withKeepAlive } from "../_keep-alive.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,7 +28,6 @@ export function sseResponse(open: (signal: AbortSignal) => AsyncIterable<StreamE
       if (next.done) return controller.close();
       const e = next.value;
       if (e.type === "chunk") controller.enqueue(encoder.encode(frame("chunk", { seq: e.seq, data: e.data }, e.seq)));
-      else if (e.type === "idle") controller.enqueue(encoder.encode(": keep-alive\n\n"));
       else if (e.type === "result") controller.enqueue(encoder.encode(frame("result", onResult(e.result))));
       else {
         controller.enqueue(encoder.encode(frame("error", { error: e.message })));
@@ -39,7 +39,7 @@ export function sseResponse(open: (signal: AbortSignal) => AsyncIterable<StreamE
       void events.return?.(undefined).catch(() => {});
     },
   });
-  return new Response(body, {
+  return new Response(withKeepAlive(body), {
     status: 200,
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", ...headers },
   });

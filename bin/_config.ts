@@ -28,7 +28,7 @@ export const ConfigSchema = v.object({
   apiUrl: v.optional(v.string()),
   clusterId: v.optional(v.string()),
   token: v.optional(v.string()),
-  executor: v.optional(v.picklist(["kubectl", "echo"])),
+  executor: v.optional(v.picklist(["auto", "native", "kubectl", "echo"])),
   concurrency: v.optional(num),
   kubeconfig: v.optional(v.string()),
   kubectl: v.optional(v.string()),

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { echoExecutor, kubectlExecutor, type Executor } from "../lib/agent/executors.ts";
+import { autoExecutor, nativeExecutor } from "../lib/agent/native.ts";
 import { startAgent, type RunningAgent } from "../lib/agent/agent.ts";
 import { httpTransport } from "../lib/agent/transports.ts";
 import { createKubently, VERSION, type Kubently } from "../lib/kubently.ts";
@@ -69,7 +70,8 @@ Server flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in -
   --api-url URL       agent: where the API is
   --cluster-id ID     agent/all/demo: the cluster's id (demo: "demo", all: "local")
   --token TOKEN       agent: the cluster's agent token
-  --executor NAME     kubectl (default) or echo (benchmarks)
+  --executor NAME     auto (default: native where it covers the command, kubectl for the rest),
+                      native, kubectl, or echo (benchmarks)
   --concurrency N     agent: commands run at once (default 4)
   --kubeconfig PATH   agent/all: kubeconfig for kubectl
   --kubectl PATH      agent/all: the kubectl binary (default: kubectl on PATH)
@@ -93,10 +95,14 @@ function apiKeysFrom(config: Config): ConfiguredKey[] {
   return keys;
 }
 
-function executorFrom(config: Config, kubeconfig?: string): Executor {
+/** The agent's executor: `auto` unless configured (`home` is kubectl's HOME, for the demo's own). */
+function executorFrom(config: Config, kubeconfig?: string, home?: string): Executor {
   if (config.executor === "echo") return echoExecutor();
   const path = kubeconfig ?? config.kubeconfig;
-  return kubectlExecutor({ ...(config.kubectl ? { binary: config.kubectl } : {}), ...(path ? { kubeconfig: path } : {}) });
+  const kubectl = { ...(config.kubectl ? { binary: config.kubectl } : {}), ...(home ? { home } : {}) };
+  if (config.executor === "kubectl") return kubectlExecutor({ ...kubectl, ...(path ? { kubeconfig: path } : {}) });
+  if (config.executor === "native") return nativeExecutor(path ? { kubeconfig: path } : {});
+  return autoExecutor({ kubectl, ...(path ? { kubeconfig: path } : {}) });
 }
 
 /** Stops everything on SIGTERM/SIGINT, letting commands in flight finish. */
@@ -225,8 +231,7 @@ async function demo(config: Config) {
     { clusters: [{ id: clusterId }], defaultHost: "127.0.0.1" },
   );
   const { kubently, url } = running;
-  const executor =
-    config.executor === "echo" ? echoExecutor() : kubectlExecutor({ kubeconfig, home, ...(config.kubectl ? { binary: config.kubectl } : {}) });
+  const executor = executorFrom(config, kubeconfig, home);
   kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
   console.log(`Kubently demo is running.
 

@@ -6,6 +6,7 @@ export { createKubently, VERSION, type Kubently, type KubentlyOptions, type Loca
 export { memoryBackend, type MemoryBackendOptions } from "../adapters/memory/index.ts";
 export { startAgent, backoffDelay, type AgentJob, type AgentOptions, type AgentTransport, type RunningAgent } from "./agent/agent.ts";
 export { echoExecutor, kubectlExecutor, type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions } from "./agent/executors.ts";
+export { autoExecutor, kubectlAvailable, nativeExecutor, type AutoExecutorOptions, type CoveringExecutor, type NativeExecutorOptions } from "./agent/native.ts";
 export { httpTransport, localTransport, type HttpTransportOptions } from "./agent/transports.ts";
 export { allow, createPipeline, definePolicy, deny, rewrite, type Policy, type PolicyContext, type PolicyDecision, type PolicyPipeline, type PolicySide } from "./policy.ts";
 export { chainAuditEntry, verifyAuditChain, AUDIT_GENESIS, type AuditVerification } from "./audit.ts";

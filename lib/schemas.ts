@@ -98,6 +98,8 @@ export const AgentInfoSchema = v.object({
   kubernetesVersion: v.optional(v.string()),
   executor: v.optional(v.string()),
   capabilities: v.optional(v.array(v.string())),
+  /** Command paths the agent answers natively, without kubectl. */
+  nativeCommands: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64))),
   activeSessions: v.optional(v.number()),
 });
 export type AgentInfo = v.InferOutput<typeof AgentInfoSchema>;

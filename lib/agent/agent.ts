@@ -105,6 +105,7 @@ function toResult(command: Command, agentId: string, out: ExecOutput): Result {
     output: out.stdout,
     ...(stderr ? { error: stderr } : {}),
     ...(out.timedOut ? { code: "COMMAND_TIMEOUT", error: stderr || `killed after its ${command.timeoutMs} ms budget` } : {}),
+    ...(out.code ? { code: out.code } : {}),
     truncated: out.truncated,
     durationMs: out.durationMs,
     executedAt: Date.now(),
@@ -261,7 +262,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
 
   async function heartbeat(): Promise<void> {
     const versions = (await options.executor.describe?.().catch(() => ({}))) ?? {};
-    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], ...versions, ...(options.version ? { version: options.version } : {}) };
+    const covers = options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {};
+    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     while (!controller.signal.aborted) {
       await options.transport.heartbeat(info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
       await sleep(options.heartbeatMs ?? LIMITS.heartbeatIntervalMs, controller.signal).catch(() => {});

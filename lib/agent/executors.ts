@@ -21,6 +21,8 @@ export interface ExecOutput {
   /** The caller cancelled; the process was killed. */
   cancelled: boolean;
   durationMs: number;
+  /** A result code when the executor itself refused (EXECUTOR_UNSUPPORTED). */
+  code?: string;
 }
 
 /** Options for one run. */
@@ -39,6 +41,8 @@ export interface Executor {
   run(argv: readonly string[], options: ExecOptions): Promise<ExecOutput>;
   /** Versions to report in heartbeats. */
   describe?(): Promise<{ kubectlVersion?: string; kubernetesVersion?: string }>;
+  /** Command paths answered without kubectl (`get`, `logs`...), reported in heartbeats. */
+  covers?: readonly string[];
 }
 
 /** Options for {@link kubectlExecutor}. */

@@ -123,7 +123,7 @@ const SCHEMAS: Record<string, object> = {
   AgentExtend: { type: "object", required: ["lease_id", "command_id"], properties: { lease_id: str, command_id: str } },
   AgentStream: { type: "object", required: ["lease_id", "command_id", "seq", "data"], properties: { lease_id: str, command_id: str, seq: { type: "integer", minimum: 0 }, data: { type: "string", maxLength: LIMITS.maxStreamPostBytes } } },
   AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
-  AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs } },
+  AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs, nativeCommands: strs } },
 };
 
 const SECURITY = { none: [], key: [{ apiKey: [] }, { bearer: [] }], admin: [{ apiKey: [] }, { bearer: [] }], agent: [{ agentToken: [] }] };

@@ -15,8 +15,9 @@ export {
   resolveResourceType,
   resourceKey,
   splitResourceArgs,
+  splitTypeNameArgs,
 } from "./resources.ts";
-export type { ResolveResult, ResourceRef, ResourceType } from "./resources.ts";
+export type { ResolveResult, ResourceRef, ResourceType, TypeNameArg } from "./resources.ts";
 export {
   DEFAULT_MAX_VERBOSITY,
   DEFAULT_RESTRICTED_RESOURCES,

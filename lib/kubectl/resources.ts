@@ -164,16 +164,22 @@ export const isObjectName = (name: string): boolean => name.length <= MAX_NAME_L
 
 type Split = { ok: true; refs: ResourceRef[] } | { ok: false; reason: string };
 
+/** A resource argument as written: the type's spelling and, when named, the object. */
+export interface TypeNameArg {
+  type: string;
+  name?: string;
+}
+
 /**
  * Reads resource positionals the way kubectl's resource builder does
  * (`ResourceTypeOrNameArgs`): `TYPE[,TYPE...] [NAME...]`, or only
  * `TYPE/NAME` arguments (mixing the two forms is an error in kubectl, and
  * here). `pods,svc a` means `pods/a svc/a`
- * (`normalizeMultipleResourcesArgs`). Every type is resolved and every name
- * checked.
+ * (`normalizeMultipleResourcesArgs`). Spellings are kept as written; see
+ * {@link splitResourceArgs} for resolved, checked references.
  */
-export function splitResourceArgs(args: readonly string[]): Split {
-  if (args.length === 0) return { ok: true, refs: [] };
+export function splitTypeNameArgs(args: readonly string[]): { ok: true; args: TypeNameArg[] } | { ok: false; reason: string } {
+  if (args.length === 0) return { ok: true, args: [] };
   let list = [...args];
   const firstTypes = (list[0] ?? "").split(",");
   if (list.length >= 2 && new Set(firstTypes).size > 1) {
@@ -183,30 +189,33 @@ export function splitResourceArgs(args: readonly string[]): Split {
   if (slashed > 0 && slashed !== list.length) {
     return { ok: false, reason: "TYPE/NAME arguments cannot be mixed with a separate TYPE" };
   }
-  const refs: ResourceRef[] = [];
+  const out: TypeNameArg[] = [];
   if (slashed > 0) {
     for (const arg of list) {
       const parts = arg.split("/");
       const [type = "", name = ""] = parts;
       if (parts.length !== 2 || type.includes(",")) return { ok: false, reason: `"${arg}" must be a single TYPE/NAME` };
-      const ref = toRef(type, name);
-      if (!ref.ok) return ref;
-      refs.push(ref.ref);
+      out.push({ type, name });
     }
-    return { ok: true, refs };
+    return { ok: true, args: out };
   }
   const names = list.slice(1);
   for (const type of new Set(firstTypes)) {
-    if (names.length === 0) {
-      const ref = toRef(type);
-      if (!ref.ok) return ref;
-      refs.push(ref.ref);
-    }
-    for (const name of names) {
-      const ref = toRef(type, name);
-      if (!ref.ok) return ref;
-      refs.push(ref.ref);
-    }
+    if (names.length === 0) out.push({ type });
+    for (const name of names) out.push({ type, name });
+  }
+  return { ok: true, args: out };
+}
+
+/** {@link splitTypeNameArgs} with every type resolved and every name checked. */
+export function splitResourceArgs(args: readonly string[]): Split {
+  const split = splitTypeNameArgs(args);
+  if (!split.ok) return split;
+  const refs: ResourceRef[] = [];
+  for (const a of split.args) {
+    const ref = toRef(a.type, a.name);
+    if (!ref.ok) return ref;
+    refs.push(ref.ref);
   }
   return { ok: true, refs };
 }

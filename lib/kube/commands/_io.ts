@@ -1,0 +1,62 @@
+/**
+ * What a native command gets and gives back, and kubectl's error texts.
+ */
+import type { ParsedCommand } from "../../kubectl/index.ts";
+import type { KubeClient } from "../client.ts";
+import { KubeApiError } from "../transport.ts";
+
+/** The running command's surroundings. */
+export interface CommandIO {
+  client: KubeClient;
+  /** Aborted on cancel, on the time budget, or when the output cap is reached. */
+  signal: AbortSignal;
+  /** Time left, in ms, for the whole command (streams end when it runs out). */
+  budgetMs(): number;
+  /** Writes stdout; returns false once the output cap is reached (stop writing). */
+  out(text: string): boolean;
+  /** Current time (ms) for ages. */
+  now(): number;
+  /** The kubectl client version the native layer reports (`version`). */
+  clientVersion: Record<string, string>;
+}
+
+/** How a command ended: kubectl's exit code and stderr. */
+export interface CommandOutcome {
+  exitCode: number;
+  stderr: string;
+}
+
+/** A native implementation of one command path. */
+export type NativeCommand = (cmd: ParsedCommand, io: CommandIO) => Promise<CommandOutcome>;
+
+export const ok = (stderr = ""): CommandOutcome => ({ exitCode: 0, stderr });
+export const failed = (stderr: string, exitCode = 1): CommandOutcome => ({ exitCode, stderr: stderr.endsWith("\n") ? stderr : `${stderr}\n` });
+
+/** The namespace a command reads: `-n`, else the kubeconfig context's. */
+export const namespaceOf = (cmd: ParsedCommand, io: CommandIO): string => cmd.namespace ?? io.client.namespace;
+
+/** The text kubectl prints for an error (cmdutil.CheckErr's StandardErrorMessage). */
+export function errorText(e: unknown): string {
+  if (e instanceof KubeApiError) {
+    if (e.code === 401) return "error: You must be logged in to the server (Unauthorized)";
+    return e.reason ? `Error from server (${e.reason}): ${e.message}` : `Error from server: ${e.message}`;
+  }
+  const err = e as Error & { cause?: { code?: string } };
+  if (err?.name === "AbortError" || err?.name === "TimeoutError") return `error: the request was cancelled: ${err.message}`;
+  return `error: ${err?.message ?? String(e)}`;
+}
+
+/** kubectl's error for a type the server does not have. */
+export const unknownType = (spelling: string): string => `error: the server doesn't have a resource type "${spelling}"`;
+
+/** A flag's value as a string, if set. */
+export const flag = (cmd: ParsedCommand, name: string): string | undefined => {
+  const v = cmd.flags.get(name);
+  return v === undefined ? undefined : v === true ? "true" : v;
+};
+
+/** True when a boolean flag is set (and not `=false`). */
+export const on = (cmd: ParsedCommand, name: string): boolean => {
+  const v = cmd.flags.get(name);
+  return v === true || (typeof v === "string" && /^(1|t|true|TRUE|True)$/.test(v));
+};

@@ -1,0 +1,172 @@
+/**
+ * `kubectl get` natively: one server-side Table per resource argument,
+ * printed the way kubectl's get command and table printer print them, or the
+ * objects themselves for `-o json|yaml|name`.
+ *
+ * Follows kubectl v1.32's get.go: everything is fetched before anything is
+ * printed; a missing named object is an error printed after what was found
+ * (exit 1); tables of different resources are separated by a blank line and
+ * aligned on their own; `kind/` prefixes names when more than one kind
+ * prints; nothing found prints "No resources found..." on stderr.
+ */
+import { type ParsedCommand, splitTypeNameArgs } from "../../kubectl/index.ts";
+import type { KubeObject, ResourceInfo } from "../_types.ts";
+import type { KubeTable } from "../client.ts";
+import { redactObject } from "../_redact-objects.ts";
+import { resourcePath } from "../discovery.ts";
+import { asListObject, printJson } from "../print/json.ts";
+import { printYaml } from "../print/yaml.ts";
+import { TabWriter, tableLines } from "../print/table.ts";
+import { type CommandIO, type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, ok, on, unknownType } from "./_io.ts";
+import { watchGet } from "./watch.ts";
+
+/** One thing to fetch: a resource, and an object name or every object. */
+export interface Target {
+  r: ResourceInfo;
+  name?: string;
+}
+
+/** `kind.group` lower-cased, as kubectl prefixes names (`deployment.apps`, `pod`). */
+export const groupKind = (r: Pick<ResourceInfo, "kind" | "group">): string => (r.group ? `${r.kind}.${r.group}` : r.kind).toLowerCase();
+
+/**
+ * Resolves the command's resource arguments through discovery (`all` and
+ * other categories expand in discovery order). A string is kubectl's error.
+ */
+export async function resolveTargets(cmd: ParsedCommand, io: CommandIO): Promise<Target[] | string> {
+  const split = splitTypeNameArgs(cmd.positionals);
+  if (!split.ok) return `error: ${split.reason}`;
+  if (split.args.length === 0) {
+    return 'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.';
+  }
+  const out: Target[] = [];
+  for (const a of split.args) {
+    const category = a.name === undefined && !a.type.includes(".") ? await io.client.discovery.category(a.type.toLowerCase(), io.signal) : [];
+    const direct = category.length ? null : await io.client.discovery.resolve(a.type, io.signal);
+    const types = category.length ? category : direct ? [direct] : [];
+    if (types.length === 0) return unknownType(a.type);
+    for (const r of types) out.push(a.name === undefined ? { r } : { r, name: a.name });
+  }
+  if (cmd.flags.has("selector") && out.some((t) => t.name !== undefined)) return "error: name cannot be provided when a selector is specified";
+  return out;
+}
+
+const sameResource = (a: ResourceInfo, b: ResourceInfo) => a.group === b.group && a.resource === b.resource;
+
+export const get: NativeCommand = async (cmd, io) => {
+  if (on(cmd, "watch") || on(cmd, "watch-only")) return watchGet(cmd, io);
+  const targets = await resolveTargets(cmd, io);
+  if (typeof targets === "string") return failed(targets);
+  const output = cmd.output;
+  if (output === "json" || output === "yaml" || output === "name") return printGeneric(cmd, io, targets, output);
+  return printHuman(cmd, io, targets);
+};
+
+/** Reads of the targets in order; a failure of one is kept and the rest go on (kubectl's ContinueOnError). */
+async function fetchAll<T>(targets: Target[], read: (t: Target) => Promise<T>): Promise<{ results: { t: Target; value: T }[]; errors: string[] }> {
+  const settled = await Promise.allSettled(targets.map(read));
+  const results: { t: Target; value: T }[] = [];
+  const errors: string[] = [];
+  settled.forEach((s, i) => {
+    if (s.status === "fulfilled") results.push({ t: targets[i]!, value: s.value });
+    else errors.push(errorText(s.reason));
+  });
+  return { results, errors };
+}
+
+const ignoring = (cmd: ParsedCommand, errors: string[]) => (on(cmd, "ignore-not-found") ? errors.filter((e) => !e.startsWith("Error from server (NotFound)")) : errors);
+
+async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]): Promise<CommandOutcome> {
+  const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
+  const list = {
+    ...(flag(cmd, "selector") ? { labelSelector: flag(cmd, "selector")! } : {}),
+    ...(flag(cmd, "field-selector") ? { fieldSelector: flag(cmd, "field-selector")! } : {}),
+  };
+  const { results, errors: all } = await fetchAll(targets, (t) =>
+    io.client.table(t.r, { ...(t.r.namespaced && namespace !== undefined ? { namespace } : {}), ...(t.name !== undefined ? { name: t.name } : list), signal: io.signal }),
+  );
+  const errors = ignoring(cmd, all);
+  const withKind = on(cmd, "show-kind") || results.some((x) => !sameResource(x.t.r, results[0]!.t.r));
+  const noHeaders = on(cmd, "no-headers");
+  const labelColumns = (flag(cmd, "label-columns") ?? "").split(",").filter(Boolean);
+  const tw = new TabWriter();
+  let written = false;
+  let separatorReady = false;
+  const write = (text: string) => {
+    if (!text) return;
+    if (separatorReady) {
+      io.out("\n");
+      separatorReady = false;
+    }
+    written = true;
+    io.out(text);
+  };
+  let last: ResourceInfo | null = null;
+  let lastColumns = "";
+  let printedHeaders = false;
+  for (const { t, value } of results) {
+    if (!last || !sameResource(last, t.r)) {
+      write(tw.flush());
+      tw.reset();
+      if (last && !noHeaders && written) separatorReady = true;
+      last = t.r;
+      lastColumns = "";
+      printedHeaders = false;
+    }
+    const table = value as KubeTable;
+    const columns = JSON.stringify(table.columnDefinitions ?? []);
+    const skipHeader = printedHeaders && columns === lastColumns;
+    lastColumns = columns;
+    if ((table.rows ?? []).length > 0) printedHeaders = true;
+    for (const line of tableLines(table, {
+      wide: cmd.output === "wide",
+      noHeaders: noHeaders || skipHeader,
+      withNamespace: cmd.allNamespaces && t.r.namespaced,
+      ...(withKind ? { kind: groupKind(t.r) } : {}),
+      showLabels: on(cmd, "show-labels"),
+      labelColumns,
+    }))
+      tw.row(line);
+  }
+  write(tw.flush());
+  let stderr = errors.map((e) => `${e}\n`).join("");
+  if (!written && !on(cmd, "ignore-not-found") && errors.length === 0) {
+    const allNamespaced = !cmd.allNamespaces && results.every((x) => x.t.r.namespaced);
+    stderr = allNamespaced ? `No resources found in ${namespaceOf(cmd, io)} namespace.\n` : "No resources found\n";
+  }
+  return errors.length ? failed(stderr) : ok(stderr);
+}
+
+async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[], output: "json" | "yaml" | "name"): Promise<CommandOutcome> {
+  const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
+  const selectors = {
+    ...(flag(cmd, "selector") ? { labelSelector: flag(cmd, "selector")! } : {}),
+    ...(flag(cmd, "field-selector") ? { fieldSelector: flag(cmd, "field-selector")! } : {}),
+  };
+  const ns = (r: ResourceInfo) => (r.namespaced && namespace !== undefined ? namespace : undefined);
+  const { results, errors: all } = await fetchAll(targets, async (t): Promise<KubeObject[]> => {
+    if (t.name === undefined) return (await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...selectors, signal: io.signal })).items;
+    return [{ apiVersion: t.r.group ? `${t.r.group}/${t.r.version}` : t.r.version, kind: t.r.kind, ...(await io.client.getJson<KubeObject>(resourcePath(t.r, ns(t.r), t.name), { signal: io.signal })) }];
+  });
+  const errors = ignoring(cmd, all);
+  const singleItemImplied = targets.length === 1 && targets[0]!.name !== undefined;
+  if (singleItemImplied && errors.length) return failed(errors.join("\n"));
+  const objects = results.flatMap((x) => x.value).map((o) => prepare(o, cmd));
+  if (output === "name") {
+    for (const { t, value } of results) for (const o of value) io.out(`${groupKind(t.r)}/${o.metadata.name}\n`);
+  } else {
+    const value = singleItemImplied && objects.length === 1 ? objects[0] : asListObject(objects);
+    io.out(output === "json" ? printJson(value) : printYaml(value));
+  }
+  return errors.length ? failed(errors.join("\n")) : ok();
+}
+
+/** Drops managed fields (unless asked for) and redacts what must never leave the cluster. */
+function prepare(o: KubeObject, cmd: ParsedCommand): KubeObject {
+  let out = o;
+  if (!on(cmd, "show-managed-fields") && "managedFields" in (o.metadata ?? {})) {
+    const { managedFields: _dropped, ...metadata } = o.metadata;
+    out = { ...o, metadata: metadata as KubeObject["metadata"] };
+  }
+  return redactObject(out);
+}

@@ -1,0 +1,64 @@
+/**
+ * The commands the native layer answers, and exactly which flags of each it
+ * implements. A command that uses anything else is not covered: the `auto`
+ * executor hands it to kubectl, `native` alone answers EXECUTOR_UNSUPPORTED.
+ * Covering is decided from the parsed command, never guessed.
+ */
+import type { ParsedCommand } from "../../kubectl/index.ts";
+import type { NativeCommand } from "./_io.ts";
+import { get } from "./get.ts";
+import { logs } from "./logs.ts";
+
+export type { CommandIO, CommandOutcome, NativeCommand } from "./_io.ts";
+
+/** One covered command path. */
+interface Covered {
+  run: NativeCommand;
+  /** Flags implemented (canonical long names); `namespace`, `request-timeout` and `v` are always fine. */
+  flags: readonly string[];
+  /** `-o` values implemented; absent means the command takes none here. */
+  outputs?: readonly string[];
+  /** Further refusal for combinations not implemented. */
+  refuse?: (cmd: ParsedCommand) => string | null;
+}
+
+const ALWAYS = ["namespace", "request-timeout", "v"];
+
+const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
+  [
+    "get",
+    {
+      run: get,
+      flags: ["all-namespaces", "chunk-size", "field-selector", "ignore-not-found", "label-columns", "no-headers", "output", "output-watch-events", "selector", "show-kind", "show-labels", "show-managed-fields", "watch", "watch-only"],
+      outputs: ["wide", "name", "json", "yaml"],
+      refuse: (cmd) => ((cmd.flags.has("watch") || cmd.flags.has("watch-only")) && cmd.output && cmd.output !== "wide" ? `get -w -o ${cmd.output}` : null),
+    },
+  ],
+  [
+    "logs",
+    {
+      run: logs,
+      flags: ["all-containers", "container", "follow", "ignore-errors", "limit-bytes", "max-log-requests", "pod-running-timeout", "prefix", "previous", "selector", "since", "since-time", "tail", "timestamps"],
+    },
+  ],
+]);
+
+/** The command paths the native layer covers (for heartbeats and docs). */
+export const NATIVE_COMMANDS: readonly string[] = [...COVERED.keys()];
+
+/** null when the native layer implements this command exactly; else what it lacks. */
+export function uncovered(cmd: ParsedCommand): string | null {
+  const path = cmd.path.join(" ");
+  const c = COVERED.get(path);
+  if (!c) return `kubectl ${path}`;
+  for (const name of cmd.flags.keys()) {
+    if (!ALWAYS.includes(name) && !c.flags.includes(name)) return `kubectl ${path} --${name}`;
+  }
+  if (cmd.output !== undefined && !(c.outputs ?? []).includes(cmd.output)) return `kubectl ${path} -o ${cmd.output}`;
+  return c.refuse?.(cmd) ?? null;
+}
+
+/** The implementation of a covered command. */
+export function commandFor(cmd: ParsedCommand): NativeCommand | null {
+  return COVERED.get(cmd.path.join(" "))?.run ?? null;
+}

@@ -1,0 +1,130 @@
+/**
+ * HTTP to the API server with the connection's TLS material and credentials.
+ *
+ * Under Bun, `fetch` with its `tls` option (client-node's own https.Agent is
+ * ignored by Bun: kubernetes-client/javascript#2627, oven-sh/bun#7200); under
+ * Node, undici's fetch with an Agent carrying the same material. Connections
+ * are pooled and kept alive either way, which is most of why a native read
+ * costs a millisecond where a kubectl process costs a hundred.
+ *
+ * Guarantees: every request has a deadline (`timeoutMs`) and honours the
+ * caller's AbortSignal; a 401 is retried once with freshly read credentials
+ * (an expired exec/OIDC token or a rotated service-account token).
+ */
+import type { KubeConnection } from "./config.ts";
+
+/** One request. */
+export interface KubeRequest {
+  method?: "GET" | "POST";
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** @default "application/json" */
+  accept?: string;
+  /** A JSON body (POST). */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Whole-request deadline in ms (for streams: until the response starts). @default 30000 */
+  timeoutMs?: number;
+}
+
+/** The API server, reachable. */
+export interface KubeTransport {
+  readonly server: string;
+  /** The kubeconfig context's default namespace. */
+  readonly namespace: string;
+  /** Sends a request; the Response's body is unread (a stream for watches and log follows). */
+  request(path: string, init?: KubeRequest): Promise<Response>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+/** A Kubernetes `Status` failure, as the API server sent it. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: { name?: string; group?: string; kind?: string },
+  ) {
+    super(message);
+    this.name = "KubeApiError";
+  }
+}
+
+/** Reads a failed response's Status into a {@link KubeApiError}. */
+export async function apiError(res: Response): Promise<KubeApiError> {
+  const text = await res.text().catch(() => "");
+  try {
+    const s = JSON.parse(text) as { kind?: string; reason?: string; message?: string; code?: number; details?: KubeApiError["details"] };
+    if (s.kind === "Status") return new KubeApiError(s.code ?? res.status, s.reason ?? "", s.message ?? text, s.details);
+  } catch {
+    // not a Status: fall through
+  }
+  return new KubeApiError(res.status, res.statusText, text.trim() || `the server answered ${res.status}`);
+}
+
+type FetchFn = (url: string, init: RequestInit & Record<string, unknown>) => Promise<Response>;
+
+const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+
+/** Opens a transport for a connection. */
+export async function createTransport(conn: KubeConnection): Promise<KubeTransport> {
+  const { tls } = conn;
+  let send: FetchFn;
+  let close = async () => {};
+  if (isBun) {
+    const bunTls = {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.serverName ? { serverName: tls.serverName } : {}),
+    };
+    send = (url, init) => fetch(url, { ...init, tls: bunTls } as RequestInit);
+  } else {
+    // undici is client-node's own dependency; its fetch takes a dispatcher with TLS options.
+    const undici = (await import("undici")) as unknown as {
+      Agent: new (o: object) => { close(): Promise<void> };
+      fetch: (url: string, init: object) => Promise<Response>;
+    };
+    const dispatcher = new undici.Agent({
+      connect: {
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.cert ? { cert: tls.cert } : {}),
+        ...(tls.key ? { key: tls.key } : {}),
+        ...(tls.serverName ? { servername: tls.serverName } : {}),
+      },
+      keepAliveTimeout: 30_000,
+    });
+    send = (url, init) => undici.fetch(url, { ...init, dispatcher });
+    close = () => dispatcher.close();
+  }
+
+  async function request(path: string, init: KubeRequest = {}): Promise<Response> {
+    const url = new URL(conn.server + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const deadline = AbortSignal.timeout(init.timeoutMs ?? 30_000);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const attempt = async (fresh: boolean) => {
+      const headers: Record<string, string> = {
+        Accept: init.accept ?? "application/json",
+        "User-Agent": "kubently-agent",
+        ...(await conn.authHeaders(fresh)),
+      };
+      if (init.body !== undefined) headers["Content-Type"] = "application/json";
+      return send(url.toString(), {
+        method: init.method ?? "GET",
+        headers,
+        signal,
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+    };
+    const res = await attempt(false);
+    if (res.status !== 401) return res;
+    await res.body?.cancel().catch(() => {});
+    return attempt(true);
+  }
+
+  return { server: conn.server, namespace: conn.namespace, request, close: () => close() };
+}

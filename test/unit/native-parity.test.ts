@@ -1,0 +1,210 @@
+/**
+ * Output parity: every argv runs through the real kubectl and through the
+ * native executor against the same simulated cluster, and stdout must be
+ * byte-identical, with the same exit status (and kubectl's error text).
+ * Where exact parity is impossible the case says why (`compare`).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { nativeExecutor } from "../../lib/agent/native.ts";
+import type { CoveringExecutor } from "../../lib/agent/native.ts";
+import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
+
+const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let sim: SimCluster;
+let home: string;
+let env: Record<string, string>;
+let native: CoveringExecutor;
+/** Pod names by namespace/app, read from the cluster so cases name real pods. */
+const pods: Record<string, string> = {};
+
+function kubectl(argv: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn("kubectl", argv, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function nativeRun(argv: readonly string[]): Promise<Run> {
+  const out = await native.run(argv, { timeoutMs: 10_000 });
+  return { code: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+}
+
+beforeAll(async () => {
+  sim = await startSimCluster();
+  home = await mkdtemp(join(tmpdir(), "kubently-parity-"));
+  const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
+  env = { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig };
+  native = nativeExecutor({ kubeconfig });
+  if (!KUBECTL_FOUND) return;
+  const list = await kubectl(["get", "pods", "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}"]);
+  for (const line of list.stdout.trim().split("\n")) {
+    const [ns, name] = line.split("/") as [string, string];
+    const app = name.replace(/-[a-z0-9]{5}$/, "").replace(/-[a-z0-9]{8,10}$/, "");
+    pods[`${ns}/${app}`] ??= name;
+    pods[`${ns}/*`] ??= name;
+  }
+});
+
+afterAll(async () => {
+  await sim?.close();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+/** How a case compares: exact stdout, or with a named, explained normalization. */
+type Compare = "exact" | { normalize: (s: string) => string; why: string };
+
+/** kubectl's sequential log requests come from a Go map: their order is random. */
+const sortedLines: Compare = { normalize: (s) => s.split("\n").sort().join("\n"), why: "kubectl iterates a Go map of log requests, so the order of pods/containers is random" };
+
+interface Case {
+  argv: () => string[];
+  compare?: Compare;
+}
+
+const pod = (key: string) => () => pods[key] ?? `missing-${key}`;
+const c = (...argv: (string | (() => string))[]): Case => ({ argv: () => argv.map((a) => (typeof a === "function" ? a() : a)) });
+const unordered = (...argv: (string | (() => string))[]): Case => ({ ...c(...argv), compare: sortedLines });
+
+const GET_CASES: Case[] = [
+  c("get", "pods"),
+  c("get", "pods", "-A"),
+  c("get", "pods", "-n", "shop"),
+  c("get", "pods", "-n", "payments"),
+  c("get", "pods", "-n", "kube-system"),
+  c("get", "pods", "-A", "-o", "wide"),
+  c("get", "po", "-n", "shop", "-o", "wide"),
+  c("get", "pods", "-n", "shop", "--show-labels"),
+  c("get", "pods", "-A", "--no-headers"),
+  c("get", "pods", "-A", "--no-headers", "-o", "wide"),
+  c("get", "pods", "-n", "shop", "-l", "app=web"),
+  c("get", "pods", "-A", "-l", "app in (web,checkout)"),
+  c("get", "pods", "-A", "-l", "app!=web"),
+  c("get", "pods", "-A", "--field-selector", "status.phase=Running"),
+  c("get", "pods", "-A", "--field-selector=status.phase!=Running"),
+  c("get", "pods", "-n", "shop", "-L", "app"),
+  c("get", "pods", "-n", "shop", "-L", "app,pod-template-hash", "--show-labels"),
+  c("get", "Pod", "-n", "shop"),
+  c("get", "pods.v1.", "-n", "shop"),
+  c("get", "deploy", "-A"),
+  c("get", "deployments.apps", "-n", "shop"),
+  c("get", "deployment.v1.apps", "-n", "shop", "-o", "wide"),
+  c("get", "rs", "-A"),
+  c("get", "rs", "-A", "-o", "wide"),
+  c("get", "sts", "-A"),
+  c("get", "sts", "-A", "-o", "wide"),
+  c("get", "ds", "-A"),
+  c("get", "ds", "-A", "-o", "wide"),
+  c("get", "svc", "-A"),
+  c("get", "svc", "-n", "shop", "-o", "wide"),
+  c("get", "ep", "-A"),
+  c("get", "endpointslices", "-A"),
+  c("get", "cm", "-A"),
+  c("get", "ns"),
+  c("get", "namespaces", "--show-labels"),
+  c("get", "nodes"),
+  c("get", "nodes", "-o", "wide"),
+  c("get", "no", "--show-labels"),
+  c("get", "leases", "-A"),
+  c("get", "sa", "-A"),
+  c("get", "all", "-n", "shop"),
+  c("get", "all", "-A"),
+  c("get", "all", "-n", "payments", "-o", "wide"),
+  c("get", "pods,svc", "-n", "shop"),
+  c("get", "deploy,rs", "-n", "payments"),
+  c("get", "deploy,rs", "-A", "--no-headers"),
+  c("get", "deploy/web", "-n", "shop"),
+  c("get", "deploy/web", "svc/web", "-n", "shop"),
+  c("get", "pod", pod("shop/web"), "-n", "shop"),
+  c("get", "pod", pod("shop/web"), pod("shop/checkout"), "-n", "shop"),
+  c("get", "pod", pod("shop/web"), "-n", "shop", "-o", "wide"),
+  c("get", "pod", "nope", "-n", "shop"),
+  c("get", "pods", "nope", pod("shop/web"), "-n", "shop"),
+  c("get", "foo"),
+  c("get", "pods", "-n", "empty"),
+  c("get", "nodes", "-l", "nosuch=x"),
+  c("get", "pods", "nope", "--ignore-not-found"),
+  c("get", "deploy", "-n", "shop", "--show-kind"),
+  c("get", "jobs", "-A"),
+  c("get", "cronjobs", "-n", "shop"),
+  c("get", "pods", "-A", "-o", "name"),
+  c("get", "deploy", "-n", "shop", "-o", "name"),
+  c("get", "all", "-n", "shop", "-o", "name"),
+  c("get", "nodes", "-o", "name"),
+  c("get", "pod", pod("shop/web"), "-n", "shop", "-o", "json"),
+  c("get", "pod", pod("shop/checkout"), "-n", "shop", "-o", "yaml"),
+  c("get", "pods", "-n", "shop", "-o", "yaml"),
+  c("get", "deploy", "web", "-n", "shop", "-o", "yaml"),
+  c("get", "svc", "-A", "-o", "json"),
+  c("get", "nodes", "-o", "yaml"),
+  c("get", "ns", "-o", "json"),
+  c("get", "pod", "nope", "-n", "shop", "-o", "yaml"),
+  c("get", "cm", "-n", "shop", "-o", "yaml"),
+  c("get", "pods,svc", "-n", "shop", "-o", "json"),
+  c("get", "rs", "-n", "payments", "-o", "json"),
+  c("get", "pods", "-n", "empty", "-o", "json"),
+];
+
+const LOGS_CASES: Case[] = [
+  c("logs", pod("shop/web"), "-n", "shop"),
+  c("logs", pod("shop/web"), "-n", "shop", "--tail=5"),
+  c("logs", pod("shop/web"), "-n", "shop", "--tail", "3", "--timestamps"),
+  c("logs", pod("shop/checkout"), "-n", "shop"),
+  c("logs", pod("shop/checkout"), "-n", "shop", "--previous"),
+  c("logs", pod("shop/checkout"), "-n", "shop", "-p", "--tail=2"),
+  c("logs", pod("shop/recommendations"), "-n", "shop", "--previous"),
+  c("logs", pod("shop/web"), "-n", "shop", "--limit-bytes=100"),
+  c("logs", pod("shop/web"), "-n", "shop", "--since=1h"),
+  c("logs", "deploy/web", "-n", "shop", "--tail=4"),
+  c("logs", "deployment/checkout", "-n", "shop", "--tail=4"),
+  c("logs", "pod/" + "x", "-n", "shop"),
+  c("logs", "nope", "-n", "shop"),
+  c("logs", pod("kube-system/*"), "-n", "kube-system", "--tail=3"),
+  unordered("logs", "-l", "app=web", "-n", "shop"),
+  unordered("logs", "-l", "app=web", "-n", "shop", "--prefix", "--tail=2"),
+  c("logs", "-l", "app=nothing", "-n", "shop"),
+  c("logs", pod("shop/web"), "-n", "shop", "-c", "nginx", "--tail=2"),
+  c("logs", pod("shop/web"), "-n", "shop", "-c", "nope"),
+  unordered("logs", pod("shop/web"), "-n", "shop", "--all-containers", "--tail=2"),
+];
+
+if (!KUBECTL_FOUND && process.env.CI === "true") {
+  test("kubectl is on PATH (required when CI=true)", () => {
+    throw new Error("kubectl not found on PATH: the parity suite needs the real kubectl binary");
+  });
+}
+
+describe.skipIf(!KUBECTL_FOUND)("native output equals kubectl's", () => {
+  for (const [group, cases] of [["get", GET_CASES], ["logs", LOGS_CASES]] as const) {
+    for (const kase of cases) {
+      const label = `${group}: ${kase.argv().join(" ")}`;
+      test(label, async () => {
+        const argv = kase.argv();
+        // Ages can tick between the two runs: retry once on a mismatch.
+        for (let attempt = 0; ; attempt++) {
+          const [want, got] = await Promise.all([kubectl(argv), nativeRun(argv)]);
+          const norm = kase.compare && kase.compare !== "exact" ? kase.compare.normalize : (s: string) => s;
+          const same = norm(got.stdout) === norm(want.stdout) && got.code === want.code && got.stderr.trim() === want.stderr.trim();
+          if (same || attempt >= 1) {
+            expect({ stdout: norm(got.stdout), code: got.code, stderr: got.stderr.trim() }).toEqual({ stdout: norm(want.stdout), code: want.code, stderr: want.stderr.trim() });
+            return;
+          }
+        }
+      });
+    }
+  }
+});

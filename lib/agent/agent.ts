@@ -106,6 +106,7 @@ function toResult(command: Command, agentId: string, out: ExecOutput): Result {
     ...(stderr ? { error: stderr } : {}),
     ...(out.timedOut ? { code: "COMMAND_TIMEOUT", error: stderr || `killed after its ${command.timeoutMs} ms budget` } : {}),
     ...(out.code ? { code: out.code } : {}),
+    ...(out.redacted ? { redacted: true } : {}),
     truncated: out.truncated,
     durationMs: out.durationMs,
     executedAt: Date.now(),

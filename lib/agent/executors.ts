@@ -23,6 +23,8 @@ export interface ExecOutput {
   durationMs: number;
   /** A result code when the executor itself refused (EXECUTOR_UNSUPPORTED). */
   code?: string;
+  /** The executor masked secret material itself (the native layer redacts objects before printing). */
+  redacted?: boolean;
 }
 
 /** Options for one run. */

@@ -16,6 +16,7 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import { type KubeClient, type KubeClientOptions, NATIVE_COMMANDS, commandFor, createKubeClient, uncovered } from "../kube/index.ts";
+import { goPlatform, nativeClientVersion } from "../kube/print/version.ts";
 import { type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
 
 /** Options for {@link nativeExecutor}. */
@@ -33,7 +34,7 @@ export interface CoveringExecutor extends Executor {
 const unsupported = (what: string, started: number): ExecOutput => ({
   exitCode: null,
   stdout: "",
-  stderr: `${what} is not supported by the native executor and no kubectl binary is available`,
+  stderr: `${what} is not implemented by the native executor; the auto executor runs it with kubectl when a kubectl binary is on PATH`,
   code: "EXECUTOR_UNSUPPORTED",
   truncated: false,
   timedOut: false,
@@ -49,6 +50,8 @@ function parse(argv: readonly string[]): ParsedCommand | null {
 
 /** Answers covered commands through the API server; anything else fails with EXECUTOR_UNSUPPORTED. */
 export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExecutor {
+  // `version` reports the kubectl release the native layer mirrors (it is not kubectl; see print/version.ts).
+  const clientVersion = nativeClientVersion(goPlatform(process.platform, process.arch));
   let client: Promise<KubeClient> | null = options.client ? Promise.resolve(options.client) : null;
   const connect = () => {
     client ??= createKubeClient(options).catch((e) => {
@@ -104,6 +107,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     };
     let exitCode: number | null = null;
     let stderr = "";
+    let redacted = false;
     try {
       const kube = await connect();
       const outcome = await run(cmd, {
@@ -112,8 +116,12 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
         budgetMs: () => Math.max(1, started + o.timeoutMs - Date.now()),
         out,
         now: Date.now,
-        clientVersion: {},
+        markRedacted: () => {
+          redacted = true;
+        },
+        clientVersion,
       });
+      if (outcome.unsupported) return unsupported(outcome.unsupported, started);
       exitCode = outcome.exitCode;
       stderr = outcome.stderr;
     } catch (e) {
@@ -127,7 +135,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     }
     // Stopped from outside (budget, cancel, cap): like a killed kubectl, no exit code.
     if (timedOut || cancelled || truncated) exitCode = null;
-    return { exitCode, stdout: chunks.join(""), stderr, truncated, timedOut, cancelled, durationMs: Date.now() - started };
+    return { exitCode, stdout: chunks.join(""), stderr, truncated, timedOut, cancelled, durationMs: Date.now() - started, ...(redacted ? { redacted } : {}) };
   }
 
   return {
@@ -179,9 +187,12 @@ export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecuto
     name: "auto",
     covers: NATIVE_COMMANDS,
     uncovered: (argv) => (native.uncovered(argv) && !hasKubectl() ? native.uncovered(argv) : null),
-    run(argv, o) {
-      if (native.uncovered(argv) === null) return native.run(argv, o);
-      return hasKubectl() ? kubectl.run(argv, o) : native.run(argv, o);
+    async run(argv, o) {
+      if (native.uncovered(argv) !== null) return hasKubectl() ? kubectl.run(argv, o) : native.run(argv, o);
+      const out = await native.run(argv, o);
+      // Native found out only while running that it lacks something (and wrote nothing): kubectl's turn.
+      if (out.code === "EXECUTOR_UNSUPPORTED" && !out.stdout && hasKubectl()) return kubectl.run(argv, o);
+      return out;
     },
     async describe() {
       const [n, k] = await Promise.all([native.describe!(), hasKubectl() ? kubectl.describe!() : Promise.resolve({})]);

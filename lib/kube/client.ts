@@ -38,8 +38,10 @@ export interface KubeClient {
   readonly namespace: string;
   /** Lists (or gets one object, with `name`) as a server-side Table; pages are joined. */
   table(r: ResourceInfo, options: ListOptions & { name?: string; includeObject?: "Metadata" | "Object"; timeoutMs?: number }): Promise<KubeTable>;
-  /** Lists objects; pages are joined. */
+  /** Lists objects; pages are joined; each item gets the list's apiVersion and kind (kubectl shows them). */
   list(r: ResourceInfo, options?: ListOptions & { timeoutMs?: number }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  /** Lists a collection path's items as the server sent them (no kind on items); pages are joined. */
+  listPath(path: string, options?: Omit<ListOptions, "namespace"> & { timeoutMs?: number }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** One object, or null when it does not exist. */
   get(r: ResourceInfo, name: string, namespace?: string, signal?: AbortSignal): Promise<KubeObject | null>;
   /** GET of any path as JSON; a failure throws {@link KubeApiError}. */
@@ -95,13 +97,15 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
       first.rows ??= [];
       return first;
     },
-    async list(r, o = {}) {
+    async listPath(path, o = {}) {
       type ListDoc = { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
-      const first = await paged<ListDoc>(resourcePath(r, o.namespace), selectors(o), { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) }, (page) => first.items!.push(...(page.items ?? [])));
-      first.items ??= [];
-      // A list's items carry no kind/apiVersion on the wire; kubectl's printers show them.
+      const first = await paged<ListDoc>(path, selectors(o), { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) }, (page) => first.items!.push(...(page.items ?? [])));
+      return { items: first.items ?? [], resourceVersion: first.metadata?.resourceVersion ?? "" };
+    },
+    async list(r, o = {}) {
+      const { items, resourceVersion } = await client.listPath(resourcePath(r, o.namespace), o);
       const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-      return { items: first.items.map((o) => ({ apiVersion, kind: r.kind, ...o })), resourceVersion: first.metadata?.resourceVersion ?? "" };
+      return { items: items.map((item) => ({ apiVersion, kind: r.kind, ...item })), resourceVersion };
     },
     async get(r, name, namespace, signal) {
       try {

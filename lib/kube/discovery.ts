@@ -16,13 +16,19 @@
 import type { ResourceInfo } from "./_types.ts";
 import { type KubeTransport, apiError } from "./transport.ts";
 
-/** One group-version and its resources, in the server's order (preferred version first in each group). */
+/** One group-version and its resources (subresources as `parent/sub`), in the server's order (preferred version first in each group). */
 export interface GroupVersionResources {
   group: string;
   version: string;
   /** True for the group's preferred version. */
   preferred: boolean;
   resources: ResourceInfo[];
+}
+
+/** One discovery read: what the server serves, and the legacy documents that could not be read. */
+interface Read {
+  groupVersions: GroupVersionResources[];
+  failed: DiscoveryFailure[];
 }
 
 /** Options for {@link createDiscovery}. */
@@ -39,7 +45,9 @@ export interface DiscoveryOptions {
 export interface Discovery {
   /** Every group-version, in discovery order. */
   groupVersions(signal?: AbortSignal): Promise<GroupVersionResources[]>;
-  /** The preferred version of every resource, in discovery order (what `kubectl api-resources` lists). */
+  /** Legacy group-version documents the last read could not get (kubectl reports them after api-resources). */
+  failures(signal?: AbortSignal): Promise<DiscoveryFailure[]>;
+  /** One version of every resource, as kubectl picks it (client-go's ServerPreferredResources), in discovery order. */
   preferredResources(signal?: AbortSignal): Promise<ResourceInfo[]>;
   /**
    * Resolves a type spelling (`po`, `deployments.apps`, `Deployment.v1.apps`)
@@ -58,26 +66,12 @@ const AGGREGATED_ACCEPT = [
   "application/json",
 ].join(",");
 
-interface AggregatedResource {
-  resource: string;
-  responseKind?: { kind?: string };
-  scope?: string;
-  singularResource?: string;
-  verbs?: string[];
-  shortNames?: string[];
-  categories?: string[];
-}
-interface AggregatedList {
-  kind?: string;
-  items?: { metadata?: { name?: string }; versions?: { version: string; resources?: AggregatedResource[] }[] }[];
-}
-
 /** Creates the cached discovery of one API server. */
 export function createDiscovery(transport: KubeTransport, options: DiscoveryOptions = {}): Discovery {
   const ttl = options.ttlMs ?? 300_000;
   const missRefresh = options.missRefreshMs ?? 10_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let cached: { at: number; value: Promise<GroupVersionResources[]> } | null = null;
+  let cached: { at: number; value: Promise<Read> } | null = null;
   let lastMissRefresh = 0;
 
   const getJson = async <T>(path: string, accept = "application/json", signal?: AbortSignal): Promise<T> => {
@@ -86,71 +80,31 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
     return (await res.json()) as T;
   };
 
-  async function aggregated(signal?: AbortSignal): Promise<GroupVersionResources[] | null> {
-    const lists = await Promise.all(["/api", "/apis"].map((p) => getJson<AggregatedList>(p, AGGREGATED_ACCEPT, signal)));
-    if (lists.some((l) => l.kind !== "APIGroupDiscoveryList")) return null;
-    const out: GroupVersionResources[] = [];
-    for (const list of lists) {
-      for (const g of list.items ?? []) {
-        const group = g.metadata?.name ?? "";
-        (g.versions ?? []).forEach((v, i) => {
-          out.push({
-            group,
-            version: v.version,
-            preferred: i === 0,
-            resources: (v.resources ?? []).map((r) => ({
-              group,
-              version: v.version,
-              resource: r.resource,
-              kind: r.responseKind?.kind ?? "",
-              singular: r.singularResource ?? "",
-              namespaced: r.scope === "Namespaced",
-              verbs: r.verbs ?? [],
-              shortNames: r.shortNames ?? [],
-              categories: r.categories ?? [],
-            })),
-          });
-        });
-      }
-    }
-    return out;
+  async function aggregated(signal?: AbortSignal): Promise<Read | null> {
+    const [api, apis] = await Promise.all(["/api", "/apis"].map((p) => getJson<{ kind?: string }>(p, AGGREGATED_ACCEPT, signal)));
+    if (api?.kind !== "APIGroupDiscoveryList" || apis?.kind !== "APIGroupDiscoveryList") return null;
+    // Stale group-versions are left out silently, as kubectl leaves them out.
+    return { groupVersions: aggregatedGroupVersions(api, apis).groupVersions, failed: [] };
   }
 
-  async function legacy(signal?: AbortSignal): Promise<GroupVersionResources[]> {
-    const core = await getJson<{ versions?: string[] }>("/api", "application/json", signal);
-    const groups = await getJson<{ groups?: { name: string; versions: { version: string }[]; preferredVersion?: { version: string } }[] }>("/apis", "application/json", signal);
-    const gvs: { group: string; version: string; preferred: boolean }[] = (core.versions ?? []).map((version, i) => ({ group: "", version, preferred: i === 0 }));
-    for (const g of groups.groups ?? []) {
-      const preferred = g.preferredVersion?.version ?? g.versions[0]?.version;
-      // The preferred version first, as aggregated discovery lists it.
-      const versions = [...g.versions].sort((a, b) => Number(b.version === preferred) - Number(a.version === preferred));
-      for (const v of versions) gvs.push({ group: g.name, version: v.version, preferred: v.version === preferred });
-    }
-    return Promise.all(
-      gvs.map(async (gv) => {
-        const path = gv.group ? `/apis/${gv.group}/${gv.version}` : `/api/${gv.version}`;
-        const doc = await getJson<{ resources?: { name: string; singularName?: string; namespaced?: boolean; kind: string; verbs?: string[]; shortNames?: string[]; categories?: string[] }[] }>(path, "application/json", signal);
-        return {
-          ...gv,
-          resources: (doc.resources ?? [])
-            .filter((r) => !r.name.includes("/"))
-            .map((r) => ({
-              group: gv.group,
-              version: gv.version,
-              resource: r.name,
-              kind: r.kind,
-              singular: r.singularName || r.kind.toLowerCase(),
-              namespaced: r.namespaced === true,
-              verbs: r.verbs ?? [],
-              shortNames: r.shortNames ?? [],
-              categories: r.categories ?? [],
-            })),
-        };
+  async function legacy(signal?: AbortSignal): Promise<Read> {
+    const [api, apis] = await Promise.all([getJson<{ versions?: string[] }>("/api", "application/json", signal), getJson<{ groups?: { name: string; versions: { groupVersion: string }[] }[] }>("/apis", "application/json", signal)]);
+    const names = [...(api.versions ?? []), ...(apis.groups ?? []).flatMap((g) => g.versions.map((v) => v.groupVersion))];
+    const lists: Record<string, unknown> = {};
+    const failed: DiscoveryFailure[] = [];
+    await Promise.all(
+      names.map(async (gv) => {
+        try {
+          lists[gv] = await getJson(gv.includes("/") ? `/apis/${gv}` : `/api/${gv}`, "application/json", signal);
+        } catch (e) {
+          failed.push({ groupVersion: gv, message: (e as Error).message });
+        }
       }),
     );
+    return { groupVersions: legacyGroupVersions(api, apis, lists), failed };
   }
 
-  function groupVersions(signal?: AbortSignal): Promise<GroupVersionResources[]> {
+  function read(signal?: AbortSignal): Promise<Read> {
     if (cached && Date.now() - cached.at < ttl) return cached.value;
     const value = (async () => (await aggregated(signal)) ?? (await legacy(signal)))();
     const entry = { at: Date.now(), value };
@@ -162,8 +116,12 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
     return value;
   }
 
-  async function preferredResources(signal?: AbortSignal): Promise<ResourceInfo[]> {
-    return (await groupVersions(signal)).filter((gv) => gv.preferred).flatMap((gv) => gv.resources);
+  async function groupVersions(signal?: AbortSignal): Promise<GroupVersionResources[]> {
+    return (await read(signal)).groupVersions;
+  }
+
+  async function preferred(signal?: AbortSignal): Promise<ResourceInfo[]> {
+    return preferredResources(await groupVersions(signal));
   }
 
   function match(gvs: GroupVersionResources[], spelling: string): ResourceInfo | null {
@@ -182,13 +140,11 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
         (r: ResourceInfo) => r.resource === type || r.singular === type,
         (r: ResourceInfo) => r.kind.toLowerCase() === type || r.shortNames.includes(type),
       ];
+      // A version named: that version's resources; else the version kubectl would pick for each resource.
+      const pool = want.version !== undefined ? gvs.filter((gv) => gv.version === want.version).flatMap((gv) => gv.resources) : preferredResources(gvs);
       for (const hit of pools) {
-        for (const gv of gvs) {
-          if (want.group !== undefined && gv.group !== want.group) continue;
-          if (want.version !== undefined ? gv.version !== want.version : !gv.preferred) continue;
-          const found = gv.resources.find(hit);
-          if (found) return found;
-        }
+        const found = pool.find((r) => !r.resource.includes("/") && (want.group === undefined || r.group === want.group) && hit(r));
+        if (found) return found;
       }
     }
     return null;
@@ -196,7 +152,8 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
 
   return {
     groupVersions,
-    preferredResources,
+    failures: async (signal) => (await read(signal)).failed,
+    preferredResources: preferred,
     async resolve(spelling, signal) {
       const found = match(await groupVersions(signal), spelling);
       if (found || Date.now() - lastMissRefresh < missRefresh) return found;
@@ -205,7 +162,7 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
       return match(await groupVersions(signal), spelling);
     },
     async category(name, signal) {
-      return (await preferredResources(signal)).filter((r) => r.categories.includes(name));
+      return (await preferred(signal)).filter((r) => r.categories.includes(name));
     },
     invalidate() {
       cached = null;
@@ -218,4 +175,155 @@ export function resourcePath(r: Pick<ResourceInfo, "group" | "version" | "resour
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
   return `${base}${ns}/${r.resource}${name !== undefined ? `/${encodeURIComponent(name)}` : ""}`;
+}
+
+/** A group-version discovery could not read (stale in aggregated discovery, or a failed request). */
+export interface DiscoveryFailure {
+  groupVersion: string;
+  /** The Go error text, e.g. `stale GroupVersion discovery: metrics.k8s.io/v1beta1`. */
+  message: string;
+}
+
+/**
+ * client-go's `ServerPreferredResources`, flattened: one entry per group and
+ * resource, groups in discovery order, the version chosen as kubectl chooses
+ * it (the preferred version if it serves the resource, else the first version
+ * that does). Subresources are dropped. Order inside a group is not
+ * significant (kubectl sorts).
+ *
+ * @param groupVersions every served group-version in discovery order, with the
+ *   preferred flag (`Discovery.groupVersions()`, {@link aggregatedGroupVersions}).
+ */
+export function preferredResources(groupVersions: readonly GroupVersionResources[]): ResourceInfo[] {
+  const byGroup = new Map<string, Map<string, ResourceInfo>>();
+  for (const gv of groupVersions) {
+    let chosen = byGroup.get(gv.group);
+    if (!chosen) byGroup.set(gv.group, (chosen = new Map()));
+    for (const r of gv.resources) {
+      if (r.resource.includes("/")) continue;
+      if (chosen.has(r.resource) && !gv.preferred) continue;
+      chosen.set(r.resource, { ...r, group: gv.group, version: gv.version });
+    }
+  }
+  return [...byGroup.values()].flatMap((m) => [...m.values()]);
+}
+
+/**
+ * Converts aggregated discovery documents (`apidiscovery.k8s.io/v2` or
+ * `v2beta1` `APIGroupDiscoveryList`, from `GET /api` and `GET /apis` with
+ * `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`)
+ * the way client-go does: stale versions are dropped and reported, the
+ * preferred version is the first non-stale one, a resource without
+ * `responseKind` is dropped (its subresources kept), subresources become
+ * `parent/sub` entries. Pass `/api`'s document first.
+ *
+ * `failed` lists the stale group-versions for diagnostics only: kubectl
+ * api-resources and api-versions print nothing about them and exit 0, so do
+ * not pass them to {@link renderApiResources}.
+ */
+export function aggregatedGroupVersions(...documents: readonly unknown[]): { groupVersions: GroupVersionResources[]; failed: DiscoveryFailure[] } {
+  const out: GroupVersionResources[] = [];
+  const failed: DiscoveryFailure[] = [];
+  const hasGvk = (k: unknown) => k != null && Object.values(record(k)).some((x) => x !== "" && x != null);
+  for (const doc of documents) {
+    for (const item of array(record(doc).items)) {
+      const g = record(item);
+      const group = str(record(g.metadata).name);
+      let preferredSeen = false;
+      for (const vi of array(g.versions)) {
+        const v = record(vi);
+        const version = str(v.version);
+        const name = group === "" ? version : `${group}/${version}`;
+        if (v.freshness === "Stale") {
+          failed.push({ groupVersion: name, message: `stale GroupVersion discovery: ${name}` });
+          continue;
+        }
+        const resources: ResourceInfo[] = [];
+        for (const ri of array(v.resources)) {
+          const r = record(ri);
+          const base: ResourceInfo = {
+            group,
+            version,
+            resource: str(r.resource),
+            kind: str(record(r.responseKind).kind),
+            singular: str(r.singularResource),
+            namespaced: r.scope === "Namespaced",
+            verbs: strings(r.verbs),
+            shortNames: strings(r.shortNames),
+            categories: strings(r.categories),
+          };
+          if (hasGvk(r.responseKind)) resources.push(base);
+          for (const si of array(r.subresources)) {
+            const sub = record(si);
+            if (!hasGvk(sub.responseKind)) continue;
+            resources.push({
+              ...base,
+              resource: `${base.resource}/${str(sub.subresource)}`,
+              kind: str(record(sub.responseKind).kind),
+              verbs: strings(sub.verbs),
+              shortNames: [],
+              categories: [],
+            });
+          }
+        }
+        out.push({ group, version, preferred: !preferredSeen, resources });
+        preferredSeen = true;
+      }
+    }
+  }
+  return { groupVersions: out, failed };
+}
+
+/**
+ * Builds group-versions from legacy discovery: `GET /api` (`APIVersions`),
+ * `GET /apis` (`APIGroupList`, whose `preferredVersion` marks the preferred
+ * version) and each group-version's `APIResourceList` keyed by group-version
+ * (`v1`, `apps/v1`). A group-version without a list is left out, as client-go
+ * leaves out one whose request failed (report it as a {@link DiscoveryFailure}).
+ */
+export function legacyGroupVersions(api: unknown, apis: unknown, lists: Readonly<Record<string, unknown>>): GroupVersionResources[] {
+  const out: GroupVersionResources[] = [];
+  const add = (group: string, version: string, preferred: boolean) => {
+    const list = lists[group === "" ? version : `${group}/${version}`];
+    if (list === undefined) return;
+    const resources = array(record(list).resources).map((ri): ResourceInfo => {
+      const r = record(ri);
+      return {
+        group,
+        version,
+        resource: str(r.name),
+        kind: str(r.kind),
+        singular: str(r.singularName),
+        namespaced: r.namespaced === true,
+        verbs: strings(r.verbs),
+        shortNames: strings(r.shortNames),
+        categories: strings(r.categories),
+      };
+    });
+    out.push({ group, version, preferred, resources });
+  };
+  strings(record(api).versions).forEach((v, i) => add("", v, i === 0));
+  for (const gi of array(record(apis).groups)) {
+    const g = record(gi);
+    const versions = array(g.versions).map((vi) => str(record(vi).version));
+    const preferred = str(record(g.preferredVersion).version) || versions[0];
+    for (const v of versions) add(str(g.name), v, v === preferred);
+  }
+  return out;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function array(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+function strings(v: unknown): string[] {
+  return array(v).filter((x): x is string => typeof x === "string");
 }

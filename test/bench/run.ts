@@ -4,7 +4,8 @@
  * - execute overhead with the echo executor, p50/p99 at 1, 16 and 64 callers,
  *   and commands/s, for `kubently all` (in-process agent) and `api` + `agent`
  *   (two processes, agent over HTTP);
- * - `get pods -A` latency with real kubectl against the simulated cluster;
+ * - real reads (`get pods -A`, `logs --tail=50`, `describe pod`) through
+ *   `kubently demo` with the kubectl and the native executor, 1/4/16 callers;
  * - streaming: time to the first line and per-line lag (kubectl's timestamp
  *   to arrival over SSE) of `logs -f --timestamps`, 1 and 16 streams at once;
  * - idle RSS of the API and the agent.
@@ -124,16 +125,31 @@ async function main() {
     await backend.stop?.();
   }
 
-  console.log("\n## Real kubectl against the simulated cluster (`kubently demo`)\n");
+  console.log("\n## Real reads against the simulated cluster (`kubently demo`): kubectl vs native, same run\n");
   if (!hasTool("kubectl")) console.log("kubectl is not on PATH: skipped");
   else {
+    console.log("| executor | command | callers | p50 ms | p99 ms | commands/s | failures | demo RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
+    const POD = "web-7d4b9c8f6d-x2kqp";
+    const commands: [string, string[]][] = [
+      ["get pods -A", ["get", "pods", "-A"]],
+      ["logs --tail=50", ["logs", "-n", "shop", POD, "--tail=50"]],
+      ["describe pod", ["describe", "pod", "-n", "shop", POD]],
+    ];
+    for (const executor of ["kubectl", "native"] as const) {
+      const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "16", "--executor", executor]);
+      const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
+      for (const [label, argv] of commands) {
+        for (const callers of [1, 4, 16]) {
+          // kubectl costs ~100 ms a command: fewer requests keep the run short.
+          const requests = executor === "kubectl" ? 20 * callers + 20 : 300 * callers;
+          const r = await load(demoUrl, "demo", argv, callers, requests);
+          console.log(`| ${executor} | ${label} | ${callers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.failures} | ${rssMb(demo.child.pid!).toFixed(0)} |`);
+        }
+      }
+      await demo.stop();
+    }
     const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "4"]);
     const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
-    console.log("| command | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- |");
-    for (const callers of [1, 4]) {
-      const r = await load(demoUrl, "demo", ["get", "pods", "-A"], callers, 100);
-      console.log(`| get pods -A | ${callers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.failures} |`);
-    }
     console.log("\n## Streaming: `logs -f --timestamps` over SSE (`kubently demo`, a line every 200 ms per stream)\n");
     console.log("| streams | first line p50 ms | line lag p50 ms | line lag p99 ms | lines |\n| --- | --- | --- | --- | --- |");
     for (const streams of [1, 16]) {

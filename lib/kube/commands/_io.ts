@@ -4,6 +4,7 @@
 import type { ParsedCommand } from "../../kubectl/index.ts";
 import type { KubeClient } from "../client.ts";
 import { KubeApiError } from "../transport.ts";
+import type { VersionInfo } from "../print/version.ts";
 
 /** The running command's surroundings. */
 export interface CommandIO {
@@ -16,14 +17,23 @@ export interface CommandIO {
   out(text: string): boolean;
   /** Current time (ms) for ages. */
   now(): number;
+  /** Records that secret material was masked before printing (the result says `redacted`). */
+  markRedacted(): void;
   /** The kubectl client version the native layer reports (`version`). */
-  clientVersion: Record<string, string>;
+  clientVersion: VersionInfo;
 }
 
 /** How a command ended: kubectl's exit code and stderr. */
 export interface CommandOutcome {
   exitCode: number;
   stderr: string;
+  /**
+   * Set, before anything was written, when the command turned out to need
+   * something native does not implement (a kind without a native describer):
+   * what is missing. The executor answers EXECUTOR_UNSUPPORTED, or `auto`
+   * hands the command to kubectl.
+   */
+  unsupported?: string;
 }
 
 /** A native implementation of one command path. */

@@ -151,22 +151,25 @@ async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[]
   const errors = ignoring(cmd, all);
   const singleItemImplied = targets.length === 1 && targets[0]!.name !== undefined;
   if (singleItemImplied && errors.length) return failed(errors.join("\n"));
-  const objects = results.flatMap((x) => x.value).map((o) => prepare(o, cmd));
+  const objects = results.flatMap((x) => x.value).map((o) => prepare(o, io));
   if (output === "name") {
     for (const { t, value } of results) for (const o of value) io.out(`${groupKind(t.r)}/${o.metadata.name}\n`);
   } else {
     const value = singleItemImplied && objects.length === 1 ? objects[0] : asListObject(objects);
-    io.out(output === "json" ? printJson(value) : printYaml(value));
+    const options = { showManagedFields: on(cmd, "show-managed-fields") };
+    try {
+      io.out(output === "json" ? printJson(value, options) : printYaml(value, options));
+    } catch (e) {
+      // Objects go-yaml cannot take (kubectl fails the same way, with the same text).
+      return failed(`error: ${(e as Error).message}`);
+    }
   }
   return errors.length ? failed(errors.join("\n")) : ok();
 }
 
-/** Drops managed fields (unless asked for) and redacts what must never leave the cluster. */
-function prepare(o: KubeObject, cmd: ParsedCommand): KubeObject {
-  let out = o;
-  if (!on(cmd, "show-managed-fields") && "managedFields" in (o.metadata ?? {})) {
-    const { managedFields: _dropped, ...metadata } = o.metadata;
-    out = { ...o, metadata: metadata as KubeObject["metadata"] };
-  }
-  return redactObject(out);
+/** Redacts what must never leave the cluster, before an object is printed. */
+export function prepare(o: KubeObject, io: Pick<CommandIO, "markRedacted">): KubeObject {
+  const redacted = redactObject(o);
+  if (redacted !== o) io.markRedacted();
+  return redacted;
 }

@@ -8,6 +8,10 @@ import type { ParsedCommand } from "../../kubectl/index.ts";
 import type { NativeCommand } from "./_io.ts";
 import { get } from "./get.ts";
 import { logs } from "./logs.ts";
+import { topNode, topPod } from "./top.ts";
+import { apiResources, apiVersions, canI, version } from "./info.ts";
+import { events } from "./events.ts";
+import { describe } from "./describe.ts";
 
 export type { CommandIO, CommandOutcome, NativeCommand } from "./_io.ts";
 
@@ -31,7 +35,6 @@ const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
       run: get,
       flags: ["all-namespaces", "chunk-size", "field-selector", "ignore-not-found", "label-columns", "no-headers", "output", "output-watch-events", "selector", "show-kind", "show-labels", "show-managed-fields", "watch", "watch-only"],
       outputs: ["wide", "name", "json", "yaml"],
-      refuse: (cmd) => ((cmd.flags.has("watch") || cmd.flags.has("watch-only")) && cmd.output && cmd.output !== "wide" ? `get -w -o ${cmd.output}` : null),
     },
   ],
   [
@@ -41,6 +44,14 @@ const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
       flags: ["all-containers", "container", "follow", "ignore-errors", "limit-bytes", "max-log-requests", "pod-running-timeout", "prefix", "previous", "selector", "since", "since-time", "tail", "timestamps"],
     },
   ],
+  ["describe", { run: describe, flags: ["all-namespaces", "chunk-size", "selector", "show-events"] }],
+  ["events", { run: events, flags: ["all-namespaces", "chunk-size", "for", "no-headers", "output", "show-managed-fields", "types"], outputs: ["json", "yaml", "name"] }],
+  ["version", { run: version, flags: ["client", "output"], outputs: ["json", "yaml"] }],
+  ["api-versions", { run: apiVersions, flags: [] }],
+  ["api-resources", { run: apiResources, flags: ["api-group", "cached", "categories", "namespaced", "no-headers", "output", "sort-by", "verbs"], outputs: ["wide", "name"] }],
+  ["auth can-i", { run: canI, flags: ["all-namespaces", "list", "no-headers", "quiet", "subresource"] }],
+  ["top pod", { run: topPod, flags: ["all-namespaces", "containers", "field-selector", "no-headers", "selector", "sort-by", "sum", "use-protocol-buffers"] }],
+  ["top node", { run: topNode, flags: ["no-headers", "selector", "show-capacity", "sort-by", "use-protocol-buffers"] }],
 ]);
 
 /** The command paths the native layer covers (for heartbeats and docs). */

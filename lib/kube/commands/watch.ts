@@ -10,7 +10,10 @@ import { TABLE_ACCEPT, type KubeTable } from "../client.ts";
 import { TabWriter, tableLines } from "../print/table.ts";
 import { watchResource } from "../watch.ts";
 import { type CommandIO, type CommandOutcome, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
-import { groupKind, resolveTargets } from "./get.ts";
+import { groupKind, prepare, resolveTargets } from "./get.ts";
+import type { KubeObject, ListOptions, ResourceInfo } from "../_types.ts";
+import { printJson } from "../print/json.ts";
+import { printYaml } from "../print/yaml.ts";
 
 export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<CommandOutcome> {
   const targets = await resolveTargets(cmd, io);
@@ -20,6 +23,12 @@ export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<Comma
   const namespace = cmd.allNamespaces || !r.namespaced ? undefined : namespaceOf(cmd, io);
   const labelSelector = flag(cmd, "selector");
   const fieldSelector = name !== undefined ? `metadata.name=${name}` : flag(cmd, "field-selector");
+  const scope = {
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
+    ...(fieldSelector ? { fieldSelector } : {}),
+  };
+  if (cmd.output === "json" || cmd.output === "yaml" || cmd.output === "name") return watchObjects(cmd, io, r, scope, cmd.output);
   const tw = new TabWriter();
   let columns: KubeTable["columnDefinitions"] = [];
   let printedHeaders = false;
@@ -42,12 +51,7 @@ export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<Comma
     return text ? io.out(text) : true;
   };
   const list = async (): Promise<string> => {
-    const table = await io.client.table(r, {
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(labelSelector ? { labelSelector } : {}),
-      ...(fieldSelector ? { fieldSelector } : {}),
-      signal: io.signal,
-    });
+    const table = await io.client.table(r, { ...scope, signal: io.signal });
     if (!on(cmd, "watch-only")) print(table);
     else if (table.columnDefinitions?.length) columns = table.columnDefinitions;
     return table.metadata?.resourceVersion ?? "";
@@ -59,14 +63,47 @@ export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<Comma
     return failed(errorText(e));
   }
   await watchResource(io.client, r, {
-    ...(namespace !== undefined ? { namespace } : {}),
-    ...(labelSelector ? { labelSelector } : {}),
-    ...(fieldSelector ? { fieldSelector } : {}),
+    ...scope,
     accept: TABLE_ACCEPT,
     resourceVersion: rv,
     signal: io.signal,
     onEvent: (e) => void print(e.object as KubeTable, e.type),
     relist: list,
   });
+  return ok();
+}
+
+/**
+ * `get -w -o json|yaml|name`: each object printed on its own as it arrives
+ * (YAML documents after the first start with `---`, as kubectl's printer
+ * writes them); with `--output-watch-events` each is wrapped in
+ * `{type, object}`. Objects are redacted like any `-o json|yaml` output.
+ */
+async function watchObjects(cmd: ParsedCommand, io: CommandIO, r: ResourceInfo, scope: ListOptions, output: "json" | "yaml" | "name"): Promise<CommandOutcome> {
+  const withEvents = on(cmd, "output-watch-events");
+  let printed = 0;
+  const print = (o: KubeObject, type = "ADDED") => {
+    const obj = prepare({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...o }, io);
+    if (output === "name") return io.out(`${groupKind(r)}/${obj.metadata.name}\n`);
+    const value = withEvents ? { type, object: obj } : obj;
+    const options = { showManagedFields: on(cmd, "show-managed-fields") };
+    try {
+      return io.out(output === "json" ? printJson(value, options) : `${printed++ > 0 ? "---\n" : ""}${printYaml(value, options)}`);
+    } catch (e) {
+      return io.out(`error: ${(e as Error).message}\n`);
+    }
+  };
+  const list = async (): Promise<string> => {
+    const { items, resourceVersion } = await io.client.list(r, { ...scope, signal: io.signal });
+    if (!on(cmd, "watch-only")) for (const o of items) print(o);
+    return resourceVersion;
+  };
+  let rv: string;
+  try {
+    rv = await list();
+  } catch (e) {
+    return failed(errorText(e));
+  }
+  await watchResource(io.client, r, { ...scope, resourceVersion: rv, signal: io.signal, onEvent: (e) => void print(e.object as KubeObject, e.type), relist: list });
   return ok();
 }

@@ -1,7 +1,8 @@
 /**
  * The YAML that `sigs.k8s.io/yaml` (v1.4.0, kubectl 1.32) writes: it marshals to
- * JSON, decodes that JSON with its go-yaml v2 fork and encodes the result with
- * the same fork. This module reproduces that encoder's observable rules.
+ * JSON, decodes that JSON with its go-yaml v2 fork (see `_go-yaml-read.ts` for
+ * what that changes) and encodes the result with the same fork. This module
+ * reproduces that encoder's observable rules.
  *
  * Why not the `yaml` npm package: go-yaml v2 differs from it in ways that
  * options cannot reach, and kubectl's output must match byte for byte:
@@ -19,7 +20,6 @@
  * So this is a small emitter of exactly those rules, written from go-yaml v2's
  * encode.go, resolve.go, sorter.go and emitterc.go.
  */
-import { KubentlyError } from "../../errors.ts";
 import type { JsonValue } from "./_values.ts";
 
 const BEST_INDENT = 2;
@@ -30,14 +30,31 @@ const BEST_WIDTH = 80;
 
 const LETTER = /\p{L}/u;
 const DIGIT = /\p{Nd}/u;
-const isLetter = (cp: number) => LETTER.test(String.fromCodePoint(cp));
+const isLetter = (cp: number) =>
+  cp < 0x80 ? (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) : LETTER.test(String.fromCodePoint(cp));
 const isDigit = (cp: number) => (cp >= 0x30 && cp <= 0x39) || (cp > 0x7f && DIGIT.test(String.fromCodePoint(cp)));
-const codePoints = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0) ?? 0);
+function codePoints(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
 
 /** go-yaml v2's `keyList.Less` for two string keys. Digit runs are read as int64, wrapping like Go. */
 export function yamlKeyLess(a: string, b: string): boolean {
-  const ar = codePoints(a);
-  const br = codePoints(b);
+  return keyLess(codePoints(a), codePoints(b));
+}
+
+function keyLess(ar: number[], br: number[]): boolean {
   for (let i = 0; i < ar.length && i < br.length; i++) {
     const x = ar[i] as number;
     const y = br[i] as number;
@@ -68,7 +85,12 @@ export function yamlKeyLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
-const compareKeys = (a: string, b: string): number => (yamlKeyLess(a, b) ? -1 : yamlKeyLess(b, a) ? 1 : 0);
+/** Keys in go-yaml's order (Go's sort.Sort; for the rare sets Less does not order consistently, kubectl's own order varies). */
+function sortKeys(keys: string[]): string[] {
+  const decorated = keys.map((k) => ({ k, cps: codePoints(k) }));
+  decorated.sort((x, y) => (keyLess(x.cps, y.cps) ? -1 : keyLess(y.cps, x.cps) ? 1 : 0));
+  return decorated.map((d) => d.k);
+}
 
 // ---------------------------------------------------------------------------
 // Implicit typing (resolve.go): a string that would read back as another type is quoted.
@@ -86,13 +108,17 @@ const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 const UINT64_MAX = (1n << 64n) - 1n;
 const INT64_LIMIT = 1n << 63n;
 
+/** strconv's `lower`: ASCII letters only, by setting the 0x20 bit. */
+const lower = (c: number) => c | 0x20;
+
 /** Go's strconv.ParseUint(s, base, 64) for digits only (no sign, no underscores); null on error. */
 function parseUintDigits(s: string, base: number): bigint | null {
   if (s === "") return null;
   let n = 0n;
   const b = BigInt(base);
-  for (const c of s.toLowerCase()) {
-    const d = c >= "0" && c <= "9" ? c.charCodeAt(0) - 48 : c >= "a" && c <= "z" ? c.charCodeAt(0) - 87 : 99;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : lower(c) >= 0x61 && lower(c) <= 0x7a ? lower(c) - 0x61 + 10 : 99;
     if (d >= base) return null;
     n = n * b + BigInt(d);
     if (n > UINT64_MAX) return null;
@@ -104,10 +130,10 @@ function parseUintDigits(s: string, base: number): bigint | null {
 function parseUintBase0(s: string): bigint | null {
   if (s === "") return null;
   if (s[0] === "0") {
-    const p = (s[1] ?? "").toLowerCase();
-    if (s.length >= 3 && p === "b") return parseUintDigits(s.slice(2), 2);
-    if (s.length >= 3 && p === "o") return parseUintDigits(s.slice(2), 8);
-    if (s.length >= 3 && p === "x") return parseUintDigits(s.slice(2), 16);
+    const p = lower(s.charCodeAt(1));
+    if (s.length >= 3 && p === 0x62) return parseUintDigits(s.slice(2), 2);
+    if (s.length >= 3 && p === 0x6f) return parseUintDigits(s.slice(2), 8);
+    if (s.length >= 3 && p === 0x78) return parseUintDigits(s.slice(2), 16);
     return s.length === 1 ? 0n : parseUintDigits(s.slice(1), 8);
   }
   return parseUintDigits(s, 10);
@@ -287,25 +313,6 @@ function utf8Length(s: string): number {
   return n;
 }
 
-/** go-yaml's reader accepts only these characters: the JSON it decodes may not carry others raw. */
-const readable = (c: number) =>
-  c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0x7e) || c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000;
-
-/**
- * Characters Go's encoding/json leaves raw but go-yaml's reader rejects (DEL,
- * C1 controls except NEL, U+FFFE, U+FFFF): kubectl fails on them with this
- * message instead of printing YAML.
- */
-function checkReadable(s: string): void {
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    // Go's JSON escapes the other control characters, so only these arrive raw.
-    if (c >= 0x20 && c !== 0x2028 && c !== 0x2029 && !readable(c)) {
-      throw new KubentlyError("BAD_REQUEST", "yaml: control characters are not allowed", { details: { character: `U+${c.toString(16).toUpperCase().padStart(4, "0")}` } });
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Scalar analysis (yaml_emitter_analyze_scalar)
 
@@ -316,6 +323,12 @@ interface Analysis {
   singleQuoted: boolean;
   block: boolean;
 }
+
+const codes = (chars: string) => new Set(Array.from(chars, (c) => c.charCodeAt(0)));
+/** Indicators that make a scalar start unsafe as plain in any context. */
+const FIRST_INDICATORS = codes("#,[]{}&*!|>'\"%@`");
+/** Indicators past the first character that rule out flow-plain (only block context matters here; libyaml computes both). */
+const FLOW_INDICATORS = codes(",?[]{}");
 
 function analyze(v: number[]): Analysis {
   if (v.length === 0) return { multiline: false, flowPlain: false, blockPlain: true, singleQuoted: true, block: false };
@@ -339,25 +352,24 @@ function analyze(v: number[]): Analysis {
   let precededByWhitespace = true;
   for (let i = 0; i < v.length; i++) {
     const c = v[i] as number;
-    const ch = String.fromCodePoint(c);
     const followedByWhitespace = i + 1 >= v.length || isBlank(v[i + 1]);
     if (i === 0) {
-      if ("#,[]{}&*!|>'\"%@`".includes(ch)) {
+      if (FIRST_INDICATORS.has(c)) {
         flowIndicators = true;
         blockIndicators = true;
-      } else if (ch === "?" || ch === ":") {
+      } else if (c === 0x3f || c === 0x3a) {
         flowIndicators = true;
         if (followedByWhitespace) blockIndicators = true;
-      } else if (ch === "-" && followedByWhitespace) {
+      } else if (c === 0x2d && followedByWhitespace) {
         flowIndicators = true;
         blockIndicators = true;
       }
-    } else if (",?[]{}".includes(ch)) {
+    } else if (FLOW_INDICATORS.has(c)) {
       flowIndicators = true;
-    } else if (ch === ":") {
+    } else if (c === 0x3a) {
       flowIndicators = true;
       if (followedByWhitespace) blockIndicators = true;
-    } else if (ch === "#" && precededByWhitespace) {
+    } else if (c === 0x23 && precededByWhitespace) {
       flowIndicators = true;
       blockIndicators = true;
     }
@@ -452,7 +464,7 @@ export function emitYaml(root: JsonValue): string {
   const writeIndent = () => {
     const want = Math.max(indent, 0);
     if (!indention || column > want || (column === want && !whitespace)) putBreak();
-    while (column < want) put(" ");
+    if (column < want) put(" ".repeat(want - column));
     whitespace = true;
     indention = true;
   };
@@ -471,8 +483,16 @@ export function emitYaml(root: JsonValue): string {
     indent = indents.pop() ?? -1;
   };
 
-  const writePlain = (v: number[], allowBreaks: boolean) => {
+  const writePlain = (v: number[], text: string, allowBreaks: boolean) => {
     if (!whitespace) put(" ");
+    // Plain scalars hold no line breaks; without a space past column 80 there is nothing to fold.
+    if (!allowBreaks || column + v.length <= BEST_WIDTH + 1 || !text.includes(" ")) {
+      out.push(text);
+      column += v.length;
+      whitespace = false;
+      indention = false;
+      return;
+    }
     let spaces = false;
     let breaks = false;
     for (let i = 0; i < v.length; i++) {
@@ -589,7 +609,7 @@ export function emitYaml(root: JsonValue): string {
     if (style === "literal" && (!a.block || ctx.simpleKey)) style = "double";
     increaseIndent(true, false);
     const allowBreaks = !ctx.simpleKey;
-    if (style === "plain") writePlain(v, allowBreaks);
+    if (style === "plain") writePlain(v, s.text, allowBreaks);
     else if (style === "single") writeSingleQuoted(v, allowBreaks);
     else if (style === "double") writeDoubleQuoted(v, allowBreaks);
     else writeLiteral(v);
@@ -613,7 +633,7 @@ export function emitYaml(root: JsonValue): string {
       return;
     }
     if (node !== null && typeof node === "object") {
-      const keys = Object.keys(node).sort(compareKeys);
+      const keys = sortKeys(Object.keys(node));
       if (keys.length === 0) {
         writeIndicator("{", true, true, false);
         writeIndicator("}", false, false, false);
@@ -622,7 +642,6 @@ export function emitYaml(root: JsonValue): string {
       increaseIndent(false, false);
       for (const k of keys) {
         writeIndent();
-        checkReadable(k);
         const key = scalarOf(k);
         const kv = codePoints(key.text);
         const ka = analyze(kv);
@@ -640,7 +659,6 @@ export function emitYaml(root: JsonValue): string {
       popIndent();
       return;
     }
-    if (typeof node === "string") checkReadable(node);
     const s = scalarOf(node);
     const v = codePoints(s.text);
     emitScalar(s, v, analyze(v), ctx);

@@ -51,6 +51,26 @@ export function getOutputObject(objects: readonly unknown[], singleItemImplied: 
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** Unstructured's string getters: a missing or non-string field reads as "". */
+const stringField = (v: unknown) => (typeof v === "string" ? v : "");
+
+/**
+ * The items of a list the API server returned (`PodList`, ...), as kubectl's
+ * unstructured decoding hands them to the printers: kube-apiserver leaves
+ * `apiVersion` and `kind` out of the items of typed lists, and apimachinery
+ * fills them from the list (`kind` without its `List` suffix) when both are
+ * missing. Items are copied only when changed.
+ */
+export function itemsOf(list: unknown): unknown[] {
+  if (!isRecord(list) || !Array.isArray(list.items)) return [];
+  const apiVersion = stringField(list.apiVersion);
+  const kind = stringField(list.kind).replace(/List$/, "");
+  return list.items.map((item) => {
+    if (!isRecord(item) || stringField(item.kind) !== "" || stringField(item.apiVersion) !== "") return item;
+    return { ...item, apiVersion, kind };
+  });
+}
+
 function withoutManagedFields(o: unknown): unknown {
   if (!isRecord(o) || !isRecord(o.metadata) || !("managedFields" in o.metadata)) return o;
   const { managedFields: _omit, ...metadata } = o.metadata;

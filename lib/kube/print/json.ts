@@ -7,7 +7,7 @@
  */
 import { type JsonValue, type PrintOptions, compareCodePoints, omitManagedFields, toJsonValue } from "./_values.ts";
 
-export { type ListObject, type PrintOptions, asListObject, getOutputObject } from "./_values.ts";
+export { type ListObject, type PrintOptions, asListObject, getOutputObject, itemsOf } from "./_values.ts";
 
 const INDENT = "    ";
 

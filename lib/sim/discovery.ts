@@ -37,6 +37,7 @@ const CREATE = ["create"] as const;
 const STATUS: Subresource = { name: "status", verbs: ["get", "patch", "update"] };
 const SCALE: Subresource = { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] };
 const ALL = ["all"] as const;
+const METRICS_VERBS = ["get", "list"] as const;
 
 function core(resource: string, kind: string, namespaced: boolean, rest: Partial<ResourceType> = {}): ResourceType {
   return { group: "", version: "v1", resource, kind, singular: kind.toLowerCase(), namespaced, verbs: RW, ...rest };
@@ -48,8 +49,10 @@ function grouped(group: string, version: string, resource: string, kind: string,
 
 /**
  * Every resource type the simulated cluster advertises, in the order a v1.32
- * kube-apiserver lists them. Types without scenario objects answer empty lists,
- * so `kubectl get all` and `kubectl get jobs` behave as on a quiet real cluster.
+ * kube-apiserver lists them, then metrics.k8s.io as metrics-server adds it.
+ * Types without scenario objects answer empty lists, so `kubectl get all` and
+ * `kubectl get jobs` behave as on a quiet real cluster. Every type with the
+ * `get` verb answers a server-side Table (see table.ts).
  */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   core("bindings", "Binding", true, { verbs: CREATE }),
@@ -114,6 +117,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   grouped("storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", false, { subresources: [STATUS] }),
   grouped("coordination.k8s.io", "v1", "leases", "Lease", true),
   grouped("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
+  // Served by metrics-server through the aggregator in a real cluster: read-only,
+  // no watch, and an empty singularName (clients fall back to the lower-cased kind).
+  grouped("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false, { verbs: METRICS_VERBS, singular: "" }),
+  grouped("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true, { verbs: METRICS_VERBS, singular: "" }),
 ];
 
 /** `group/version`, or `version` for the core group, as used in `apiVersion` fields. */
@@ -129,6 +136,23 @@ export function findResourceType(group: string, version: string, resource: strin
 /** The resource type with the given kind in `group/version`, or null. */
 export function findResourceTypeByKind(group: string, version: string, kind: string): ResourceType | null {
   return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.kind === kind) ?? null;
+}
+
+/**
+ * The resource type kubectl would pick for `spec`: a plural (`pods`), singular
+ * (`pod`), short name (`po`) or kind (`Pod`), optionally qualified by group
+ * (`deployments.apps`, `events.events.k8s.io`). Unqualified names prefer the
+ * core group, then discovery order, as kubectl's RESTMapper does; null when
+ * nothing matches.
+ */
+export function resolveResourceType(spec: string): ResourceType | null {
+  const dot = spec.indexOf(".");
+  const name = dot < 0 ? spec : spec.slice(0, dot);
+  const group = dot < 0 ? null : spec.slice(dot + 1);
+  const lower = name.toLowerCase();
+  const named = (t: ResourceType) =>
+    t.resource === lower || t.singular === lower || t.kind.toLowerCase() === lower || (t.shortNames ?? []).includes(lower);
+  return RESOURCE_TYPES.find((t) => (group === null || t.group === group) && named(t)) ?? null;
 }
 
 /** Served non-core groups with their versions, in discovery order. */

@@ -1,11 +1,14 @@
 /**
- * HTTP routing of the simulated kube-apiserver. Read-only: every write answers
- * 405 MethodNotAllowed, except the self-review endpoints that only ask
- * questions (`kubectl auth can-i`, `kubectl auth whoami`).
+ * HTTP routing of the simulated kube-apiserver. Read-only over HTTP: every write
+ * answers 405 MethodNotAllowed, except the self-review endpoints that only ask
+ * questions (`kubectl auth can-i`, `kubectl auth whoami`). Changes come from the
+ * process that owns the cluster (`SimCluster.update()` and friends) and reach
+ * clients through watches.
  */
 import { Buffer } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type KubeObject, statusFailure } from "./_k8s.ts";
+import { UNAUTHORIZED } from "./auth.ts";
 import {
   type AggregatedDiscoveryVersion,
   type ResourceType,
@@ -23,6 +26,7 @@ import { formatLogLine, parseLogQuery, planLogs } from "./logs.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import type { Store } from "./store.ts";
 import { type IncludeObject, toTable } from "./table.ts";
+import { type WatchFormat, serveWatch, validateWatch } from "./watch.ts";
 
 /** One handled request, for observers such as tests. */
 export interface RequestInfo {
@@ -37,6 +41,10 @@ export interface RequestInfo {
 export interface HandlerOptions {
   /** Pause between streamed lines of `logs -f`. */
   logFollowIntervalMs: number;
+  /** Pause between periodic BOOKMARK events of watches that ask for them. */
+  watchBookmarkIntervalMs: number;
+  /** Whether a request carries accepted credentials; refused ones get a 401 Status before any routing. */
+  authenticate(req: IncomingMessage): boolean;
   /** Registers a cleanup that must run when the server closes (open streams). */
   onStream(stop: () => void): () => void;
   onRequest?: (info: RequestInfo) => void;
@@ -76,6 +84,7 @@ export function createHandler(store: Store, opts: HandlerOptions): (req: Incomin
       opts.onRequest?.({ method, path: url.pathname, query: url.search, accept: req.headers.accept ?? "", status: code });
     };
     const fail = (s: ReturnType<typeof statusFailure>) => send(s.code, s);
+    if (!opts.authenticate(req)) return fail(UNAUTHORIZED);
     try {
       if (method === "POST") return void handlePost(req, url.pathname, send, fail);
       if (method !== "GET" && method !== "HEAD") {
@@ -124,6 +133,9 @@ function routeGet(url: URL, accept: MediaRange[], store: Store, opts: HandlerOpt
     return doc ? send(200, doc) : fail(NOT_FOUND);
   }
 
+  // Deprecated `/api/v1/watch/...` paths: the same watch as `?watch=true`, a name becoming a field selector.
+  const legacyWatch = rest[0] === "watch";
+  if (legacyWatch) rest = rest.slice(1);
   let namespace: string | null = null;
   let i = 0;
   if (rest[0] === "namespaces" && rest.length >= 3 && findResourceType(group, version, rest[2] ?? "")?.namespaced) {
@@ -134,30 +146,54 @@ function routeGet(url: URL, accept: MediaRange[], store: Store, opts: HandlerOpt
   const name = rest[i + 1];
   const sub = rest[i + 2];
   if (!type || rest.length > i + 3 || (type.namespaced && name !== undefined && namespace === null)) return fail(NOT_FOUND);
+  if (legacyWatch && sub !== undefined) return fail(NOT_FOUND);
   if (!type.verbs.includes("get")) {
     return fail(statusFailure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
   }
   const include = (url.searchParams.get("includeObject") as IncludeObject | null) ?? "Metadata";
   const table = wants(accept, "Table", "meta.k8s.io", ["v1", "v1beta1"]) !== null;
 
-  if (name === undefined) {
+  const watch = legacyWatch || url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
+  if (name === undefined || legacyWatch) {
     const labels = parseLabelSelector(url.searchParams.get("labelSelector"));
     const fields = parseFieldSelector(url.searchParams.get("fieldSelector"));
     if (!labels) return fail(statusFailure(400, "BadRequest", `unable to parse requirement: invalid label selector "${url.searchParams.get("labelSelector")}"`));
     if (!fields) return fail(statusFailure(400, "BadRequest", `invalid field selector "${url.searchParams.get("fieldSelector")}"`));
-    if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
-      return watchNothing(url, opts, req, res);
+    const selectors = [labels, fields];
+    if (name !== undefined) selectors.push((o) => o.metadata.name === name);
+    if (watch) {
+      if (!type.verbs.includes("watch")) {
+        return fail(statusFailure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+      }
+      const format = watchFormat(accept, table, include);
+      const bool = (p: string) => url.searchParams.get(p) === "true" || url.searchParams.get(p) === "1";
+      const request = {
+        type, namespace, selectors, format,
+        resourceVersion: url.searchParams.get("resourceVersion"),
+        sendInitialEvents: bool("sendInitialEvents"),
+        allowWatchBookmarks: bool("allowWatchBookmarks"),
+        // kube-apiserver's default is a random 30-60 min (--min-request-timeout); the sim uses the low end and caps requests at 1h.
+        timeoutSeconds: Math.min(Number(url.searchParams.get("timeoutSeconds")) || 1800, 3600),
+      };
+      const invalid = validateWatch(request);
+      if (invalid) return fail(invalid);
+      serveWatch(store, request, { bookmarkIntervalMs: opts.watchBookmarkIntervalMs, onStream: opts.onStream }, req, res);
+      opts.onRequest?.({ method: "GET", path: url.pathname, query: url.search, accept: req.headers.accept ?? "", status: 200 });
+      return;
     }
-    const items = store.list(type, namespace, [labels, fields]);
-    if (table) return send(200, toTable(type.kind, items, store.resourceVersion, include), "application/json;as=Table;v=v1;g=meta.k8s.io");
+    const items = store.list(type, namespace, selectors);
+    // metrics-server lists are computed per request and carry no resourceVersion.
+    const listRv = type.group === "metrics.k8s.io" ? undefined : store.resourceVersion;
+    const listMeta = listRv === undefined ? {} : { resourceVersion: listRv };
+    if (table) return send(200, toTable(type.kind, items, listRv, include), "application/json;as=Table;v=v1;g=meta.k8s.io");
     if (wants(accept, "PartialObjectMetadataList", "meta.k8s.io", ["v1", "v1beta1"])) {
-      return send(200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: { resourceVersion: store.resourceVersion }, items: items.map(partial) });
+      return send(200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: listMeta, items: items.map(partial) });
     }
-    return send(200, { kind: `${type.kind}List`, apiVersion: groupVersionOf(type.group, type.version), metadata: { resourceVersion: store.resourceVersion }, items });
+    return send(200, { kind: `${type.kind}List`, apiVersion: groupVersionOf(type.group, type.version), metadata: listMeta, items });
   }
 
   const obj = store.get(type, namespace, name);
-  if (!obj) return fail(notFound(type, name));
+  if (!obj) return fail(notFound(type, name, namespace));
   if (sub === undefined || sub === "status") {
     if (table) return send(200, toTable(type.kind, [obj], obj.metadata.resourceVersion, include), "application/json;as=Table;v=v1;g=meta.k8s.io");
     if (wants(accept, "PartialObjectMetadata", "meta.k8s.io", ["v1", "v1beta1"])) return send(200, partial(obj));
@@ -167,31 +203,26 @@ function routeGet(url: URL, accept: MediaRange[], store: Store, opts: HandlerOpt
   return fail(NOT_FOUND);
 }
 
+/** How a watch encodes its objects: Tables, metadata only (metadata informers), or whole objects. */
+function watchFormat(accept: MediaRange[], table: boolean, include: IncludeObject): WatchFormat {
+  if (table) return { as: "Table", include };
+  const metadataOnly = ["PartialObjectMetadata", "PartialObjectMetadataList"].some((as) => wants(accept, as, "meta.k8s.io", ["v1", "v1beta1"]));
+  return metadataOnly ? { as: "PartialObjectMetadata" } : { as: "Object" };
+}
+
 function partial(o: KubeObject): object {
   return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
 }
 
-function notFound(type: ResourceType, name: string): ReturnType<typeof statusFailure> {
+function notFound(type: ResourceType, name: string, namespace: string | null): ReturnType<typeof statusFailure> {
+  if (type.group === "metrics.k8s.io") {
+    // metrics-server names the kind and, for pods, the namespace in its message.
+    const resource = type.kind.toLowerCase();
+    const shown = type.namespaced ? `${namespace ?? ""}/${name}` : name;
+    return statusFailure(404, "NotFound", `${resource}.${type.group} "${shown}" not found`, { name: shown, group: type.group, kind: resource });
+  }
   const qualified = type.group ? `${type.resource}.${type.group}` : type.resource;
   return statusFailure(404, "NotFound", `${qualified} "${name}" not found`, { name, ...(type.group ? { group: type.group } : {}), kind: type.resource });
-}
-
-/** The cluster never changes, so a watch is an open stream that ends at its timeout. */
-function watchNothing(url: URL, opts: HandlerOptions, req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
-  res.flushHeaders();
-  const timeout = Math.min(Number(url.searchParams.get("timeoutSeconds")) || 1800, 3600);
-  let unregister = () => {};
-  const timer = setTimeout(() => stop(), timeout * 1000);
-  const stop = () => {
-    clearTimeout(timer);
-    unregister();
-    if (!res.writableEnded) res.end();
-  };
-  unregister = opts.onStream(stop);
-  req.on("close", stop);
-  res.on("close", stop);
-  opts.onRequest?.({ method: "GET", path: url.pathname, query: url.search, accept: req.headers.accept ?? "", status: 200 });
 }
 
 function servePodLogs(pod: KubeObject, url: URL, store: Store, opts: HandlerOptions, send: Send, fail: Fail, req: IncomingMessage, res: ServerResponse): void {

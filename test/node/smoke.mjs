@@ -1,14 +1,14 @@
-// Runs under plain Node (>= 20), not Bun: imports the built library (dist/)
+// Runs under plain Node (>= 22, the `node` devDependency), not Bun: imports the built library (dist/)
 // and executes commands end to end through the memory backend with the
 // in-process agent, on the echo executor and on real kubectl against the
 // simulated cluster.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKubently, echoExecutor, kubectlExecutor, memoryBackend } from "../../dist/index.js";
+import { createKubently, echoExecutor, kubectlExecutor, memoryBackend, nativeExecutor } from "../../dist/index.js";
 import { readOnly } from "../../dist/plugins/read-only.js";
 import { startSimCluster } from "../../dist/sim.js";
 
@@ -47,13 +47,13 @@ test("the library serves REST on node:http and runs a command through the in-pro
   });
 });
 
-/** Runs `fn` against a Kubently whose agent runs the real kubectl against a fresh simulated cluster. */
-async function withSimKubently(fn) {
+/** Runs `fn` against a Kubently whose agent runs the real kubectl (or the native layer) against a fresh simulated cluster. */
+async function withSimKubently(fn, kind = "kubectl") {
   const sim = await startSimCluster();
   const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
   const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
   try {
-    await withKubently(() => kubectlExecutor({ kubeconfig, home }), fn);
+    await withKubently(() => (kind === "native" ? nativeExecutor({ kubeconfig }) : kubectlExecutor({ kubeconfig, home })), fn);
   } finally {
     await sim.close();
   }
@@ -70,7 +70,7 @@ test("real kubectl against the simulated cluster, all under node", { skip: hasKu
   });
 });
 
-test("a streamed logs -f over SSE on node:http: lines before the end, then the result at the time budget", { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
+for (const kind of ["kubectl", "native"]) test(`a streamed logs -f over SSE on node:http (${kind}): lines before the end, then the result at the time budget`, { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
   await withSimKubently(async (url) => {
     const res = await fetch(`${url}/debug/execute`, {
       method: "POST",
@@ -91,5 +91,34 @@ test("a streamed logs -f over SSE on node:http: lines before the end, then the r
     const firstChunk = arrivals.find((a) => a.chunks > 0).at;
     assert.ok(arrivals.at(-1).at - firstChunk > 1_000, "the first chunk came well before the end");
     assert.ok(arrivals.at(-1).chunks >= 4, `several chunks (${arrivals.at(-1).chunks})`);
-  });
+  }, kind);
+});
+
+test("the native executor under node: get pods -A through the in-process agent equals kubectl's output", { skip: hasKubectl ? false : "kubectl is not on PATH" }, async () => {
+  const sim = await startSimCluster();
+  const home = mkdtempSync(join(tmpdir(), "kubently-node-"));
+  const kubeconfig = await sim.writeKubeconfig(join(home, "config"));
+  try {
+    // Asynchronously: the simulated cluster answers on this process's event loop.
+    const want = await new Promise((resolve) => {
+      const child = spawn("kubectl", ["get", "pods", "-A"], { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig } });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+    assert.equal(want.status, 0);
+    await withKubently(
+      () => nativeExecutor({ kubeconfig }),
+      async (url) => {
+        const r = await execute(url, { cluster_id: "n1", argv: ["get", "pods", "-A"] });
+        assert.equal(r.body.status, "success", JSON.stringify(r.body));
+        assert.equal(r.body.output, want.stdout);
+        const d = await execute(url, { cluster_id: "n1", argv: ["describe", "pod", "-n", "shop", "checkout-6b8f9d7c5c-8wzrn"] });
+        assert.equal(d.body.status, "success", JSON.stringify(d.body));
+        assert.match(d.body.output, /CrashLoopBackOff/);
+      },
+    );
+  } finally {
+    await sim.close();
+  }
 });

@@ -20,6 +20,8 @@ interface PodLike extends KubeObject {
 }
 
 const DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container";
+/** A stream's own deadline is past the command's budget: the budget (the executor's signal) ends it first, as a budget, not as a request error. */
+const STREAM_SLACK_MS = 5_000;
 
 /** Pods first in kubectl's ByLogging order: scheduled, running, ready, ready longest, most restarts, oldest. */
 export function byLogging(a: PodLike, b: PodLike): number {
@@ -160,7 +162,7 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
 
   const consume = async (req: LogRequest): Promise<string | null> => {
     const path = `/api/v1/namespaces/${encodeURIComponent(req.pod.metadata.namespace ?? namespace)}/pods/${encodeURIComponent(req.pod.metadata.name)}/log`;
-    const res = await io.client.stream(path, { query: { ...query, container: req.container }, accept: "*/*", signal: io.signal, timeoutMs: io.budgetMs() });
+    const res = await io.client.stream(path, { query: { ...query, container: req.container }, accept: "*/*", signal: io.signal, timeoutMs: io.budgetMs() + STREAM_SLACK_MS });
     const lead = prefix ? `[pod/${req.pod.metadata.name}/${req.container}] ` : "";
     const decoder = new TextDecoder();
     let partial = "";

@@ -68,6 +68,7 @@ export const cluster: CliVerb = {
             ["created", s.created_at],
             ["last seen", s.last_seen ?? "never"],
             ["agent", agent],
+            ...(Array.isArray(s.agent?.nativeCommands) ? ([["native commands", (s.agent.nativeCommands as string[]).join(", ")]] as [string, string][]) : []),
             ["active sessions", String(s.active_sessions)],
             ["queue depth", String(s.queue_depth)],
             ["agent token", s.has_token ? "set" : "none"],

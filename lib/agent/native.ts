@@ -15,7 +15,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
-import { type KubeClient, type KubeClientOptions, NATIVE_COMMANDS, commandFor, createKubeClient, uncovered } from "../kube/index.ts";
+import { type KubeClient, type KubeClientOptions, NATIVE_COMMANDS, commandFor, createKubeClient, errorText, uncovered } from "../kube/index.ts";
 import { goPlatform, nativeClientVersion } from "../kube/print/version.ts";
 import { type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
 
@@ -127,7 +127,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     } catch (e) {
       if (!stop.signal.aborted) {
         exitCode = 1;
-        stderr = `error: ${(e as Error).message}\n`;
+        stderr = `${errorText(e)}\n`;
       }
     } finally {
       clearTimeout(timer);

@@ -18,4 +18,5 @@ export type { KubeClient, KubeClientOptions, KubeTable } from "./client.ts";
 export { watchResource } from "./watch.ts";
 export type { WatchEvent, WatchOptions } from "./watch.ts";
 export { NATIVE_COMMANDS, commandFor, uncovered } from "./commands/index.ts";
+export { errorText } from "./commands/_io.ts";
 export type { CommandIO, CommandOutcome, NativeCommand } from "./commands/index.ts";

@@ -239,7 +239,8 @@ describe.skipIf(skip)("kubently cluster", () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^cluster:\s+sim$/m);
     expect(status.stdout).toMatch(/^connected:\s+yes$/m);
-    expect(status.stdout).toMatch(/^agent:\s+.*executor kubectl/m);
+    expect(status.stdout).toMatch(/^agent:\s+.*executor auto/m);
+    expect(status.stdout).toMatch(/^native commands:\s+get, logs, describe, events, version/m);
 
     const json = JSON.parse((await cli(["cluster", "status", "sim", "--json"], ADMIN)).stdout);
     expect(json).toMatchObject({ cluster_id: "sim", connected: true });

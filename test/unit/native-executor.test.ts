@@ -1,0 +1,257 @@
+/**
+ * The native executor's guarantees against the simulated cluster: a real
+ * API server's TLS and credentials (client certificate, bearer token, a
+ * private CA), cancellation and budgets that stop requests at once, the byte
+ * cap, watches that deliver changes, resume and relist, cached discovery,
+ * `auto`'s choice between native and kubectl, and structural redaction.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createServer, type Server } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { autoExecutor, nativeExecutor } from "../../lib/agent/native.ts";
+import { createTransport, kubeClientOver, loadConnection, watchResource, type WatchEvent } from "../../lib/kube/index.ts";
+import { type RequestInfo, type SimCluster, simKubeconfig, startSimCluster } from "../../lib/sim/index.ts";
+import { pollUntil } from "../_fixtures.ts";
+import { OPENSSL_FOUND, tlsFixture } from "../_tls.ts";
+
+const WEB = "web-7d4b9c8f6d-x2kqp";
+const FOLLOW = ["logs", "-f", "-n", "shop", WEB, "--tail=1"];
+
+let sim: SimCluster;
+let kubeconfig: string;
+const requests: RequestInfo[] = [];
+
+beforeAll(async () => {
+  sim = await startSimCluster({ logFollowIntervalMs: 50, onRequest: (r) => requests.push(r) });
+  kubeconfig = await sim.writeKubeconfig();
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+describe("a real API server's TLS and credentials", () => {
+  if (!OPENSSL_FOUND && process.env.CI === "true") test("openssl is on PATH (required when CI=true)", () => expect(OPENSSL_FOUND).toBe(true));
+  const TOKEN = "native-tls-token-0123456789";
+  let secure: SimCluster;
+  beforeAll(async () => {
+    if (!OPENSSL_FOUND) return;
+    const tls = await tlsFixture();
+    secure = await startSimCluster({ tls: { cert: tls.server.cert, key: tls.server.key, ca: tls.ca }, auth: { tokens: [TOKEN], clientCa: tls.ca } });
+  });
+  afterAll(async () => {
+    await secure?.close();
+  });
+  const run = (text: string) => nativeExecutor({ kubeconfigText: text }).run(["get", "pods", "-n", "shop"], { timeoutMs: 5_000 });
+
+  test.skipIf(!OPENSSL_FOUND)("a client certificate signed by the cluster's CA, over HTTPS with a private CA", async () => {
+    const tls = await tlsFixture();
+    const out = await run(secure.kubeconfig({ credentials: { clientCertificate: tls.client.cert, clientKey: tls.client.key } }));
+    expect(out).toMatchObject({ exitCode: 0, stderr: "" });
+    expect(out.stdout).toContain("CrashLoopBackOff");
+  });
+
+  test.skipIf(!OPENSSL_FOUND)("a bearer token", async () => {
+    const out = await run(secure.kubeconfig({ credentials: { token: TOKEN } }));
+    expect(out.exitCode).toBe(0);
+    expect(out.stdout).toContain("CrashLoopBackOff");
+  });
+
+  test.skipIf(!OPENSSL_FOUND)("a wrong token and a foreign certificate are refused as kubectl words it", async () => {
+    const tls = await tlsFixture();
+    for (const credentials of [{ token: "wrong-token-0123456789" }, { clientCertificate: tls.rogueClient.cert, clientKey: tls.rogueClient.key }]) {
+      const out = await run(secure.kubeconfig({ credentials }));
+      expect(out).toMatchObject({ exitCode: 1, stdout: "" });
+      expect(out.stderr).toContain("You must be logged in to the server (Unauthorized)");
+    }
+  });
+
+  test.skipIf(!OPENSSL_FOUND)("a server whose CA the kubeconfig does not name is not trusted", async () => {
+    const text = secure.kubeconfig({ credentials: { token: TOKEN } }).replace(/^\s*certificate-authority-data:.*\n/m, "");
+    const out = await run(text);
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe("");
+  });
+});
+
+describe("cancellation, budgets and the byte cap", () => {
+  test("a cancel ends a log follow at once and closes its stream", async () => {
+    const abort = new AbortController();
+    let first = 0;
+    const started = performance.now();
+    const out = await nativeExecutor({ kubeconfig }).run(FOLLOW, {
+      timeoutMs: 60_000,
+      signal: abort.signal,
+      onOutput: () => {
+        if (++first === 3) abort.abort();
+      },
+    });
+    expect(out).toMatchObject({ cancelled: true, exitCode: null });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await pollUntil(() => sim.openStreams(), (n) => n === 0)).toBe(0);
+  });
+
+  test("the time budget ends a follow as timed out, with what it wrote", async () => {
+    const out = await nativeExecutor({ kubeconfig }).run(FOLLOW, { timeoutMs: 600 });
+    expect(out).toMatchObject({ timedOut: true, exitCode: null, cancelled: false });
+    expect(out.stdout.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    expect(await pollUntil(() => sim.openStreams(), (n) => n === 0)).toBe(0);
+  });
+
+  test("output past the byte cap is cut on a character boundary and the command stops", async () => {
+    const out = await nativeExecutor({ kubeconfig }).run(FOLLOW, { timeoutMs: 30_000, maxOutputBytes: 300 });
+    expect(out).toMatchObject({ truncated: true, exitCode: null });
+    expect(Buffer.byteLength(out.stdout)).toBeLessThanOrEqual(300);
+    expect(out.durationMs).toBeLessThan(10_000);
+    expect(await pollUntil(() => sim.openStreams(), (n) => n === 0)).toBe(0);
+  });
+
+  test("an aborted signal before the run answers cancelled without reading the cluster", async () => {
+    const before = requests.length;
+    const out = await nativeExecutor({ kubeconfig }).run(["get", "pods"], { timeoutMs: 5_000, signal: AbortSignal.abort() });
+    expect(out).toMatchObject({ cancelled: true, exitCode: null, stdout: "" });
+    expect(requests.slice(before).filter((r) => r.path.includes("/pods"))).toEqual([]);
+  });
+});
+
+describe("watches", () => {
+  test("get -w prints the table, then a row for each change, until its budget", async () => {
+    const exec = nativeExecutor({ kubeconfig });
+    const running = exec.run(["get", "pods", "-n", "shop", "-w"], { timeoutMs: 1_500 });
+    await Bun.sleep(400);
+    sim.update(`pods/shop/${WEB}`, (p) => {
+      p.metadata.labels = { ...p.metadata.labels, touched: "yes" };
+    });
+    const out = await running;
+    expect(out.timedOut).toBe(true);
+    const lines = out.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS/);
+    // Five pods listed, then the change: the web pod printed again, aligned to the same columns.
+    expect(lines.filter((l) => l.startsWith(`${WEB} `)).length).toBe(2);
+    expect(lines.at(-1)!.indexOf("Running")).toBe(lines[1]!.indexOf(lines[1]!.split(/\s+/)[2]!));
+  });
+
+  test("get -w -o name prints each change as it comes", async () => {
+    const running = nativeExecutor({ kubeconfig }).run(["get", "deploy", "-n", "shop", "-w", "--watch-only", "-o", "name"], { timeoutMs: 1_200 });
+    await Bun.sleep(400);
+    sim.update("deploy/shop/web", (d) => {
+      d.metadata.annotations = { ...d.metadata.annotations, note: "x" };
+    });
+    expect((await running).stdout).toBe("deployment.apps/web\n");
+  });
+
+  test("a watch from a resourceVersion too old relists, then goes on with changes", async () => {
+    const client = kubeClientOver(await createTransport(await loadConnection({ kubeconfigText: sim.kubeconfig() })));
+    const pods = (await client.discovery.resolve("pods"))!;
+    const stop = new AbortController();
+    const seen: WatchEvent[] = [];
+    let relists = 0;
+    const watching = watchResource(client, pods, {
+      namespace: "shop",
+      resourceVersion: "1",
+      signal: stop.signal,
+      onEvent: (e) => void seen.push(e),
+      relist: async () => {
+        relists++;
+        return (await client.list(pods, { namespace: "shop" })).resourceVersion;
+      },
+    });
+    await pollUntil(() => relists, (n) => n === 1);
+    sim.update(`pods/shop/${WEB}`, (p) => {
+      p.metadata.labels = { ...p.metadata.labels, relisted: "yes" };
+    });
+    await pollUntil(() => seen.length, (n) => n >= 1);
+    stop.abort();
+    await watching;
+    expect(relists).toBe(1);
+    expect(seen[0]).toMatchObject({ type: "MODIFIED", object: { metadata: { name: WEB, labels: { relisted: "yes" } } } });
+    await client.close();
+  });
+
+  test("a watch the server ends is resumed from the last resourceVersion seen, after a backoff", async () => {
+    // A server that sends one event per watch request and then ends the stream.
+    const asked: string[] = [];
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      asked.push(url.searchParams.get("resourceVersion") ?? "");
+      const rv = String(Number(url.searchParams.get("resourceVersion") ?? "0") + 1);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(`${JSON.stringify({ type: "MODIFIED", object: { metadata: { name: "p", resourceVersion: rv } } })}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as { port: number }).port;
+    const client = kubeClientOver(await createTransport(await loadConnection({ kubeconfigText: simKubeconfig(`http://127.0.0.1:${port}`) })));
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const watching = watchResource(client, { group: "", version: "v1", resource: "pods", kind: "Pod", singular: "pod", namespaced: true, verbs: [], shortNames: [], categories: [] }, {
+      resourceVersion: "10",
+      signal: stop.signal,
+      backoffMs: { initial: 10, max: 50 },
+      onEvent: (e) => void seen.push((e.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion),
+      relist: async () => "0",
+    });
+    await pollUntil(() => seen.length, (n) => n >= 3);
+    stop.abort();
+    await watching;
+    server.close();
+    await client.close();
+    expect(asked.slice(0, 3)).toEqual(["10", "11", "12"]);
+    expect(seen.slice(0, 3)).toEqual(["11", "12", "13"]);
+  });
+});
+
+describe("discovery is cached", () => {
+  test("many commands read discovery once; an unknown type refreshes it once, not per command", async () => {
+    const exec = nativeExecutor({ kubeconfig });
+    const discoveryReads = () => requests.filter((r) => r.path === "/api" || r.path === "/apis").length;
+    const before = discoveryReads();
+    for (let i = 0; i < 20; i++) expect((await exec.run(["get", "deploy", "-n", "shop"], { timeoutMs: 5_000 })).exitCode).toBe(0);
+    expect(discoveryReads() - before).toBe(2);
+    for (let i = 0; i < 5; i++) {
+      const out = await exec.run(["get", "foos"], { timeoutMs: 5_000 });
+      expect(out).toMatchObject({ exitCode: 1, stderr: 'error: the server doesn\'t have a resource type "foos"\n' });
+    }
+    // One refresh for the first miss (both documents again), none for the next four.
+    expect(discoveryReads() - before).toBe(4);
+  });
+});
+
+describe("auto", () => {
+  const emptyPath = mkdtempSync(join(tmpdir(), "kubently-no-kubectl-"));
+
+  test("with no kubectl, covered commands run natively and the rest fail with EXECUTOR_UNSUPPORTED naming the command", async () => {
+    const exec = autoExecutor({ kubeconfig, kubectl: { path: emptyPath } });
+    expect((await exec.run(["get", "pods", "-n", "shop"], { timeoutMs: 5_000 })).stdout).toContain("CrashLoopBackOff");
+    const out = await exec.run(["get", "pods", "-n", "shop", "--sort-by=.metadata.name"], { timeoutMs: 5_000 });
+    expect(out).toMatchObject({ code: "EXECUTOR_UNSUPPORTED", exitCode: null, stdout: "" });
+    expect(out.stderr).toContain("kubectl get --sort-by");
+    expect(exec.uncovered(["get", "pods", "--sort-by=.metadata.name"])).toBe("kubectl get --sort-by");
+  });
+
+  test("with kubectl, what native lacks runs in kubectl, including a kind native cannot describe", async () => {
+    const exec = autoExecutor({ kubeconfig });
+    const sorted = await exec.run(["get", "pods", "-n", "shop", "--sort-by=.metadata.name"], { timeoutMs: 10_000 });
+    expect(sorted.exitCode).toBe(0);
+    expect(sorted.stdout).toContain("web-");
+    const sa = await exec.run(["describe", "serviceaccount", "default", "-n", "shop"], { timeoutMs: 10_000 });
+    expect(sa.exitCode).toBe(0);
+    expect(sa.stdout).toMatch(/^Name:\s+default$/m);
+    // The native executor alone answers EXECUTOR_UNSUPPORTED for it, having printed nothing.
+    expect(await nativeExecutor({ kubeconfig }).run(["describe", "serviceaccount", "default", "-n", "shop"], { timeoutMs: 5_000 })).toMatchObject({ code: "EXECUTOR_UNSUPPORTED", stdout: "" });
+  });
+});
+
+describe("redaction", () => {
+  test("-o yaml and -o json of Secrets mask data before printing, and say so", async () => {
+    const exec = nativeExecutor({ kubeconfig });
+    for (const output of ["yaml", "json"]) {
+      const out = await exec.run(["get", "secrets", "-n", "shop", "-o", output], { timeoutMs: 5_000 });
+      expect(out.exitCode).toBe(0);
+      expect(out.redacted).toBe(true);
+      expect(out.stdout).toContain("[REDACTED]");
+      expect(out.stdout).not.toContain("Sup3r-S3cret-pg!");
+      expect(out.stdout).not.toContain(Buffer.from("Sup3r-S3cret-pg!").toString("base64"));
+    }
+  });
+});

@@ -22,7 +22,7 @@ export const AGENT_RULES = [
     verbs: READ,
   },
   {
-    apiGroups: ["apps", "batch", "networking.k8s.io", "policy", "autoscaling", "discovery.k8s.io", "events.k8s.io", "storage.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "metrics.k8s.io"],
+    apiGroups: ["apps", "batch", "networking.k8s.io", "policy", "autoscaling", "discovery.k8s.io", "events.k8s.io", "storage.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "metrics.k8s.io", "coordination.k8s.io"],
     resources: ["*"],
     verbs: READ,
   },

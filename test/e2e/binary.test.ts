@@ -102,14 +102,15 @@ describe.skipIf(skip)("kubently api + kubently agent as two processes", () => {
   });
   debuggingWalk("api+agent", () => ({ url, cluster: "sim" }));
 
-  test("the agent reports kubectl and Kubernetes versions in its heartbeat", async () => {
+  test("the agent reports its executor (auto), what it answers natively, and kubectl and Kubernetes versions in its heartbeat", async () => {
     let detail: any;
     for (let i = 0; i < 50; i++) {
       detail = await (await fetch(`${url}/debug/clusters/sim`, { headers: { "x-api-key": KEY } })).json();
       if (detail.agent?.kubernetesVersion) break;
       await Bun.sleep(100);
     }
-    expect(detail).toMatchObject({ cluster_id: "sim", connected: true, agent: { executor: "kubectl" } });
+    expect(detail).toMatchObject({ cluster_id: "sim", connected: true, agent: { executor: "auto" } });
+    expect(detail.agent.nativeCommands).toEqual(expect.arrayContaining(["get", "describe", "logs", "events", "top pod", "top node", "auth can-i"]));
     expect(detail.agent.kubectlVersion).toMatch(/^v1\./);
     expect(detail.agent.kubernetesVersion).toMatch(/^v1\./);
   });

@@ -2,7 +2,8 @@
  * Faults through the compiled binary with real kubectl against the simulated
  * cluster: an agent killed with SIGKILL mid-command (its lease runs out and a
  * restarted agent runs the command), and a caller cancelling a running
- * command (the agent kills kubectl).
+ * command (the agent kills kubectl, or closes the native watch), on both
+ * the kubectl and the native executor.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
@@ -20,18 +21,20 @@ const TOKEN = "faults-token-0123456789abcdef";
 const kubectlWith = (marker: string) =>
   (spawnSync("pgrep", ["-f", marker]).stdout?.toString() ?? "").split("\n").filter(Boolean);
 
-describe.skipIf(skip)("faults", () => {
+describe.skipIf(skip).each(["kubectl", "native"] as const)("faults (%s executor)", (kind) => {
   let sim: SimCluster;
   let kubeconfig = "";
   let api: Proc;
   let url = "";
   const agents: Proc[] = [];
   const startAgent = async () => {
-    const agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--token", TOKEN, "--kubeconfig", kubeconfig, "--concurrency", "2"]);
+    const agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--token", TOKEN, "--kubeconfig", kubeconfig, "--concurrency", "2", "--executor", kind]);
     agents.push(agent);
     await agent.waitFor(/serving cluster sim/);
     return agent;
   };
+  /** Readers of the cluster the command keeps open: kubectl processes, or the simulated cluster's open watches for native. */
+  const inFlight = (marker: string) => (kind === "kubectl" ? kubectlWith(marker).length : sim.openStreams());
   const waitFor = async (check: () => Promise<boolean> | boolean, ms = 10_000) => {
     const until = Date.now() + ms;
     while (Date.now() < until) {
@@ -57,7 +60,7 @@ describe.skipIf(skip)("faults", () => {
     const first = await startAgent();
     const marker = `app=redeliver-${Date.now()}`;
     const pending = post(`${url}/debug/execute`, KEY, { cluster_id: "sim", argv: ["get", "pods", "-n", "shop", "-w", "-l", marker], timeout_seconds: 14 });
-    expect(await waitFor(() => kubectlWith(marker).length > 0)).toBe(true);
+    expect(await waitFor(() => inFlight(marker) > 0)).toBe(true);
     first.child.kill("SIGKILL");
     await first.exited;
     await startAgent();
@@ -66,20 +69,20 @@ describe.skipIf(skip)("faults", () => {
     expect(body).toMatchObject({ status: "timeout", code: "COMMAND_TIMEOUT" });
     const executed = await (await fetch(`${url}/audit?event_type=command.executed&limit=10`, { headers: { "x-api-key": KEY } })).json();
     expect(executed.entries.some((e: { commandId: string }) => e.commandId === body.command_id)).toBe(true);
-    // The orphaned kubectl of the killed agent ends by itself (--request-timeout from the budget).
-    expect(await waitFor(() => kubectlWith(marker).length === 0, 20_000)).toBe(true);
+    // The orphaned kubectl of the killed agent ends by itself (--request-timeout from the budget); a native watch died with its process.
+    expect(await waitFor(() => inFlight(marker) === 0, 20_000)).toBe(true);
   }, 45_000);
 
-  test("cancelling a running command kills kubectl in the agent", async () => {
+  test("cancelling a running command stops its reader in the agent (kubectl killed, native stream closed)", async () => {
     if (agents.every((a) => a.child.exitCode !== null)) await startAgent();
     const marker = `app=cancel-${Date.now()}`;
     const queued = await post(`${url}/debug/execute`, KEY, { cluster_id: "sim", argv: ["get", "pods", "-n", "shop", "-w", "-l", marker], timeout_seconds: 30, wait: false });
     expect(queued.status).toBe(202);
-    expect(await waitFor(() => kubectlWith(marker).length > 0)).toBe(true);
+    expect(await waitFor(() => inFlight(marker) > 0)).toBe(true);
     const cancelled = await fetch(`${url}/debug/command/${queued.body.command_id}`, { method: "DELETE", headers: { "x-api-key": KEY } });
     expect(cancelled.status).toBe(204);
     const started = Date.now();
-    expect(await waitFor(() => kubectlWith(marker).length === 0, 10_000)).toBe(true);
+    expect(await waitFor(() => inFlight(marker) === 0, 10_000)).toBe(true);
     expect(Date.now() - started).toBeLessThan(8_000);
     const result = await (await fetch(`${url}/debug/result/${queued.body.command_id}`, { headers: { "x-api-key": KEY } })).json();
     expect(result.status).toBe("cancelled");

@@ -26,7 +26,8 @@ describe.skipIf(skip)("streaming protocols against the compiled binary", () => {
   let api = "";
   let a2a: A2AClient;
   beforeAll(async () => {
-    demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--cluster-id", CLUSTER]);
+    // The kubectl executor: these tests watch kubectl processes die (the native executor is covered by native.test.ts).
+    demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--cluster-id", CLUSTER, "--executor", "kubectl"]);
     api = (await demo.waitFor(/API:\s+(http:\/\/\S+)/))[1]!;
     const a2aUrl = (await demo.waitFor(/A2A:\s+(http:\/\/\S+)/))[1]!;
     a2a = await new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: keyed })], cardResolver: new DefaultAgentCardResolver({ fetchImpl: keyed }) }).createFromUrl(a2aUrl);

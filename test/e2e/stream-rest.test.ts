@@ -33,7 +33,8 @@ beforeAll(async () => {
   const kubeconfig = await sim.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kubently-kc-")), "config"));
   api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `e2e:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
   url = (await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!;
-  agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--kubeconfig", kubeconfig], { KUBENTLY_TOKEN: TOKEN });
+  // The kubectl executor: these tests watch kubectl processes die (native streams: native.test.ts).
+  agent = run(["agent", "--api-url", url, "--cluster-id", "sim", "--kubeconfig", kubeconfig, "--executor", "kubectl"], { KUBENTLY_TOKEN: TOKEN });
   await agent.waitFor(/serving cluster sim/);
 });
 afterAll(async () => {

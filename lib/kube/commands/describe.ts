@@ -15,7 +15,7 @@ import type { KubeObject, ResourceInfo } from "../_types.ts";
 import { canDescribe, describeObjects } from "../describe/index.ts";
 import { KubeApiError } from "../transport.ts";
 import { type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
-import { resolveTargets } from "./get.ts";
+import { resolveTargets } from "./_targets.ts";
 
 const withType = (r: ResourceInfo, o: KubeObject): KubeObject => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...o });
 

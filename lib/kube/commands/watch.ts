@@ -10,7 +10,7 @@ import { TABLE_ACCEPT, type KubeTable } from "../client.ts";
 import { TabWriter, tableLines } from "../print/table.ts";
 import { watchResource } from "../watch.ts";
 import { type CommandIO, type CommandOutcome, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
-import { groupKind, prepare, resolveTargets } from "./get.ts";
+import { groupKind, prepare, resolveTargets } from "./_targets.ts";
 import type { KubeObject, ListOptions, ResourceInfo } from "../_types.ts";
 import { printJson } from "../print/json.ts";
 import { printYaml } from "../print/yaml.ts";

@@ -15,8 +15,9 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
-import { type KubeClient, type KubeClientOptions, NATIVE_COMMANDS, commandFor, createKubeClient, errorText, uncovered } from "../kube/index.ts";
-import { goPlatform, nativeClientVersion } from "../kube/print/version.ts";
+import type { KubeClient, KubeClientOptions } from "../kube/index.ts";
+// Only the coverage table loads with the executor: the native layer itself (and client-node) on first use.
+import { NATIVE_COMMANDS, uncovered } from "../kube/commands/coverage.ts";
 import { type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
 
 /** Options for {@link nativeExecutor}. */
@@ -50,11 +51,10 @@ function parse(argv: readonly string[]): ParsedCommand | null {
 
 /** Answers covered commands through the API server; anything else fails with EXECUTOR_UNSUPPORTED. */
 export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExecutor {
-  // `version` reports the kubectl release the native layer mirrors (it is not kubectl; see print/version.ts).
-  const clientVersion = nativeClientVersion(goPlatform(process.platform, process.arch));
+  const layer = () => import("../kube/index.ts");
   let client: Promise<KubeClient> | null = options.client ? Promise.resolve(options.client) : null;
   const connect = () => {
-    client ??= createKubeClient(options).catch((e) => {
+    client ??= layer().then((kube) => kube.createKubeClient(options)).catch((e) => {
       client = null; // the next command tries again
       throw e;
     });
@@ -71,7 +71,8 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     const cmd = parse(argv);
     const missing = cmd ? uncovered(cmd) : `kubectl ${argv[0] ?? ""}`;
     if (!cmd || missing) return unsupported(missing ?? "this command", started);
-    const run = commandFor(cmd)!;
+    const native = await layer();
+    const run = native.commandFor(cmd)!;
     const cap = o.maxOutputBytes ?? LIMITS.maxOutputBytes;
     const stop = new AbortController();
     let timedOut = false;
@@ -119,7 +120,8 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
         markRedacted: () => {
           redacted = true;
         },
-        clientVersion,
+        // `version` reports the kubectl release the native layer mirrors (it is not kubectl; see print/version.ts).
+        clientVersion: native.nativeClientVersion(native.goPlatform(process.platform, process.arch)),
       });
       if (outcome.unsupported) return unsupported(outcome.unsupported, started);
       exitCode = outcome.exitCode;
@@ -127,7 +129,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     } catch (e) {
       if (!stop.signal.aborted) {
         exitCode = 1;
-        stderr = `${errorText(e)}\n`;
+        stderr = `${native.errorText(e)}\n`;
       }
     } finally {
       clearTimeout(timer);

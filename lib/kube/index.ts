@@ -19,4 +19,5 @@ export { watchResource } from "./watch.ts";
 export type { WatchEvent, WatchOptions } from "./watch.ts";
 export { NATIVE_COMMANDS, commandFor, uncovered } from "./commands/index.ts";
 export { errorText } from "./commands/_io.ts";
+export { goPlatform, nativeClientVersion } from "./print/version.ts";
 export type { CommandIO, CommandOutcome, NativeCommand } from "./commands/index.ts";

@@ -1,8 +1,7 @@
 /**
- * The commands the native layer answers, and exactly which flags of each it
- * implements. A command that uses anything else is not covered: the `auto`
- * executor hands it to kubectl, `native` alone answers EXECUTOR_UNSUPPORTED.
- * Covering is decided from the parsed command, never guessed.
+ * The implementations of the commands the native layer answers; which flags
+ * of each it implements is in `coverage.ts`, which a host can read without
+ * loading any of this.
  */
 import type { ParsedCommand } from "../../kubectl/index.ts";
 import type { NativeCommand } from "./_io.ts";
@@ -14,62 +13,22 @@ import { events } from "./events.ts";
 import { describe } from "./describe.ts";
 
 export type { CommandIO, CommandOutcome, NativeCommand } from "./_io.ts";
+export { NATIVE_COMMANDS, uncovered } from "./coverage.ts";
 
-/** One covered command path. */
-interface Covered {
-  run: NativeCommand;
-  /** Flags implemented (canonical long names); `namespace`, `request-timeout` and `v` are always fine. */
-  flags: readonly string[];
-  /** `-o` values implemented; absent means the command takes none here. */
-  outputs?: readonly string[];
-  /** Further refusal for combinations not implemented. */
-  refuse?: (cmd: ParsedCommand) => string | null;
-}
-
-const ALWAYS = ["namespace", "request-timeout", "v"];
-
-const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
-  [
-    "get",
-    {
-      run: get,
-      flags: ["all-namespaces", "chunk-size", "field-selector", "ignore-not-found", "label-columns", "no-headers", "output", "output-watch-events", "selector", "show-kind", "show-labels", "show-managed-fields", "watch", "watch-only"],
-      outputs: ["wide", "name", "json", "yaml"],
-    },
-  ],
-  [
-    "logs",
-    {
-      run: logs,
-      flags: ["all-containers", "container", "follow", "ignore-errors", "limit-bytes", "max-log-requests", "pod-running-timeout", "prefix", "previous", "selector", "since", "since-time", "tail", "timestamps"],
-    },
-  ],
-  ["describe", { run: describe, flags: ["all-namespaces", "chunk-size", "selector", "show-events"] }],
-  ["events", { run: events, flags: ["all-namespaces", "chunk-size", "for", "no-headers", "output", "show-managed-fields", "types"], outputs: ["json", "yaml", "name"] }],
-  ["version", { run: version, flags: ["client", "output"], outputs: ["json", "yaml"] }],
-  ["api-versions", { run: apiVersions, flags: [] }],
-  ["api-resources", { run: apiResources, flags: ["api-group", "cached", "categories", "namespaced", "no-headers", "output", "sort-by", "verbs"], outputs: ["wide", "name"] }],
-  ["auth can-i", { run: canI, flags: ["all-namespaces", "list", "no-headers", "quiet", "subresource"] }],
-  ["top pod", { run: topPod, flags: ["all-namespaces", "containers", "field-selector", "no-headers", "selector", "sort-by", "sum", "use-protocol-buffers"] }],
-  ["top node", { run: topNode, flags: ["no-headers", "selector", "show-capacity", "sort-by", "use-protocol-buffers"] }],
+const RUNNERS: ReadonlyMap<string, NativeCommand> = new Map<string, NativeCommand>([
+  ["get", get],
+  ["logs", logs],
+  ["describe", describe],
+  ["events", events],
+  ["version", version],
+  ["api-versions", apiVersions],
+  ["api-resources", apiResources],
+  ["auth can-i", canI],
+  ["top pod", topPod],
+  ["top node", topNode],
 ]);
-
-/** The command paths the native layer covers (for heartbeats and docs). */
-export const NATIVE_COMMANDS: readonly string[] = [...COVERED.keys()];
-
-/** null when the native layer implements this command exactly; else what it lacks. */
-export function uncovered(cmd: ParsedCommand): string | null {
-  const path = cmd.path.join(" ");
-  const c = COVERED.get(path);
-  if (!c) return `kubectl ${path}`;
-  for (const name of cmd.flags.keys()) {
-    if (!ALWAYS.includes(name) && !c.flags.includes(name)) return `kubectl ${path} --${name}`;
-  }
-  if (cmd.output !== undefined && !(c.outputs ?? []).includes(cmd.output)) return `kubectl ${path} -o ${cmd.output}`;
-  return c.refuse?.(cmd) ?? null;
-}
 
 /** The implementation of a covered command. */
 export function commandFor(cmd: ParsedCommand): NativeCommand | null {
-  return COVERED.get(cmd.path.join(" "))?.run ?? null;
+  return RUNNERS.get(cmd.path.join(" ")) ?? null;
 }

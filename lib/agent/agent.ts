@@ -262,7 +262,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
   }
 
   async function heartbeat(): Promise<void> {
-    const versions = (await options.executor.describe?.().catch(() => ({}))) ?? {};
+    // Versions are worth a few seconds, never the heartbeat itself (a cluster that is slow to answer stays connected).
+    const versions = (await Promise.race([options.executor.describe?.().catch(() => ({})), sleep(5_000).then(() => ({}))])) ?? {};
     const covers = options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {};
     const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     while (!controller.signal.aborted) {
@@ -285,6 +286,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       controller.abort();
       await Promise.allSettled([...workers, beat]);
       await Promise.allSettled([...streams]);
+      await options.executor.close?.().catch(() => {});
       clearInterval(keepAlive);
     },
   };

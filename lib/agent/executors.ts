@@ -45,7 +45,12 @@ export interface Executor {
   describe?(): Promise<{ kubectlVersion?: string; kubernetesVersion?: string }>;
   /** Command paths answered without kubectl (`get`, `logs`...), reported in heartbeats. */
   covers?: readonly string[];
+  /** Releases what the executor holds open (pooled connections); the agent calls it when it stops. */
+  close?(): Promise<void>;
 }
+
+/** The PATH kubectl gets when the agent has none. */
+export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 /** Options for {@link kubectlExecutor}. */
 export interface KubectlExecutorOptions {
@@ -83,7 +88,7 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
   // proxies in the agent's env never do.
   // KUBECTL_KUBERC=false: kubectl >= 1.33 would otherwise read ~/.kube/kuberc, whose aliases and
   // default flags could make an allowed argv run as something else.
-  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", KUBECTL_KUBERC: "false" };
+  const env: Record<string, string> = { PATH: options.path ?? process.env.PATH ?? DEFAULT_PATH, KUBECTL_KUBERC: "false" };
   const home = options.home ?? process.env.HOME;
   if (home) env.HOME = home;
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG;

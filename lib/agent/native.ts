@@ -11,14 +11,14 @@
  * is cut and the command stopped (`truncated`); streamed output reaches
  * `onOutput` as it is written.
  */
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import type { KubeClient, KubeClientOptions } from "../kube/index.ts";
 // Only the coverage table loads with the executor: the native layer itself (and client-node) on first use.
 import { NATIVE_COMMANDS, uncovered } from "../kube/commands/coverage.ts";
-import { type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
+import { DEFAULT_PATH, type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
 
 /** Options for {@link nativeExecutor}. */
 export interface NativeExecutorOptions extends KubeClientOptions {
@@ -43,6 +43,22 @@ const unsupported = (what: string, started: number): ExecOutput => ({
   durationMs: Date.now() - started,
 });
 
+/** How long connecting to the API server (loading credentials included) may take. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** `p`, or a rejection naming `what` after `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves when `signal` aborts (never rejects). */
+const whenAborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+
 /** Parses an (already allowed) argv with the grammar, restricting nothing: the policies decided. */
 function parse(argv: readonly string[]): ParsedCommand | null {
   const parsed = parseKubectl(argv, { restrictedResources: [], maxVerbosity: 10 });
@@ -53,9 +69,11 @@ function parse(argv: readonly string[]): ParsedCommand | null {
 export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExecutor {
   const layer = () => import("../kube/index.ts");
   let client: Promise<KubeClient> | null = options.client ? Promise.resolve(options.client) : null;
+  // A connection that cannot be made in time (a credential helper that hangs) fails and is tried
+  // again by the next command, instead of leaving every command waiting on it.
   const connect = () => {
-    client ??= layer().then((kube) => kube.createKubeClient(options)).catch((e) => {
-      client = null; // the next command tries again
+    client ??= withDeadline(layer().then((kube) => kube.createKubeClient(options)), CONNECT_TIMEOUT_MS, "connecting to the API server").catch((e) => {
+      client = null;
       throw e;
     });
     return client;
@@ -109,10 +127,12 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     let exitCode: number | null = null;
     let stderr = "";
     let redacted = false;
+    let listTruncated = false;
     try {
-      const kube = await connect();
-      const outcome = await run(cmd, {
-        client: kube,
+      // The command ends when it finishes or the moment it is stopped (budget, cancel, cap), whatever
+      // it is waiting on: a hung credential helper or a server that never answers cannot hold it.
+      const outcome = await Promise.race([(async () => run(cmd, {
+        client: await connect(),
         signal: stop.signal,
         budgetMs: () => Math.max(1, started + o.timeoutMs - Date.now()),
         out,
@@ -120,9 +140,13 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
         markRedacted: () => {
           redacted = true;
         },
+        markTruncated: () => {
+          listTruncated = true;
+        },
         // `version` reports the kubectl release the native layer mirrors (it is not kubectl; see print/version.ts).
         clientVersion: native.nativeClientVersion(native.goPlatform(process.platform, process.arch)),
-      });
+      }))(), whenAborted(stop.signal).then(() => null)]);
+      if (outcome === null) throw stop.signal.reason;
       if (outcome.unsupported) return unsupported(outcome.unsupported, started);
       exitCode = outcome.exitCode;
       stderr = outcome.stderr;
@@ -134,7 +158,11 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     } finally {
       clearTimeout(timer);
       o.signal?.removeEventListener("abort", onAbort);
+      // Whatever the command left running (a describe's other reads, a stream) stops now.
+      if (!stop.signal.aborted) stop.abort(new Error("the command ended"));
     }
+    // A list longer than the native layer reads: what was printed is a prefix, as when the cap cuts it.
+    if (listTruncated) truncated = true;
     // Stopped from outside (budget, cancel, cap): like a killed kubectl, no exit code.
     if (timedOut || cancelled || truncated) exitCode = null;
     return { exitCode, stdout: chunks.join(""), stderr, truncated, timedOut, cancelled, durationMs: Date.now() - started, ...(redacted ? { redacted } : {}) };
@@ -147,22 +175,29 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     run,
     async describe() {
       try {
-        const v = await (await connect()).getJson<{ gitVersion?: string }>("/version");
+        const v = await withDeadline((async () => (await connect()).getJson<{ gitVersion?: string }>("/version"))(), 10_000, "reading the server version");
         return v.gitVersion ? { kubernetesVersion: v.gitVersion } : {};
       } catch {
         return {};
       }
     },
+    async close() {
+      // A client the host passed in is the host's to close.
+      if (options.client || !client) return;
+      const open = client;
+      client = null;
+      await open.then((c) => c.close()).catch(() => {});
+    },
   };
 }
 
-/** True when `binary` can be run: an executable path, or a name found on PATH. */
-export function kubectlAvailable(binary = "kubectl", path = process.env.PATH ?? ""): boolean {
+/** True when `binary` can be run: an executable file at that path, or of that name on PATH (the PATH the kubectl executor gives kubectl). */
+export function kubectlAvailable(binary = "kubectl", path = process.env.PATH ?? DEFAULT_PATH): boolean {
   const candidates = binary.includes("/") ? [binary] : path.split(delimiter).filter((d) => isAbsolute(d)).map((d) => join(d, binary));
   return candidates.some((c) => {
     try {
       accessSync(c, constants.X_OK);
-      return true;
+      return statSync(c).isFile();
     } catch {
       return false;
     }
@@ -181,10 +216,14 @@ export interface AutoExecutorOptions extends NativeExecutorOptions {
  * installing kubectl later needs no restart).
  */
 export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecutor {
+  // kubectl reads a kubeconfig file: native must read the same cluster, so a source only native can read is refused.
+  for (const key of ["kubeconfigText", "context", "client"] as const) {
+    if (options[key] !== undefined) throw new TypeError(`autoExecutor: \`${key}\` would point native and kubectl at different clusters; pass \`kubeconfig\` (a file both read), or use nativeExecutor`);
+  }
   const native = nativeExecutor(options);
   const kubectl = kubectlExecutor({ ...options.kubectl, ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   const binary = options.kubectl?.binary ?? "kubectl";
-  const hasKubectl = () => kubectlAvailable(binary, options.kubectl?.path ?? process.env.PATH ?? "");
+  const hasKubectl = () => kubectlAvailable(binary, options.kubectl?.path ?? process.env.PATH ?? DEFAULT_PATH);
   return {
     name: "auto",
     covers: NATIVE_COMMANDS,
@@ -192,10 +231,15 @@ export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecuto
     async run(argv, o) {
       if (native.uncovered(argv) !== null) return hasKubectl() ? kubectl.run(argv, o) : native.run(argv, o);
       const out = await native.run(argv, o);
-      // Native found out only while running that it lacks something (and wrote nothing): kubectl's turn.
-      if (out.code === "EXECUTOR_UNSUPPORTED" && !out.stdout && hasKubectl()) return kubectl.run(argv, o);
+      // Native found out only while running that it lacks something (and wrote nothing): kubectl's turn,
+      // with what is left of the budget.
+      if (out.code === "EXECUTOR_UNSUPPORTED" && !out.stdout && hasKubectl()) {
+        const rest = await kubectl.run(argv, { ...o, timeoutMs: Math.max(1, o.timeoutMs - out.durationMs) });
+        return { ...rest, durationMs: rest.durationMs + out.durationMs };
+      }
       return out;
     },
+    close: () => native.close!(),
     async describe() {
       const [n, k] = await Promise.all([native.describe!(), hasKubectl() ? kubectl.describe!() : Promise.resolve({})]);
       return { ...k, ...n };

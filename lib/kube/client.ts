@@ -6,20 +6,63 @@
 import type { KubeObject, KubeReader, ListOptions, ResourceInfo } from "./_types.ts";
 import { type KubeConnectionOptions, loadConnection } from "./config.ts";
 import { type Discovery, type DiscoveryOptions, createDiscovery, resourcePath } from "./discovery.ts";
-import { type KubeTransport, KubeApiError, apiError, createTransport } from "./transport.ts";
+import { type KubeTransport, KubeApiError, apiError, createTransport, readBounded, readJson } from "./transport.ts";
+import { ageSince } from "./_age.ts";
+
+type ListDoc = { kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
+
+/**
+ * A Table from what the server sent. A server that cannot print (an
+ * aggregated API answering plain JSON to the Table request) gets kubectl's
+ * default columns: NAME and AGE from each object's metadata.
+ */
+function asTable(doc: KubeTable | ListDoc | KubeObject, now = Date.now()): KubeTable {
+  if ((doc as { kind?: string }).kind === "Table") {
+    const t = doc as KubeTable;
+    return { ...t, rows: t.rows ?? [] };
+  }
+  const items = "items" in doc && Array.isArray(doc.items) ? doc.items : "metadata" in doc && (doc as KubeObject).metadata?.name ? [doc as KubeObject] : [];
+  return {
+    columnDefinitions: [
+      { name: "Name", type: "string", format: "name", priority: 0 },
+      { name: "Age", type: "string", priority: 0 },
+    ],
+    rows: items.map((o) => ({ cells: [o.metadata.name, ageSince(o.metadata.creationTimestamp, now)], object: { metadata: o.metadata } })),
+    metadata: { resourceVersion: (doc as ListDoc).metadata?.resourceVersion ?? "" },
+  };
+}
 
 /** A server-side Table (meta.k8s.io/v1). */
 export interface KubeTable {
   columnDefinitions: { name: string; type: string; format?: string; priority?: number }[];
   rows: { cells: unknown[]; object?: { metadata?: KubeObject["metadata"] } }[];
   metadata?: { resourceVersion?: string; continue?: string };
+  /** Set by the client when paging stopped at {@link LIST_BYTES}: more objects exist than were read. */
+  truncated?: boolean;
 }
+
+/** The most bytes one response body may have. */
+export const RESPONSE_BYTES = 32 * 1024 * 1024;
+/**
+ * The most bytes a paged list reads in all: past it paging stops and the
+ * answer says `truncated` (its printed form would pass the output cap long
+ * before; kubectl would print it all, and be cut by the same cap).
+ */
+export const LIST_BYTES = 32 * 1024 * 1024;
 
 /** Asks for a Table, falling back to plain JSON on servers that cannot print one (as kubectl asks). */
 export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
 /** A page size for lists, like kubectl's default `--chunk-size`. */
 const CHUNK = 500;
+
+/** A list's objects. */
+export interface ListResult {
+  items: KubeObject[];
+  resourceVersion: string;
+  /** Paging stopped at {@link LIST_BYTES}. */
+  truncated?: boolean;
+}
 
 /** Options for {@link createKubeClient}. */
 export interface KubeClientOptions extends KubeConnectionOptions {
@@ -37,11 +80,11 @@ export interface KubeClient {
   /** The context's default namespace. */
   readonly namespace: string;
   /** Lists (or gets one object, with `name`) as a server-side Table; pages are joined. */
-  table(r: ResourceInfo, options: ListOptions & { name?: string; includeObject?: "Metadata" | "Object"; timeoutMs?: number }): Promise<KubeTable>;
+  table(r: ResourceInfo, options: ListOptions & { name?: string; includeObject?: "Metadata" | "Object"; timeoutMs?: number; now?: number }): Promise<KubeTable>;
   /** Lists objects; pages are joined; each item gets the list's apiVersion and kind (kubectl shows them). */
-  list(r: ResourceInfo, options?: ListOptions & { timeoutMs?: number }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  list(r: ResourceInfo, options?: ListOptions & { timeoutMs?: number }): Promise<ListResult>;
   /** Lists a collection path's items as the server sent them (no kind on items); pages are joined. */
-  listPath(path: string, options?: Omit<ListOptions, "namespace"> & { timeoutMs?: number }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  listPath(path: string, options?: Omit<ListOptions, "namespace"> & { timeoutMs?: number }): Promise<ListResult>;
   /** One object, or null when it does not exist. */
   get(r: ResourceInfo, name: string, namespace?: string, signal?: AbortSignal): Promise<KubeObject | null>;
   /** GET of any path as JSON; a failure throws {@link KubeApiError}. */
@@ -67,20 +110,35 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
   const getJson = async <T>(path: string, o: { query?: Record<string, string | number | boolean | undefined>; signal?: AbortSignal; accept?: string; timeoutMs?: number } = {}): Promise<T> => {
     const res = await transport.request(path, { timeoutMs: o.timeoutMs ?? timeoutMs, ...(o.query ? { query: o.query } : {}), ...(o.signal ? { signal: o.signal } : {}), ...(o.accept ? { accept: o.accept } : {}) });
     if (!res.ok) throw await apiError(res);
-    return (await res.json()) as T;
+    return readJson<T>(res, RESPONSE_BYTES);
   };
 
-  /** Follows `continue` tokens, joining what `join` takes from each page. */
-  async function paged<P extends { metadata?: { resourceVersion?: string; continue?: string } }>(path: string, query: Record<string, string | number | undefined>, o: { signal?: AbortSignal; accept?: string; timeoutMs?: number }, join: (page: P) => void): Promise<P> {
+  /**
+   * Reads every page of a list (`continue` tokens), handing each to `take`,
+   * until the last page or {@link LIST_BYTES}. Returns the first page's
+   * metadata and whether paging stopped early.
+   */
+  async function paged<P extends { metadata?: { resourceVersion?: string; continue?: string } }>(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    o: { signal?: AbortSignal; accept?: string; timeoutMs?: number },
+    take: (page: P) => void,
+  ): Promise<{ first: P; truncated: boolean }> {
     let first: P | undefined;
     let cont: string | undefined;
+    let bytes = 0;
     do {
-      const page = await getJson<P>(path, { ...o, query: { ...query, limit: CHUNK, ...(cont ? { continue: cont } : {}) } });
+      const res = await transport.request(path, { timeoutMs: o.timeoutMs ?? timeoutMs, query: { ...query, limit: CHUNK, ...(cont ? { continue: cont } : {}) }, ...(o.signal ? { signal: o.signal } : {}), ...(o.accept ? { accept: o.accept } : {}) });
+      if (!res.ok) throw await apiError(res);
+      const text = await readBounded(res, RESPONSE_BYTES);
+      bytes += text.length;
+      const page = JSON.parse(text) as P;
       first ??= page;
-      if (page !== first) join(page);
+      take(page);
       cont = page.metadata?.continue || undefined;
+      if (cont && bytes >= LIST_BYTES) return { first, truncated: true };
     } while (cont);
-    return first!;
+    return { first: first!, truncated: false };
   }
 
   const selectors = (o: ListOptions) => ({ labelSelector: o.labelSelector || undefined, fieldSelector: o.fieldSelector || undefined });
@@ -92,20 +150,20 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
     async table(r, o) {
       const path = resourcePath(r, o.namespace, o.name);
       const common = { accept: TABLE_ACCEPT, ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) };
-      if (o.name !== undefined) return getJson<KubeTable>(path, { ...common, ...(o.includeObject ? { query: { includeObject: o.includeObject } } : {}) });
-      const first = await paged<KubeTable>(path, { ...selectors(o), includeObject: o.includeObject }, common, (page) => first.rows.push(...(page.rows ?? [])));
-      first.rows ??= [];
-      return first;
+      if (o.name !== undefined) return asTable(await getJson<KubeTable | KubeObject>(path, { ...common, ...(o.includeObject ? { query: { includeObject: o.includeObject } } : {}) }), o.now);
+      const rows: KubeTable["rows"] = [];
+      const { first, truncated } = await paged<KubeTable | ListDoc>(path, { ...selectors(o), includeObject: o.includeObject }, common, (page) => rows.push(...asTable(page, o.now).rows));
+      return { ...asTable(first, o.now), rows, ...(truncated ? { truncated } : {}) };
     },
     async listPath(path, o = {}) {
-      type ListDoc = { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
-      const first = await paged<ListDoc>(path, selectors(o), { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) }, (page) => first.items!.push(...(page.items ?? [])));
-      return { items: first.items ?? [], resourceVersion: first.metadata?.resourceVersion ?? "" };
+      const items: KubeObject[] = [];
+      const { first, truncated } = await paged<ListDoc>(path, selectors(o), { ...(o.signal ? { signal: o.signal } : {}), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) }, (page) => items.push(...(page.items ?? [])));
+      return { items, resourceVersion: first.metadata?.resourceVersion ?? "", ...(truncated ? { truncated } : {}) };
     },
     async list(r, o = {}) {
-      const { items, resourceVersion } = await client.listPath(resourcePath(r, o.namespace), o);
+      const listed = await client.listPath(resourcePath(r, o.namespace), o);
       const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-      return { items: items.map((item) => ({ apiVersion, kind: r.kind, ...item })), resourceVersion };
+      return { ...listed, items: listed.items.map((item) => ({ apiVersion, kind: r.kind, ...item })) };
     },
     async get(r, name, namespace, signal) {
       try {
@@ -119,7 +177,7 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
     async postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
       const res = await transport.request(path, { method: "POST", body, timeoutMs, ...(signal ? { signal } : {}) });
       if (!res.ok) throw await apiError(res);
-      return (await res.json()) as T;
+      return readJson<T>(res, RESPONSE_BYTES);
     },
     async stream(path, o) {
       const res = await transport.request(path, { timeoutMs: o.timeoutMs, signal: o.signal, ...(o.query ? { query: o.query } : {}), ...(o.accept ? { accept: o.accept } : {}) });

@@ -41,16 +41,21 @@ export interface KubeConnection {
   tls: KubeTls;
   /** The context's default namespace (`default` when it names none). */
   namespace: string;
+  /** The cluster's `proxy-url`, when the kubeconfig names one. */
+  proxyUrl?: string;
   /**
    * Headers that authenticate a request (Authorization, Impersonate-User).
-   * Cached; `fresh` asks the token source again (exec plugins, OIDC refresh,
-   * a rotated service-account token file), as a client does after a 401.
+   * Cached for a minute; `fresh` reloads the kubeconfig and asks the token
+   * source again (exec plugins, OIDC refresh, a rotated token file), as a
+   * client does after a 401. TLS material is read once, at load.
    */
   authHeaders(fresh?: boolean): Promise<Record<string, string>>;
 }
 
 /** How long authentication headers are reused before the token source is asked again. */
 const AUTH_REFRESH_MS = 60_000;
+/** How long an exec or OIDC credential helper may take. */
+const CREDENTIAL_TIMEOUT_MS = 30_000;
 
 type KubeConfigLike = {
   loadFromDefault(): void;
@@ -59,7 +64,7 @@ type KubeConfigLike = {
   setCurrentContext(name: string): void;
   getContextObject(name: string): { namespace?: string } | null;
   getCurrentContext(): string;
-  getCurrentCluster(): { server: string; skipTLSVerify?: boolean; tlsServerName?: string } | null;
+  getCurrentCluster(): { server: string; skipTLSVerify?: boolean; tlsServerName?: string; proxyUrl?: string } | null;
   applyToHTTPSOptions(opts: Record<string, unknown>): Promise<void>;
   /** Fills TLS material and auth headers without building an https.Agent (which refuses plain-HTTP servers). */
   applyOptions?(opts: Record<string, unknown>): Promise<void>;
@@ -77,28 +82,44 @@ export async function loadConnection(options: KubeConnectionOptions = {}): Promi
   } catch (e) {
     throw new Error(`the native Kubernetes layer needs @kubernetes/client-node (Node >= 22.19 or Bun): ${(e as Error).message}`, { cause: e });
   }
-  const kc = new mod.KubeConfig();
-  try {
+  // A fresh KubeConfig forgets cached exec/OIDC tokens and re-reads token files: used again after a 401.
+  const load = (): KubeConfigLike => {
+    const kc = new mod.KubeConfig();
     if (options.kubeconfigText !== undefined) kc.loadFromString(options.kubeconfigText);
     else if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();
     if (options.context) kc.setCurrentContext(options.context);
+    return kc;
+  };
+  let kc: KubeConfigLike;
+  try {
+    kc = load();
   } catch (e) {
     throw new Error(`cannot read the kubeconfig: ${(e as Error).message}`, { cause: e });
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new Error("the kubeconfig names no cluster server for its current context");
 
-  const read = async () => {
+  /** TLS material and headers; an exec or OIDC helper that does not answer fails after CREDENTIAL_TIMEOUT_MS. */
+  const read = async (from: KubeConfigLike) => {
     const opts: Record<string, unknown> = {};
     // The transport never uses client-node's agent: only the material and headers are wanted.
-    if (typeof kc.applyOptions === "function") await kc.applyOptions(opts);
-    else await kc.applyToHTTPSOptions(opts);
+    const apply = typeof from.applyOptions === "function" ? from.applyOptions(opts) : from.applyToHTTPSOptions(opts);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the kubeconfig's credential helper did not answer within ${CREDENTIAL_TIMEOUT_MS / 1000} s`)), CREDENTIAL_TIMEOUT_MS);
+      (timer as { unref?: () => void }).unref?.();
+    });
+    try {
+      await Promise.race([apply, late]);
+    } finally {
+      clearTimeout(timer);
+    }
     return opts;
   };
   let first: Record<string, unknown>;
   try {
-    first = await read();
+    first = await read(kc);
   } catch (e) {
     throw new Error(`cannot load the kubeconfig's credentials: ${(e as Error).message}`, { cause: e });
   }
@@ -123,9 +144,10 @@ export async function loadConnection(options: KubeConnectionOptions = {}): Promi
     server: cluster.server.replace(/\/+$/, ""),
     tls,
     namespace: context?.namespace || "default",
+    ...(cluster.proxyUrl ? { proxyUrl: cluster.proxyUrl } : {}),
     authHeaders(fresh = false) {
       if (!fresh && Date.now() - readAt < AUTH_REFRESH_MS) return Promise.resolve(headers);
-      refreshing ??= read()
+      refreshing ??= (async () => read(fresh ? (kc = load()) : kc))()
         .then((opts) => {
           headers = headersOf(opts);
           readAt = Date.now();

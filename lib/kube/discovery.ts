@@ -13,8 +13,22 @@
  * names; among several matches the first in discovery order wins (core
  * first, a group's preferred version first), as kubectl's priority mapper does.
  */
+import { arr, obj, str, strs } from "./_json.ts";
 import type { ResourceInfo } from "./_types.ts";
-import { type KubeTransport, apiError } from "./transport.ts";
+import { type KubeTransport, apiError, readJson } from "./transport.ts";
+
+/** The most bytes one discovery document may have. */
+const DISCOVERY_BYTES = 16 * 1024 * 1024;
+
+/** `p`, or the signal's reason as soon as it aborts (`p` goes on for its other waiters). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
 
 /** One group-version and its resources (subresources as `parent/sub`), in the server's order (preferred version first in each group). */
 export interface GroupVersionResources {
@@ -58,6 +72,8 @@ export interface Discovery {
   category(name: string, signal?: AbortSignal): Promise<ResourceInfo[]>;
   /** Forgets the cached documents. */
   invalidate(): void;
+  /** Reads discovery anew (what `kubectl api-resources` does unless `--cached`). */
+  refresh(signal?: AbortSignal): Promise<GroupVersionResources[]>;
 }
 
 const AGGREGATED_ACCEPT = [
@@ -74,28 +90,28 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
   let cached: { at: number; value: Promise<Read> } | null = null;
   let lastMissRefresh = 0;
 
-  const getJson = async <T>(path: string, accept = "application/json", signal?: AbortSignal): Promise<T> => {
-    const res = await transport.request(path, { accept, timeoutMs, ...(signal ? { signal } : {}) });
+  const getJson = async <T>(path: string, accept = "application/json"): Promise<T> => {
+    const res = await transport.request(path, { accept, timeoutMs });
     if (!res.ok) throw await apiError(res);
-    return (await res.json()) as T;
+    return readJson<T>(res, DISCOVERY_BYTES);
   };
 
-  async function aggregated(signal?: AbortSignal): Promise<Read | null> {
-    const [api, apis] = await Promise.all(["/api", "/apis"].map((p) => getJson<{ kind?: string }>(p, AGGREGATED_ACCEPT, signal)));
+  async function aggregated(): Promise<Read | null> {
+    const [api, apis] = await Promise.all(["/api", "/apis"].map((p) => getJson<{ kind?: string }>(p, AGGREGATED_ACCEPT)));
     if (api?.kind !== "APIGroupDiscoveryList" || apis?.kind !== "APIGroupDiscoveryList") return null;
     // Stale group-versions are left out silently, as kubectl leaves them out.
     return { groupVersions: aggregatedGroupVersions(api, apis).groupVersions, failed: [] };
   }
 
-  async function legacy(signal?: AbortSignal): Promise<Read> {
-    const [api, apis] = await Promise.all([getJson<{ versions?: string[] }>("/api", "application/json", signal), getJson<{ groups?: { name: string; versions: { groupVersion: string }[] }[] }>("/apis", "application/json", signal)]);
+  async function legacy(): Promise<Read> {
+    const [api, apis] = await Promise.all([getJson<{ versions?: string[] }>("/api", "application/json"), getJson<{ groups?: { name: string; versions: { groupVersion: string }[] }[] }>("/apis", "application/json")]);
     const names = [...(api.versions ?? []), ...(apis.groups ?? []).flatMap((g) => g.versions.map((v) => v.groupVersion))];
     const lists: Record<string, unknown> = {};
     const failed: DiscoveryFailure[] = [];
     await Promise.all(
       names.map(async (gv) => {
         try {
-          lists[gv] = await getJson(gv.includes("/") ? `/apis/${gv}` : `/api/${gv}`, "application/json", signal);
+          lists[gv] = await getJson(gv.includes("/") ? `/apis/${gv}` : `/api/${gv}`, "application/json");
         } catch (e) {
           failed.push({ groupVersion: gv, message: (e as Error).message });
         }
@@ -104,16 +120,23 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
     return { groupVersions: legacyGroupVersions(api, apis, lists), failed };
   }
 
+  /**
+   * The cached read, shared by every command. The read itself runs under its
+   * own deadline (never a caller's signal: one command's cancel must not fail
+   * the others waiting on it); each caller waits only as long as its own
+   * signal allows.
+   */
   function read(signal?: AbortSignal): Promise<Read> {
-    if (cached && Date.now() - cached.at < ttl) return cached.value;
-    const value = (async () => (await aggregated(signal)) ?? (await legacy(signal)))();
-    const entry = { at: Date.now(), value };
-    cached = entry;
-    // A failed read is not cached: the next call asks again.
-    value.catch(() => {
-      if (cached === entry) cached = null;
-    });
-    return value;
+    if (!cached || Date.now() - cached.at >= ttl) {
+      const value = (async () => (await aggregated()) ?? (await legacy()))();
+      const entry = { at: Date.now(), value };
+      cached = entry;
+      // A failed read is not cached: the next call asks again.
+      value.catch(() => {
+        if (cached === entry) cached = null;
+      });
+    }
+    return signal ? untilAborted(cached.value, signal) : cached.value;
   }
 
   async function groupVersions(signal?: AbortSignal): Promise<GroupVersionResources[]> {
@@ -166,6 +189,10 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
     },
     invalidate() {
       cached = null;
+    },
+    async refresh(signal) {
+      cached = null;
+      return groupVersions(signal);
     },
   };
 }
@@ -224,14 +251,14 @@ export function preferredResources(groupVersions: readonly GroupVersionResources
 export function aggregatedGroupVersions(...documents: readonly unknown[]): { groupVersions: GroupVersionResources[]; failed: DiscoveryFailure[] } {
   const out: GroupVersionResources[] = [];
   const failed: DiscoveryFailure[] = [];
-  const hasGvk = (k: unknown) => k != null && Object.values(record(k)).some((x) => x !== "" && x != null);
+  const hasGvk = (k: unknown) => k != null && Object.values(obj(k)).some((x) => x !== "" && x != null);
   for (const doc of documents) {
-    for (const item of array(record(doc).items)) {
-      const g = record(item);
-      const group = str(record(g.metadata).name);
+    for (const item of arr(obj(doc).items)) {
+      const g = obj(item);
+      const group = str(obj(g.metadata).name);
       let preferredSeen = false;
-      for (const vi of array(g.versions)) {
-        const v = record(vi);
+      for (const vi of arr(g.versions)) {
+        const v = obj(vi);
         const version = str(v.version);
         const name = group === "" ? version : `${group}/${version}`;
         if (v.freshness === "Stale") {
@@ -239,28 +266,28 @@ export function aggregatedGroupVersions(...documents: readonly unknown[]): { gro
           continue;
         }
         const resources: ResourceInfo[] = [];
-        for (const ri of array(v.resources)) {
-          const r = record(ri);
+        for (const ri of arr(v.resources)) {
+          const r = obj(ri);
           const base: ResourceInfo = {
             group,
             version,
             resource: str(r.resource),
-            kind: str(record(r.responseKind).kind),
+            kind: str(obj(r.responseKind).kind),
             singular: str(r.singularResource),
             namespaced: r.scope === "Namespaced",
-            verbs: strings(r.verbs),
-            shortNames: strings(r.shortNames),
-            categories: strings(r.categories),
+            verbs: strs(r.verbs),
+            shortNames: strs(r.shortNames),
+            categories: strs(r.categories),
           };
           if (hasGvk(r.responseKind)) resources.push(base);
-          for (const si of array(r.subresources)) {
-            const sub = record(si);
+          for (const si of arr(r.subresources)) {
+            const sub = obj(si);
             if (!hasGvk(sub.responseKind)) continue;
             resources.push({
               ...base,
               resource: `${base.resource}/${str(sub.subresource)}`,
-              kind: str(record(sub.responseKind).kind),
-              verbs: strings(sub.verbs),
+              kind: str(obj(sub.responseKind).kind),
+              verbs: strs(sub.verbs),
               shortNames: [],
               categories: [],
             });
@@ -286,8 +313,8 @@ export function legacyGroupVersions(api: unknown, apis: unknown, lists: Readonly
   const add = (group: string, version: string, preferred: boolean) => {
     const list = lists[group === "" ? version : `${group}/${version}`];
     if (list === undefined) return;
-    const resources = array(record(list).resources).map((ri): ResourceInfo => {
-      const r = record(ri);
+    const resources = arr(obj(list).resources).map((ri): ResourceInfo => {
+      const r = obj(ri);
       return {
         group,
         version,
@@ -295,35 +322,19 @@ export function legacyGroupVersions(api: unknown, apis: unknown, lists: Readonly
         kind: str(r.kind),
         singular: str(r.singularName),
         namespaced: r.namespaced === true,
-        verbs: strings(r.verbs),
-        shortNames: strings(r.shortNames),
-        categories: strings(r.categories),
+        verbs: strs(r.verbs),
+        shortNames: strs(r.shortNames),
+        categories: strs(r.categories),
       };
     });
     out.push({ group, version, preferred, resources });
   };
-  strings(record(api).versions).forEach((v, i) => add("", v, i === 0));
-  for (const gi of array(record(apis).groups)) {
-    const g = record(gi);
-    const versions = array(g.versions).map((vi) => str(record(vi).version));
-    const preferred = str(record(g.preferredVersion).version) || versions[0];
+  strs(obj(api).versions).forEach((v, i) => add("", v, i === 0));
+  for (const gi of arr(obj(apis).groups)) {
+    const g = obj(gi);
+    const versions = arr(g.versions).map((vi) => str(obj(vi).version));
+    const preferred = str(obj(g.preferredVersion).version) || versions[0];
     for (const v of versions) add(str(g.name), v, v === preferred);
   }
   return out;
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function array(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-function strings(v: unknown): string[] {
-  return array(v).filter((x): x is string => typeof x === "string");
 }

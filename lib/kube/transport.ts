@@ -51,9 +51,39 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The most bytes an error body is read for its Status. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+/**
+ * Reads a body as text, never more than `maxBytes`: past it the body is
+ * cancelled and the read fails (a hostile or broken server cannot grow the
+ * agent's memory by sending without end).
+ */
+export async function readBounded(res: Response, maxBytes: number): Promise<string> {
+  if (!res.body) return "";
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) {
+      await res.body.cancel().catch(() => {});
+      throw new KubeApiError(0, "ResponseTooLarge", `the API server's answer is larger than ${maxBytes} bytes`);
+    }
+    parts.push(decoder.decode(chunk, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
+}
+
+/** Reads a JSON body of at most `maxBytes`. */
+export async function readJson<T>(res: Response, maxBytes: number): Promise<T> {
+  return JSON.parse(await readBounded(res, maxBytes)) as T;
+}
+
 /** Reads a failed response's Status into a {@link KubeApiError}. */
 export async function apiError(res: Response): Promise<KubeApiError> {
-  const text = await res.text().catch(() => "");
+  const text = await readBounded(res, MAX_ERROR_BYTES).catch(() => "");
   try {
     const s = JSON.parse(text) as { kind?: string; reason?: string; message?: string; code?: number; details?: KubeApiError["details"] };
     if (s.kind === "Status") return new KubeApiError(s.code ?? res.status, s.reason ?? "", s.message ?? text, s.details);
@@ -80,23 +110,28 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
       ...(tls.key ? { key: tls.key } : {}),
       ...(tls.serverName ? { serverName: tls.serverName } : {}),
     };
-    send = (url, init) => fetch(url, { ...init, tls: bunTls } as RequestInit);
+    // The kubeconfig's proxy-url, else none: the agent's HTTP(S)_PROXY never sees cluster traffic
+    // (the kubectl executor strips them from kubectl's environment too).
+    const proxy = conn.proxyUrl ?? false;
+    send = (url, init) => fetch(url, { ...init, tls: bunTls, proxy } as RequestInit);
   } else {
     // undici is client-node's own dependency; its fetch takes a dispatcher with TLS options.
     const undici = (await import("undici")) as unknown as {
       Agent: new (o: object) => { close(): Promise<void> };
+      ProxyAgent: new (o: object) => { close(): Promise<void> };
       fetch: (url: string, init: object) => Promise<Response>;
     };
-    const dispatcher = new undici.Agent({
-      connect: {
-        rejectUnauthorized: tls.rejectUnauthorized,
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.cert ? { cert: tls.cert } : {}),
-        ...(tls.key ? { key: tls.key } : {}),
-        ...(tls.serverName ? { servername: tls.serverName } : {}),
-      },
-      keepAliveTimeout: 30_000,
-    });
+    const connect = {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.serverName ? { servername: tls.serverName } : {}),
+    };
+    // undici's Agent ignores HTTP(S)_PROXY; the kubeconfig's proxy-url is the only proxy used.
+    const dispatcher = conn.proxyUrl
+      ? new undici.ProxyAgent({ uri: conn.proxyUrl, requestTls: connect, keepAliveTimeout: 30_000 })
+      : new undici.Agent({ connect, keepAliveTimeout: 30_000 });
     send = (url, init) => undici.fetch(url, { ...init, dispatcher });
     close = () => dispatcher.close();
   }

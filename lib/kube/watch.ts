@@ -6,9 +6,12 @@
  * - when the server ends the stream (its timeout, a proxy), the watch resumes
  *   from the last resourceVersion seen, after a jittered, doubling backoff
  *   (reset by any event);
- * - a 410 (as a status code or an ERROR event) calls `relist`, which returns
- *   the resourceVersion to resume from;
- * - it ends when `signal` aborts (cancel or budget), never on its own.
+ * - a 410 (as a status code or an ERROR event) calls `relist` after the same
+ *   pause, which returns the resourceVersion to resume from; five relists in a
+ *   row with no event in between end the watch with that error;
+ * - any other error the server means (4xx, an ERROR event) ends it with that
+ *   error, as it ends kubectl's; otherwise it ends only when `signal` aborts
+ *   (cancel or budget).
  */
 import type { ResourceInfo } from "./_types.ts";
 import type { KubeClient } from "./client.ts";
@@ -40,12 +43,24 @@ export interface WatchOptions {
   backoffMs?: { initial: number; max: number };
 }
 
-/** Watches until the signal aborts. */
+/** Relists in a row, with no event between them, after which the watch gives up (the server keeps expiring it). */
+const MAX_RELISTS = 5;
+/** The largest watch event accepted (objects are at most ~1.5 MiB in etcd). */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Watches until the signal aborts. Throws, like kubectl ends, on an error the
+ * server means (a 4xx other than 410 on the request, an ERROR event other
+ * than 410, or relists that never lead to an event).
+ */
 export async function watchResource(client: KubeClient, r: ResourceInfo, o: WatchOptions): Promise<void> {
   let rv = o.resourceVersion;
-  let failures = 0;
+  let quiet = 0; // reconnects in a row that brought no event
+  let relists = 0;
   const { initial, max } = o.backoffMs ?? { initial: 200, max: 5_000 };
+  const pause = () => sleep(initial + Math.random() * Math.min(max, initial * 2 ** Math.min(quiet, 10)), o.signal).catch(() => {});
   while (!o.signal.aborted) {
+    let events = 0;
     try {
       const res = await client.stream(resourcePath(r, o.namespace), {
         query: { watch: true, resourceVersion: rv || undefined, allowWatchBookmarks: true, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
@@ -53,12 +68,13 @@ export async function watchResource(client: KubeClient, r: ResourceInfo, o: Watc
         signal: o.signal,
         timeoutMs: 24 * 3600_000,
       });
-      for await (const event of ndjson<WatchEvent<{ metadata?: { resourceVersion?: string }; code?: number }>>(res)) {
-        failures = 0;
+      for await (const event of ndjson<WatchEvent<{ metadata?: { resourceVersion?: string }; code?: number; reason?: string; message?: string }>>(res)) {
         if (event.type === "ERROR") {
-          if (event.object?.code === 410) throw new KubeApiError(410, "Expired", "the watch's resourceVersion is too old");
-          continue;
+          const status = event.object ?? {};
+          throw new KubeApiError(status.code ?? 500, status.reason ?? "", status.message ?? "the watch failed");
         }
+        events++;
+        relists = 0;
         const next = event.object?.metadata?.resourceVersion;
         if (next) rv = next;
         if (event.type !== "BOOKMARK") o.onEvent(event);
@@ -66,17 +82,21 @@ export async function watchResource(client: KubeClient, r: ResourceInfo, o: Watc
     } catch (e) {
       if (o.signal.aborted) return;
       if (e instanceof KubeApiError && e.code === 410) {
+        if (++relists > MAX_RELISTS) throw new KubeApiError(410, "Expired", `the watch expired ${MAX_RELISTS} times in a row without an event`);
+        await pause();
         rv = await o.relist();
         continue;
       }
-      failures++;
+      // The server means it (forbidden, not found, bad request...): the command ends with its error, as kubectl's does.
+      if (e instanceof KubeApiError && e.code >= 400 && e.code < 500) throw e;
     }
-    // The stream ended (or failed): resume after a pause that grows while nothing arrives.
-    await sleep(Math.random() * Math.min(max, initial * 2 ** Math.min(failures, 10)), o.signal).catch(() => {});
+    // The stream ended or the connection failed: resume after a pause that grows while nothing arrives.
+    quiet = events > 0 ? 0 : quiet + 1;
+    await pause();
   }
 }
 
-/** Reads a response body as newline-delimited JSON values. */
+/** Reads a response body as newline-delimited JSON values, none longer than {@link MAX_EVENT_BYTES}. */
 export async function* ndjson<T>(res: Response): AsyncGenerator<T> {
   if (!res.body) return;
   const decoder = new TextDecoder();
@@ -88,6 +108,10 @@ export async function* ndjson<T>(res: Response): AsyncGenerator<T> {
       const line = buffer.slice(0, nl).trim();
       buffer = buffer.slice(nl + 1);
       if (line) yield JSON.parse(line) as T;
+    }
+    if (buffer.length > MAX_EVENT_BYTES) {
+      await res.body.cancel().catch(() => {});
+      throw new KubeApiError(0, "ResponseTooLarge", `a watch event is larger than ${MAX_EVENT_BYTES} bytes`);
     }
   }
   const rest = buffer.trim();

@@ -83,39 +83,8 @@ export function rfc3339Nano(ms: number, nanosSalt = 0): string {
   return `${base}.${nanos}Z`;
 }
 
-/**
- * Go's `duration.HumanDuration`, which kube-apiserver uses for AGE and LAST SEEN
- * cells; matching it keeps the simulated output indistinguishable from a real one.
- */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return "<invalid>";
-  if (seconds < 0) return "0s";
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  const days = Math.floor(hours / 24);
-  if (hours < 24 * 365 * 8) {
-    const d = days % 365;
-    return d === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${d}d`;
-  }
-  return `${Math.floor(days / 365)}y`;
-}
+export { humanDuration } from "../_duration.ts";
+import { humanDuration } from "../_duration.ts";
 
 /** Time since an RFC 3339 timestamp as kube-apiserver prints it; `<unknown>` when unset. */
 export function since(timestamp: string | undefined | null, now = Date.now()): string {

@@ -181,11 +181,15 @@ function routeGet(url: URL, accept: MediaRange[], store: Store, opts: HandlerOpt
       opts.onRequest?.({ method: "GET", path: url.pathname, query: url.search, accept: req.headers.accept ?? "", status: 200 });
       return;
     }
-    const items = store.list(type, namespace, selectors);
+    const all = store.list(type, namespace, selectors);
+    // Pages as kube-apiserver serves them: `limit` objects, then a `continue` token for the rest.
+    const page = pageOf(all, url.searchParams.get("limit"), url.searchParams.get("continue"));
+    if (typeof page === "string") return fail(statusFailure(410, "Expired", page));
+    const items = page.items;
     // metrics-server lists are computed per request and carry no resourceVersion.
     const listRv = type.group === "metrics.k8s.io" ? undefined : store.resourceVersion;
-    const listMeta = listRv === undefined ? {} : { resourceVersion: listRv };
-    if (table) return send(200, toTable(type.kind, items, listRv, include), "application/json;as=Table;v=v1;g=meta.k8s.io");
+    const listMeta = { ...(listRv === undefined ? {} : { resourceVersion: listRv }), ...(page.continue ? { continue: page.continue, remainingItemCount: page.remaining } : {}) };
+    if (table) return send(200, { ...toTable(type.kind, items, listRv, include), metadata: listMeta }, "application/json;as=Table;v=v1;g=meta.k8s.io");
     if (wants(accept, "PartialObjectMetadataList", "meta.k8s.io", ["v1", "v1beta1"])) {
       return send(200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: listMeta, items: items.map(partial) });
     }
@@ -208,6 +212,28 @@ function watchFormat(accept: MediaRange[], table: boolean, include: IncludeObjec
   if (table) return { as: "Table", include };
   const metadataOnly = ["PartialObjectMetadata", "PartialObjectMetadataList"].some((as) => wants(accept, as, "meta.k8s.io", ["v1", "v1beta1"]));
   return metadataOnly ? { as: "PartialObjectMetadata" } : { as: "Object" };
+}
+
+/**
+ * One page of a list: all of it without a `limit`; else `limit` objects from
+ * the offset the `continue` token names, and a token for the rest. A token
+ * that cannot be read is refused as kube-apiserver refuses a stale one (410).
+ */
+function pageOf(all: KubeObject[], limit: string | null, token: string | null): { items: KubeObject[]; continue?: string; remaining?: number } | string {
+  let offset = 0;
+  if (token) {
+    try {
+      offset = (JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { offset: number }).offset;
+    } catch {
+      offset = Number.NaN;
+    }
+    if (!Number.isInteger(offset) || offset < 0) return "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
+  }
+  const n = Number(limit);
+  if (!limit || !Number.isInteger(n) || n <= 0) return { items: all.slice(offset) };
+  const items = all.slice(offset, offset + n);
+  const next = offset + n;
+  return next < all.length ? { items, continue: Buffer.from(JSON.stringify({ offset: next })).toString("base64url"), remaining: all.length - next } : { items };
 }
 
 function partial(o: KubeObject): object {

@@ -5,22 +5,19 @@
  * parity is impossible the case names the difference and says why.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { KubentlyError } from "../../lib/errors.ts";
 import { ageSince, humanDuration } from "../../lib/kube/_age.ts";
 import type { KubeObject, KubeReader, ListOptions } from "../../lib/kube/_types.ts";
-import { goSort } from "../../lib/kube/describe/_gosort.ts";
+import { goSort } from "../../lib/kube/_gosort.ts";
 import { canonicalQuantity } from "../../lib/kube/describe/_quantity.ts";
 import { alignTabs } from "../../lib/kube/describe/_writer.ts";
 import { smartLabel } from "../../lib/kube/describe/generic.ts";
 import { canDescribe, describeObjects, describerFor, renderEvents, renderPod, renderSecret } from "../../lib/kube/describe/index.ts";
 import { tabbed } from "../../lib/kube/describe/_writer.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
+import { kubectlHome, requireKubectl, runKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+const KUBECTL = requireKubectl("kube-describe.test");
 
 // ---------------------------------------------------------------------------
 // A KubeReader over plain fetch to the simulated cluster (plain HTTP, dummy token).
@@ -681,27 +678,15 @@ function edgeObjects(): KubeObject[] {
 
 const sim: SimCluster = await startSimCluster();
 for (const o of edgeObjects()) sim.add(o as Parameters<SimCluster["add"]>[0]);
-const home = await mkdtemp(join(tmpdir(), "kubently-describe-test-"));
+const kc = await kubectlHome(sim, "kubently-describe-test-");
 // kubectl formats times in the local zone, as the renderer does: both must see the same TZ (Go reads TZ="" as UTC, so pass it only when set).
-const env = { PATH: process.env.PATH ?? "", HOME: home, ...(process.env.TZ !== undefined ? { TZ: process.env.TZ } : {}), KUBECONFIG: await sim.writeKubeconfig(join(home, "kubeconfig")) };
+const tz: Record<string, string> = process.env.TZ !== undefined ? { TZ: process.env.TZ } : {};
 const reader = fetchReader(sim.url);
 
 afterAll(async () => {
   await sim.close();
-  await rm(home, { recursive: true, force: true });
+  await kc.remove();
 });
-
-function kubectl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Objects of `type` as kubectl's builder yields them: named ones in argument order, else the server's list order. */
 async function select(type: TypeInfo, o: { namespace?: string; names?: string[]; labelSelector?: string } = {}): Promise<KubeObject[]> {
@@ -729,7 +714,7 @@ async function expectParity(c: Case): Promise<void> {
   const attempts = c.mapOrder ? 120 : 3;
   let last = { ours: "", kubectl: "" };
   for (let i = 0; i < attempts; i++) {
-    const run = await kubectl(c.args);
+    const run = await runKubectl(c.args, { ...kc, env: tz });
     expect({ args: c.args, code: run.code, stderr: run.stderr }).toEqual({ args: c.args, code: 0, stderr: "" });
     // Ages: kubectl computed them a few ms ago; a flip at a second boundary is retried.
     const now = Date.now();
@@ -827,7 +812,7 @@ const multi: { label: string; c: Case }[] = [
   { label: "quota,limits -n edge", c: { args: ["describe", "quota,limits", "-n", NS], objects: async () => [...(await select(T.resourcequotas, { namespace: NS })), ...(await select(T.limitranges, { namespace: NS }))] } },
 ];
 
-describe.skipIf(!KUBECTL_FOUND)("describeObjects(objects, reader) matches kubectl describe", () => {
+describe.skipIf(!KUBECTL)("describeObjects(objects, reader) matches kubectl describe", () => {
   test("the scenario has the objects this suite expects", () => {
     const count = (r: string) => singles.filter((s) => s.label.startsWith(`${r} `)).length;
     expect(count("pods")).toBeGreaterThanOrEqual(14);

@@ -12,7 +12,7 @@
  * kubectl returns and a mismatch is retried once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -32,25 +32,20 @@ import {
   type CommandOutput,
   eventsForFieldSelector,
   eventsOutputFormatError,
-  formatTabbed,
   parseEventsFor,
   renderEvents,
   renderEventsName,
   renderEventsOutput,
   validateEventTypes,
 } from "../../lib/kube/print/events.ts";
+import { formatTabbed } from "../../lib/kube/print/_tabwriter.ts";
 import { type VersionInfo, goPlatform, nativeClientVersion, renderVersion, versionInfoFromJson } from "../../lib/kube/print/version.ts";
 import { decodeReviewSpec } from "../../lib/sim/_protobuf.ts";
 import { type SimCluster, simKubeconfig, startSimCluster } from "../../lib/sim/index.ts";
+import { type KubectlRun as Run, requireKubectl, runKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
+const KUBECTL = requireKubectl("kube-print-commands.test");
 const AGGREGATED = { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" };
-
-interface Run {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-}
 
 let home: string;
 let sim: SimCluster;
@@ -59,19 +54,6 @@ let fake: FakeServer;
 let fakeConfig: string;
 let clientVersion: VersionInfo;
 let kustomizeVersion: string;
-
-/** Runs kubectl asynchronously: both servers share this process's event loop. */
-function kubectl(kubeconfig: string, args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env: { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-  });
-}
 
 /**
  * Runs kubectl, then the renderer (which reads the server again and takes
@@ -88,7 +70,7 @@ async function parity(
   let r: Run = { stdout: "", stderr: "", code: null };
   let mine: CommandOutput = { stdout: "", stderr: "", exitCode: -1 };
   for (let attempt = 0; attempt < 2; attempt++) {
-    r = await kubectl(kubeconfig, args);
+    r = await runKubectl(args, { home, kubeconfig });
     mine = await render(Date.now());
     if (options.stderrSuffix && r.stderr.endsWith(mine.stderr)) mine = { ...mine, stderr: r.stderr };
     if (r.stdout === mine.stdout && r.stderr === mine.stderr && r.code === mine.exitCode) break;
@@ -211,7 +193,7 @@ beforeAll(async () => {
   fake = await startFake();
   fakeConfig = join(home, "fake-kubeconfig");
   await writeFile(fakeConfig, simKubeconfig(fake.url), { mode: 0o600 });
-  if (KUBECTL_FOUND) {
+  if (KUBECTL) {
     const v = JSON.parse(spawnSync("kubectl", ["version", "--client", "-o", "json"], { encoding: "utf8" }).stdout);
     clientVersion = versionInfoFromJson(v.clientVersion);
     kustomizeVersion = v.kustomizeVersion;
@@ -291,7 +273,7 @@ async function nativeEvents(base: string, args: readonly string[], now: number):
   return renderEvents(list.items, opts);
 }
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl events against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("kubectl events against the simulated cluster", () => {
   const cases: string[][] = [
     [],
     ["-n", "shop"],
@@ -447,7 +429,7 @@ function tieEvents(t0: number): { namespace: string; events: Record<string, unkn
   return out;
 }
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl events against crafted events", () => {
+describe.skipIf(!KUBECTL)("kubectl events against crafted events", () => {
   let ties: { namespace: string; events: Record<string, unknown>[] }[];
   beforeAll(() => {
     const t0 = Date.now();
@@ -532,7 +514,7 @@ const API_RESOURCES_CASES: string[][] = [
   ["extra"],
 ];
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl api-resources / api-versions against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("kubectl api-resources / api-versions against the simulated cluster", () => {
   for (const args of API_RESOURCES_CASES) {
     test(`kubectl api-resources ${args.join(" ")}`, async () => {
       await parity(simConfig, ["api-resources", ...args], () => nativeApiResources(sim.url, args));
@@ -639,7 +621,7 @@ function fakeLegacy() {
   };
 }
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl api-resources / api-versions against crafted discovery", () => {
+describe.skipIf(!KUBECTL)("kubectl api-resources / api-versions against crafted discovery", () => {
   const aggregatedCases: string[][] = [[], ["-o", "wide"], ["-o", "name"], ["--sort-by=name"], ["--sort-by=kind"], ["--sort-by=kind", "-o", "wide"], ["--categories=all"], ["--api-group=alpha.example.com", "-o", "wide"]];
   for (const args of aggregatedCases) {
     test(`kubectl api-resources ${args.join(" ")} (aggregated: versions, stale, ties)`, async () => {
@@ -690,7 +672,7 @@ function nativeVersion(args: readonly string[], server: VersionInfo | null): Com
   });
 }
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl version", () => {
+describe.skipIf(!KUBECTL)("kubectl version", () => {
   const cases: string[][] = [[], ["-o", "json"], ["-o", "yaml"], ["--client"], ["--client", "-o", "json"], ["--client", "-o", "yaml"], ["-o", "xml"], ["-o", "JSON"], ["extra"], ["--client", "extra"]];
   for (const args of cases) {
     test(`kubectl version ${args.join(" ")} (simulated cluster)`, async () => {
@@ -800,7 +782,7 @@ const CAN_I_CASES: string[][] = [
   ["--list", "pods"],
 ];
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl auth can-i against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("kubectl auth can-i against the simulated cluster", () => {
   for (const args of CAN_I_CASES) {
     test(`kubectl auth can-i ${args.join(" ")}`, async () => {
       await parity(simConfig, ["auth", "can-i", ...args], async () => (await nativeCanI(sim.url, args)).output);
@@ -808,10 +790,23 @@ describe.skipIf(!KUBECTL_FOUND)("kubectl auth can-i against the simulated cluste
   }
 });
 
-describe.skipIf(!KUBECTL_FOUND)("kubectl auth can-i against crafted answers", () => {
+describe.skipIf(!KUBECTL)("kubectl auth can-i against crafted answers", () => {
   beforeAll(() => {
     fake.discovery = { mode: "aggregated", ...fakeAggregated() };
   });
+
+  /** `parity` for `auth can-i ARGS` on the fake that also requires our review to be the one kubectl posted; `check` sees ours. */
+  const reviewParity = (args: readonly string[], check: (spec: Record<string, unknown> | null) => void = () => {}) => {
+    fake.reviews = [];
+    return parity(fakeConfig, ["auth", "can-i", ...args], async () => {
+      const { output, spec } = await nativeCanI(fake.url, args);
+      // reviews[0] is kubectl's (protobuf), the next one ours (JSON).
+      expect(withoutEmpty(fake.reviews[0])).toEqual(withoutEmpty(spec));
+      check(spec);
+      fake.reviews = [];
+      return output;
+    });
+  };
 
   const answers: [string, unknown][] = [
     ["denied with reason and evaluation error", { allowed: false, reason: "no RBAC policy matched", evaluationError: "webhook: timeout" }],
@@ -823,28 +818,15 @@ describe.skipIf(!KUBECTL_FOUND)("kubectl auth can-i against crafted answers", ()
     for (const args of [["get", "pods"], ["delete", "widgets/w1", "-q"], ["get", "/metrics"]]) {
       test(`kubectl auth can-i ${args.join(" ")} (${title}) sends kubectl's review`, async () => {
         fake.access = status;
-        fake.reviews = [];
-        await parity(fakeConfig, ["auth", "can-i", ...args], async () => {
-          const { output, spec } = await nativeCanI(fake.url, args);
-          // reviews[0] is kubectl's (protobuf), the next one ours (JSON).
-          expect(withoutEmpty(fake.reviews[0])).toEqual(withoutEmpty(spec));
-          fake.reviews = [];
-          return output;
-        });
+        await reviewParity(args);
       }, 30_000);
     }
   }
 
   test("kubectl auth can-i get pods -n other --subresource=log sends namespace and subresource", async () => {
     fake.access = { allowed: true };
-    fake.reviews = [];
-    const args = ["get", "pods/web", "-n", "other", "--subresource=log"];
-    await parity(fakeConfig, ["auth", "can-i", ...args], async () => {
-      const { output, spec } = await nativeCanI(fake.url, args);
-      expect(withoutEmpty(fake.reviews[0])).toEqual(withoutEmpty(spec));
+    await reviewParity(["get", "pods/web", "-n", "other", "--subresource=log"], (spec) => {
       expect(spec).toEqual({ resourceAttributes: { namespace: "other", verb: "get", resource: "pods", subresource: "log", name: "web" } });
-      fake.reviews = [];
-      return output;
     });
   }, 30_000);
 
@@ -870,13 +852,7 @@ describe.skipIf(!KUBECTL_FOUND)("kubectl auth can-i against crafted answers", ()
   for (const args of [["--list"], ["--list", "--no-headers"], ["--list", "-n", "team-a"]]) {
     test(`kubectl auth can-i ${args.join(" ")} (breakdown, merge, sort, incomplete)`, async () => {
       fake.rules = rules;
-      fake.reviews = [];
-      await parity(fakeConfig, ["auth", "can-i", ...args], async () => {
-        const { output, spec } = await nativeCanI(fake.url, args);
-        expect(withoutEmpty(fake.reviews[0])).toEqual(withoutEmpty(spec));
-        fake.reviews = [];
-        return output;
-      });
+      await reviewParity(args);
     }, 30_000);
   }
 });

@@ -9,7 +9,6 @@
  * managedFields can be put in front of kubectl.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -19,29 +18,13 @@ import { goFormatFloat, resolvesAsString, yamlKeyLess, yamlNumber } from "../../
 import { asListObject, getOutputObject, goJsonString, itemsOf, printJson } from "../../lib/kube/print/json.ts";
 import { printYaml } from "../../lib/kube/print/yaml.ts";
 import { type SimCluster, simKubeconfig, startSimCluster } from "../../lib/sim/index.ts";
+import { type KubectlRun as Run, requireKubectl, runKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const KUBECTL = requireKubectl("kube-print-objects.test");
 
 let home: string;
 
-/** Runs kubectl asynchronously (the servers share this process's event loop). */
-function kubectl(kubeconfig: string, argv: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", argv, { env: { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig }, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.on("data", (d: Buffer) => err.push(d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
-  });
-}
+const kubectl = (kubeconfig: string, argv: readonly string[]) => runKubectl(argv, { home, kubeconfig });
 
 /** Runs `fn` over `items` with at most `limit` at a time (kubectl processes are heavy). */
 async function pooled<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -112,7 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
-  if (KUBECTL_FOUND && comparisons > 0) console.log(`kube-print-objects: ${comparisons} byte-for-byte kubectl comparisons`);
+  if (KUBECTL && comparisons > 0) console.log(`kube-print-objects: ${comparisons} byte-for-byte kubectl comparisons`);
 });
 
 // ---------------------------------------------------------------------------
@@ -210,7 +193,7 @@ const widget = (name: string, spec: unknown) => ({
 
 // ---------------------------------------------------------------------------
 
-describe.skipIf(!KUBECTL_FOUND)("printJson / printYaml match kubectl on the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("printJson / printYaml match kubectl on the simulated cluster", () => {
   let sim: SimCluster;
   let kubeconfig: string;
   const list = async (path: string): Promise<Record<string, unknown>[]> => {
@@ -351,7 +334,7 @@ const UNREADABLE: Record<string, string>[] = [
   { v: "x\u0085--- y" }, { v: "x\u0085...\u0085" }, { a: "\u0085\u0085", b: "x\u0085\u0085--- y" },
 ];
 
-describe.skipIf(!KUBECTL_FOUND)("printJson / printYaml match kubectl on tricky values", () => {
+describe.skipIf(!KUBECTL)("printJson / printYaml match kubectl on tricky values", () => {
   let mini: MiniServer;
   const objects: Record<string, unknown>[] = [];
   const values = TRICKY.map((v, i) => [`v${String(i).padStart(3, "0")}`, v] as const);

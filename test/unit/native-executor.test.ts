@@ -255,3 +255,138 @@ describe("redaction", () => {
     }
   });
 });
+
+describe("large and hostile answers", () => {
+  /**
+   * A server in front of the simulated cluster that passes everything through
+   * except what a test overrides: the shapes a broken or hostile API server
+   * (or object) can send.
+   */
+  async function hostile(override: (path: string, query: URLSearchParams, res: import("node:http").ServerResponse) => boolean) {
+    const seen: string[] = [];
+    const server: Server = createServer(async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(`${url.pathname}${url.search}`);
+      if (override(url.pathname, url.searchParams, res)) return;
+      const upstream = await fetch(`${sim.url}${req.url}`, { headers: { accept: req.headers.accept ?? "application/json", authorization: "Bearer kubently-sim-token" } });
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { seen, exec: nativeExecutor({ kubeconfigText: simKubeconfig(url) }), close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  test("lists longer than a page are read page by page, as kubectl reads them", async () => {
+    // sim.add fills in uid, resourceVersion and creationTimestamp.
+    for (let i = 0; i < 1_201; i++) sim.add({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${String(i).padStart(4, "0")}`, namespace: "default" }, data: { i: String(i) } } as unknown as Parameters<SimCluster["add"]>[0]);
+    const exec = nativeExecutor({ kubeconfig });
+    const names = await exec.run(["get", "cm", "-n", "default", "-o", "name"], { timeoutMs: 10_000 });
+    expect(names.exitCode).toBe(0);
+    expect(names.stdout.split("\n").filter((l) => l.startsWith("configmap/cm-")).length).toBe(1_201);
+    const table = await exec.run(["get", "cm", "-n", "default", "--no-headers"], { timeoutMs: 10_000 });
+    expect(table.stdout.split("\n").filter((l) => l.startsWith("cm-")).length).toBe(1_201);
+    // Three pages of at most 500.
+    expect(requests.filter((r) => r.path === "/api/v1/namespaces/default/configmaps" && r.query.includes("limit=500")).length).toBeGreaterThanOrEqual(6);
+  });
+
+  test("a log line that never ends is passed on as it comes and cut at the byte cap", async () => {
+    const h = await hostile((path, _q, res) => {
+      if (!path.endsWith("/log")) return false;
+      res.writeHead(200, { "content-type": "text/plain" });
+      const timer = setInterval(() => res.write("x".repeat(64 * 1024)), 1);
+      res.on("close", () => clearInterval(timer));
+      return true;
+    });
+    try {
+      const out = await h.exec.run(["logs", "-n", "shop", WEB], { timeoutMs: 10_000, maxOutputBytes: 200_000 });
+      expect(out).toMatchObject({ truncated: true, exitCode: null });
+      expect(out.stdout.length).toBe(200_000);
+      expect(out.durationMs).toBeLessThan(5_000);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("an answer larger than the layer reads fails the command instead of growing the agent", async () => {
+    const h = await hostile((path, _q, res) => {
+      if (path !== "/api/v1/namespaces/shop/pods") return false;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"kind":"PodList","items":[');
+      const chunk = `${JSON.stringify({ metadata: { name: "p", namespace: "shop" }, spec: { pad: "y".repeat(60_000) } })},`;
+      const timer = setInterval(() => res.write(chunk.repeat(16)), 1);
+      res.on("close", () => clearInterval(timer));
+      return true;
+    });
+    try {
+      const out = await h.exec.run(["get", "pods", "-n", "shop", "-o", "json"], { timeoutMs: 20_000 });
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toContain("larger than");
+      // What kubectl prints for a list it could not read: an empty List, then the error.
+      expect(out.stdout).not.toContain("yyyy");
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a forbidden watch ends get -w with the server's error, as kubectl's does", async () => {
+    const h = await hostile((_path, q, res) => {
+      if (q.get("watch") !== "true") return false;
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Forbidden", code: 403, message: 'pods is forbidden: User "agent" cannot watch resource "pods"' }));
+      return true;
+    });
+    try {
+      const out = await h.exec.run(["get", "pods", "-n", "shop", "-w"], { timeoutMs: 5_000 });
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toContain("Error from server (Forbidden)");
+      expect(out.stdout).toMatch(/^NAME\s+READY/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a watch the server keeps expiring relists a few times with a pause, then gives up", async () => {
+    const h = await hostile((_path, q, res) => {
+      if (q.get("watch") !== "true") return false;
+      res.writeHead(410, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Expired", code: 410, message: "too old resource version" }));
+      return true;
+    });
+    try {
+      const out = await h.exec.run(["get", "pods", "-n", "shop", "-w", "--watch-only"], { timeoutMs: 20_000 });
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toContain("Expired");
+      expect(h.seen.filter((p) => p.includes("watch=true")).length).toBeLessThanOrEqual(6);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("a credential helper that never answers", () => {
+  const hanging = () =>
+    simKubeconfig(sim.url).replace(
+      /  user:\n    token: .*\n/,
+      "  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: sleep\n      args: [\"20\"]\n      interactiveMode: Never\n",
+    );
+
+  test("cannot hold a command past its budget, nor past a cancel", async () => {
+    const exec = nativeExecutor({ kubeconfigText: hanging() });
+    const started = performance.now();
+    const out = await exec.run(["get", "pods"], { timeoutMs: 800 });
+    expect(out).toMatchObject({ timedOut: true, exitCode: null });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const cancelled = await exec.run(["get", "pods"], { timeoutMs: 30_000, signal: abort.signal });
+    expect(cancelled).toMatchObject({ cancelled: true, exitCode: null });
+  });
+});
+
+describe("auto's contract", () => {
+  test("a cluster source kubectl could not read is refused at construction", () => {
+    expect(() => autoExecutor({ kubeconfigText: sim.kubeconfig() })).toThrow(/kubeconfigText/);
+    expect(() => autoExecutor({ kubeconfig, context: "other" })).toThrow(/context/);
+  });
+});

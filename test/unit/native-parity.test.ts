@@ -5,39 +5,20 @@
  * Where exact parity is impossible the case says why (`compare`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { nativeExecutor } from "../../lib/agent/native.ts";
 import type { CoveringExecutor } from "../../lib/agent/native.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
+import { type KubectlHome, type KubectlRun as Run, kubectlHome, requireKubectl, runKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const KUBECTL = requireKubectl("native-parity.test");
 
 let sim: SimCluster;
-let home: string;
-let env: Record<string, string>;
+let kc: KubectlHome;
 let native: CoveringExecutor;
 /** Pod names by namespace/app, read from the cluster so cases name real pods. */
 const pods: Record<string, string> = {};
 
-function kubectl(argv: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn("kubectl", argv, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kubectl = (argv: readonly string[]) => runKubectl(argv, kc);
 
 async function nativeRun(argv: readonly string[]): Promise<Run> {
   const out = await native.run(argv, { timeoutMs: 10_000 });
@@ -46,11 +27,9 @@ async function nativeRun(argv: readonly string[]): Promise<Run> {
 
 beforeAll(async () => {
   sim = await startSimCluster();
-  home = await mkdtemp(join(tmpdir(), "kubently-parity-"));
-  const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
-  env = { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig };
-  native = nativeExecutor({ kubeconfig });
-  if (!KUBECTL_FOUND) return;
+  kc = await kubectlHome(sim, "kubently-parity-");
+  native = nativeExecutor({ kubeconfig: kc.kubeconfig });
+  if (!KUBECTL) return;
   const list = await kubectl(["get", "pods", "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}"]);
   for (const line of list.stdout.trim().split("\n")) {
     const [ns, name] = line.split("/") as [string, string];
@@ -62,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close();
-  if (home) await rm(home, { recursive: true, force: true });
+  await kc?.remove();
 });
 
 /** How a case compares: exact stdout, or with a named, explained normalization. */
@@ -261,13 +240,7 @@ const INFO_CASES: Case[] = [
   c("top", "node", "--no-headers"),
 ];
 
-if (!KUBECTL_FOUND && process.env.CI === "true") {
-  test("kubectl is on PATH (required when CI=true)", () => {
-    throw new Error("kubectl not found on PATH: the parity suite needs the real kubectl binary");
-  });
-}
-
-describe.skipIf(!KUBECTL_FOUND)("native output equals kubectl's", () => {
+describe.skipIf(!KUBECTL)("native output equals kubectl's", () => {
   for (const [group, cases] of [["get", GET_CASES], ["logs", LOGS_CASES], ["describe", DESCRIBE_CASES], ["info", INFO_CASES]] as const) {
     for (const kase of cases) {
       const label = `${group}: ${kase.label}`;

@@ -3,58 +3,27 @@
  * checked through the real `kubectl top` and raw requests.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type KubeObject, type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { formatBytes, formatCpu, parseQuantity } from "../../lib/sim/metrics.ts";
+import { type KubectlHome, kubectlHome, kubectlTable as table, requireKubectl, runKubectl, runKubectlOk } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-if (!KUBECTL_FOUND) {
-  if (process.env.CI === "true") test("kubectl is on PATH (required when CI=true)", () => { throw new Error("kubectl not found on PATH"); });
-  else console.warn("[sim-metrics.test] skipping the kubectl tests: kubectl not found on PATH");
-}
+const KUBECTL = requireKubectl("sim-metrics.test");
 
 let sim: SimCluster;
-let home: string;
-let env: Record<string, string>;
+let kc: KubectlHome;
 
 beforeAll(async () => {
   sim = await startSimCluster();
-  home = await mkdtemp(join(tmpdir(), "kubently-sim-metrics-"));
-  env = { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: await sim.writeKubeconfig(join(home, "kubeconfig")) };
+  kc = await kubectlHome(sim, "kubently-sim-metrics-");
 });
 
 afterAll(async () => {
   await sim?.close();
-  if (home) await rm(home, { recursive: true, force: true });
+  await kc?.remove();
 });
 
-async function kubectl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await kubectl(...args);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: "" });
-  return r.stdout;
-}
-
-/** kubectl's column output as records keyed by header. */
-function table(text: string): Record<string, string>[] {
-  const [header = "", ...lines] = text.trimEnd().split("\n");
-  const cols = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return lines.map((l) => Object.fromEntries(cols.map((c, i) => [c.name, l.slice(c.at, cols[i + 1]?.at ?? l.length).trim()])));
-}
+const kubectl = (...args: string[]) => runKubectl(args, kc);
+const ok = (...args: string[]) => runKubectlOk(args, kc);
 
 async function getJson<T>(path: string, accept?: string): Promise<T> {
   const res = await fetch(`${sim.url}${path}`, { headers: accept ? { accept } : {} });
@@ -173,7 +142,7 @@ describe("metrics.k8s.io/v1beta1", () => {
   });
 });
 
-describe.skipIf(!KUBECTL_FOUND)("real kubectl top against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("real kubectl top against the simulated cluster", () => {
   test("kubectl top pod -A lists every pod with metrics, in CPU(cores) and MEMORY(bytes)", async () => {
     const out = await ok("top", "pod", "-A");
     expect(out.split("\n")[0]).toMatch(/^NAMESPACE\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*$/);

@@ -6,19 +6,12 @@
  * object through `SimCluster.add()`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { rfc3339 } from "../../lib/sim/_k8s.ts";
 import { RESOURCE_TYPES, type ResourceType } from "../../lib/sim/discovery.ts";
 import { type KubeObject, type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
+import { type KubectlHome, kubectlHome, requireKubectl, runKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-if (!KUBECTL_FOUND) {
-  if (process.env.CI === "true") test("kubectl is on PATH (required when CI=true)", () => { throw new Error("kubectl not found on PATH"); });
-  else console.warn("[sim-tables.test] skipping the kubectl tests: kubectl not found on PATH");
-}
+const KUBECTL = requireKubectl("sim-tables.test");
 
 const EVENT_COLUMNS = ["Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message", "First Seen", "Count", "Name"];
 const BINDING_COLUMNS = ["Name", "Role", "Age", "Users", "Groups", "ServiceAccounts"];
@@ -161,20 +154,18 @@ interface Table {
 }
 
 let sim: SimCluster;
-let home: string;
-let env: Record<string, string>;
+let kc: KubectlHome;
 const now = Date.now();
 
 beforeAll(async () => {
   sim = await startSimCluster();
   for (const o of samples(now)) sim.add(o);
-  home = await mkdtemp(join(tmpdir(), "kubently-sim-tables-"));
-  env = { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: await sim.writeKubeconfig(join(home, "kubeconfig")) };
+  kc = await kubectlHome(sim, "kubently-sim-tables-");
 });
 
 afterAll(async () => {
   await sim?.close();
-  if (home) await rm(home, { recursive: true, force: true });
+  await kc?.remove();
 });
 
 const GETTABLE = RESOURCE_TYPES.filter((t) => t.verbs.includes("get"));
@@ -262,24 +253,12 @@ describe("server-side Tables", () => {
   });
 });
 
-async function kubectl(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-describe.skipIf(!KUBECTL_FOUND)("real kubectl get prints every type", () => {
+describe.skipIf(!KUBECTL)("real kubectl get prints every type", () => {
   for (const t of GETTABLE) {
     test(`kubectl get ${t.resource}${t.group ? `.${t.group}` : ""} <name>`, async () => {
       const { one, name, namespace } = await listAndGet(t);
       const qualified = t.group ? `${t.resource}.${t.group}` : t.resource;
-      const r = await kubectl("get", qualified, name, ...(namespace ? ["-n", namespace] : []));
+      const r = await runKubectl(["get", qualified, name, ...(namespace ? ["-n", namespace] : [])], kc);
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
       const header = one.columnDefinitions.filter((c) => c.priority === 0).map((c) => c.name.toUpperCase());
       expect(r.stdout.split("\n")[0]?.trim().split(/\s{2,}/)).toEqual(header);

@@ -4,22 +4,18 @@
  * Plain HTTP without auth is covered by sim.test.ts and must stay unchanged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SimCluster, type SimKubeconfigOptions, simKubeconfig, startSimCluster } from "../../lib/sim/index.ts";
+import { requireKubectl, requireTool, runKubectl, type KubectlRun } from "../_kubectl.ts";
 import { OPENSSL_FOUND, type TlsFixture, tlsFixture } from "../_tls.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 const TOKEN = "s3cret-agent-token";
 
-for (const [tool, found] of [["kubectl", KUBECTL_FOUND], ["openssl", OPENSSL_FOUND]] as const) {
-  if (found) continue;
-  if (process.env.CI === "true") test(`${tool} is on PATH (required when CI=true)`, () => { throw new Error(`${tool} not found on PATH`); });
-  else console.warn(`[sim-tls.test] skipping: ${tool} not found on PATH`);
-}
+/** kubectl and openssl are both on PATH (each missing one gets its own guard). */
+const TOOLS = [requireKubectl("sim-tls.test"), requireTool("openssl", OPENSSL_FOUND, "sim-tls.test")].every(Boolean);
 
 let certs: TlsFixture;
 let home: string;
@@ -29,7 +25,7 @@ let both: SimCluster;
 let certOnly: SimCluster;
 
 beforeAll(async () => {
-  if (!KUBECTL_FOUND || !OPENSSL_FOUND) return;
+  if (!TOOLS) return;
   certs = await tlsFixture();
   home = await mkdtemp(join(tmpdir(), "kubently-sim-tls-"));
   const tls = { cert: certs.server.cert, key: certs.server.key, ca: certs.ca };
@@ -43,24 +39,9 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs kubectl with a kubeconfig for `sim` carrying `options`; stdin is closed so it can never wait for a prompt. */
-async function kubectl(sim: SimCluster, options: SimKubeconfigOptions, ...args: string[]): Promise<Run> {
-  const kubeconfig = await sim.writeKubeconfig(undefined, options);
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env: { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs kubectl with a kubeconfig for `sim` carrying `options`. */
+async function kubectl(sim: SimCluster, options: SimKubeconfigOptions, ...args: string[]): Promise<KubectlRun> {
+  return runKubectl(args, { home, kubeconfig: await sim.writeKubeconfig(undefined, options) });
 }
 
 /** GET over HTTPS trusting the fixture CA, with optional client certificate and headers. */
@@ -79,7 +60,7 @@ function get(sim: SimCluster, path: string, opts: { cert?: string; key?: string;
 
 const clientCert = () => ({ credentials: { clientCertificate: certs.client.cert, clientKey: certs.client.key } });
 
-describe.skipIf(!KUBECTL_FOUND || !OPENSSL_FOUND)("startSimCluster({ tls, auth })", () => {
+describe.skipIf(!TOOLS)("startSimCluster({ tls, auth })", () => {
   test("url is https:// and the kubeconfig carries the CA", async () => {
     expect(both.url).toStartWith("https://127.0.0.1:");
     expect(both.certificateAuthority).toBe(certs.ca);

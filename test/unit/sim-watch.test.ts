@@ -4,18 +4,11 @@
  * Each test starts its own cluster, so writes never leak between tests.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type KubeObject, type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { HISTORY_LIMIT } from "../../lib/sim/store.ts";
+import { kubectlHome, requireKubectl, spawnKubectl } from "../_kubectl.ts";
 
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-if (!KUBECTL_FOUND) {
-  if (process.env.CI === "true") test("kubectl is on PATH (required when CI=true)", () => { throw new Error("kubectl not found on PATH"); });
-  else console.warn("[sim-watch.test] skipping the kubectl tests: kubectl not found on PATH");
-}
+const KUBECTL = requireKubectl("sim-watch.test");
 
 const WEB = "web-7d4b9c8f6d-x2kqp";
 const CRASHING = "checkout-6b8f9d7c5c-8wzrn";
@@ -344,13 +337,12 @@ describe("SimCluster writes", () => {
   });
 });
 
-describe.skipIf(!KUBECTL_FOUND)("real kubectl get -w against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("real kubectl get -w against the simulated cluster", () => {
   test("kubectl get pods -w prints the list, then one row per change", async () => {
     const c = await sim();
-    const home = await mkdtemp(join(tmpdir(), "kubently-sim-watch-"));
+    const kc = await kubectlHome(c, "kubently-sim-watch-");
     try {
-      const kubeconfig = await c.writeKubeconfig(join(home, "kubeconfig"));
-      const child = spawn("kubectl", ["get", "pods", "-n", "shop", "-w", "--output-watch-events"], { env: { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: kubeconfig }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawnKubectl(["get", "pods", "-n", "shop", "-w", "--output-watch-events"], kc);
       let out = "";
       let err = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -379,7 +371,7 @@ describe.skipIf(!KUBECTL_FOUND)("real kubectl get -w against the simulated clust
       expect(lines[7]).toMatch(/^DELETED\s+web-7d4b9c8f6d-tq4zr\s+1\/1\s+Running/);
       expect(lines).toHaveLength(8);
     } finally {
-      await rm(home, { recursive: true, force: true });
+      await kc.remove();
     }
   });
 });

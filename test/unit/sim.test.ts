@@ -3,62 +3,27 @@
  * what kubectl prints, so a shape kubectl cannot decode fails here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { humanDuration } from "../../lib/sim/_k8s.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
-
-const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type KubectlHome, kubectlHome, kubectlTable as table, requireKubectl, runKubectl, runKubectlOk, spawnKubectl } from "../_kubectl.ts";
 
 let sim: SimCluster;
-let home: string;
-let env: Record<string, string>;
+let kc: KubectlHome;
 
 beforeAll(async () => {
   sim = await startSimCluster();
-  home = await mkdtemp(join(tmpdir(), "kubently-sim-test-"));
-  env = { PATH: process.env.PATH ?? "", HOME: home, KUBECONFIG: await sim.writeKubeconfig(join(home, "kubeconfig")) };
+  kc = await kubectlHome(sim, "kubently-sim-test-");
 });
 
 afterAll(async () => {
   await sim?.close();
-  if (home) await rm(home, { recursive: true, force: true });
+  await kc?.remove();
 });
 
-/** Runs kubectl asynchronously (the server shares this process's event loop). */
-function kubectl(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs kubectl and requires success with nothing on stderr (no discovery warnings). */
-async function ok(...args: string[]): Promise<string> {
-  const r = await kubectl(...args);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: "" });
-  return r.stdout;
-}
-
-/** Splits kubectl's column output into records keyed by header; columns are cut at header offsets, so empty cells stay empty. */
-function table(text: string): Record<string, string>[] {
-  const [header = "", ...lines] = text.trimEnd().split("\n");
-  const cols = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
-  return lines.map((l) => Object.fromEntries(cols.map((c, i) => [c.name, l.slice(c.at, cols[i + 1]?.at ?? l.length).trim()])));
-}
+const kubectl = (...args: string[]) => runKubectl(args, kc);
+const ok = (...args: string[]) => runKubectlOk(args, kc);
 
 const CRASHING = "checkout-6b8f9d7c5c-8wzrn";
 const WEB = "web-7d4b9c8f6d-x2kqp";
@@ -112,28 +77,23 @@ describe("simulated cluster over HTTP", () => {
     expect(humanDuration(27 * 86_400_000)).toBe("27d");
   });
 
-  test("lib/sim imports only node: builtins and its own files", async () => {
+  test("lib/sim imports only node: builtins, its own files, and lib/_*.ts helpers that import nothing else", async () => {
+    const specs = (src: string) => [...src.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
     const dir = join(import.meta.dir, "../../lib/sim");
     for (const file of await readdir(dir)) {
-      const src = await readFile(join(dir, file), "utf8");
-      for (const m of src.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)) {
-        expect({ file, spec: m[1] }).toEqual({ file, spec: expect.stringMatching(/^(node:|\.\/)/) });
+      for (const spec of specs(await readFile(join(dir, file), "utf8"))) {
+        expect({ file, spec }).toEqual({ file, spec: expect.stringMatching(/^(node:|\.\/|\.\.\/_[a-z-]+\.ts$)/) });
+        if (spec.startsWith("../")) {
+          for (const inner of specs(await readFile(join(dir, spec), "utf8"))) expect({ spec, inner }).toEqual({ spec, inner: expect.stringMatching(/^node:/) });
+        }
       }
     }
   });
 });
 
-if (!KUBECTL_FOUND) {
-  if (process.env.CI === "true") {
-    test("kubectl is on PATH (required when CI=true)", () => {
-      throw new Error("kubectl not found on PATH: the simulated-cluster suite needs the real kubectl binary");
-    });
-  } else {
-    console.warn("[sim.test] skipping the kubectl suite: kubectl not found on PATH");
-  }
-}
+const KUBECTL = requireKubectl("sim.test");
 
-describe.skipIf(!KUBECTL_FOUND)("real kubectl against the simulated cluster", () => {
+describe.skipIf(!KUBECTL)("real kubectl against the simulated cluster", () => {
   test("version prints the server version", async () => {
     expect(await ok("version")).toContain("Server Version: v1.32.4");
   });
@@ -242,7 +202,7 @@ describe.skipIf(!KUBECTL_FOUND)("real kubectl against the simulated cluster", ()
   });
 
   test("logs -f streams new lines until killed", async () => {
-    const child = spawn("kubectl", ["logs", "-f", WEB, "-n", "shop", "--tail=0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnKubectl(["logs", "-f", WEB, "-n", "shop", "--tail=0"], kc);
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 1500;
@@ -282,13 +242,13 @@ describe.skipIf(!KUBECTL_FOUND)("real kubectl against the simulated cluster", ()
   test("empty scenario has nodes and system namespaces only", async () => {
     const empty = await startSimCluster({ scenario: "empty" });
     try {
-      const saved = env.KUBECONFIG;
-      env.KUBECONFIG = await empty.writeKubeconfig(join(home, "kubeconfig-empty"));
+      const saved = kc.kubeconfig;
+      kc.kubeconfig = await empty.writeKubeconfig(join(kc.home, "kubeconfig-empty"));
       try {
         expect(table(await ok("get", "nodes")).map((r) => r.STATUS)).toEqual(["Ready", "Ready", "Ready"]);
         expect((await kubectl("get", "pods", "-A")).stderr.trim()).toBe("No resources found");
       } finally {
-        env.KUBECONFIG = saved ?? "";
+        kc.kubeconfig = saved;
       }
     } finally {
       await empty.close();

@@ -19,6 +19,8 @@ export interface CommandIO {
   now(): number;
   /** Records that secret material was masked before printing (the result says `redacted`). */
   markRedacted(): void;
+  /** Records that a list was longer than the native layer reads: the output is a prefix (the result says `truncated`). */
+  markTruncated(): void;
   /** The kubectl client version the native layer reports (`version`). */
   clientVersion: VersionInfo;
 }

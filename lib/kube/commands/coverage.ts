@@ -29,7 +29,7 @@ const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
   [
     "logs",
     {
-      flags: ["all-containers", "container", "follow", "ignore-errors", "limit-bytes", "max-log-requests", "pod-running-timeout", "prefix", "previous", "selector", "since", "since-time", "tail", "timestamps"],
+      flags: ["all-containers", "container", "follow", "ignore-errors", "limit-bytes", "max-log-requests", "prefix", "previous", "selector", "since", "since-time", "tail", "timestamps"],
     },
   ],
   ["describe", { flags: ["all-namespaces", "chunk-size", "selector", "show-events"] }],

@@ -32,7 +32,11 @@ export const describe: NativeCommand = async (cmd, io) => {
   const labelSelector = flag(cmd, "selector");
   const settled = await Promise.allSettled(
     targets.map(async (t): Promise<KubeObject[]> => {
-      if (t.name === undefined) return (await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...(labelSelector ? { labelSelector } : {}), signal: io.signal })).items;
+      if (t.name === undefined) {
+        const listed = await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...(labelSelector ? { labelSelector } : {}), signal: io.signal });
+        if (listed.truncated) io.markTruncated();
+        return listed.items;
+      }
       const o = await io.client.get(t.r, t.name, ns(t.r), io.signal);
       if (!o) throw new KubeApiError(404, "NotFound", `${t.r.group ? `${t.r.resource}.${t.r.group}` : t.r.resource} "${t.name}" not found`);
       return [withType(t.r, o)];

@@ -26,7 +26,8 @@ export const events: NativeCommand = async (cmd, io) => {
       fieldSelector = eventsForFieldSelector({ kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, name: parsed.name });
     }
     const path = cmd.allNamespaces ? "/api/v1/events" : `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
-    const { items } = await io.client.listPath(path, { ...(fieldSelector ? { fieldSelector } : {}), signal: io.signal });
+    const { items, truncated } = await io.client.listPath(path, { ...(fieldSelector ? { fieldSelector } : {}), signal: io.signal });
+    if (truncated) io.markTruncated();
     const options = { namespace, allNamespaces: cmd.allNamespaces, types };
     if (output === "json" || output === "yaml") return emit(io, renderEventsOutput(items, { ...options, output, showManagedFields: on(cmd, "show-managed-fields") }));
     if (output === "name") return emit(io, renderEventsName(items, options));

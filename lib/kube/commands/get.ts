@@ -55,6 +55,7 @@ async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]):
     io.client.table(t.r, { ...(t.r.namespaced && namespace !== undefined ? { namespace } : {}), ...(t.name !== undefined ? { name: t.name } : list), signal: io.signal }),
   );
   const errors = ignoring(cmd, all);
+  if (results.some((x) => (x.value as KubeTable).truncated)) io.markTruncated();
   const withKind = on(cmd, "show-kind") || results.some((x) => !sameResource(x.t.r, results[0]!.t.r));
   const noHeaders = on(cmd, "no-headers");
   const labelColumns = (flag(cmd, "label-columns") ?? "").split(",").filter(Boolean);
@@ -114,12 +115,18 @@ async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[]
   };
   const ns = (r: ResourceInfo) => (r.namespaced && namespace !== undefined ? namespace : undefined);
   const { results, errors: all } = await fetchAll(targets, async (t): Promise<KubeObject[]> => {
-    if (t.name === undefined) return (await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...selectors, signal: io.signal })).items;
+    if (t.name === undefined) {
+      const listed = await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...selectors, signal: io.signal });
+      if (listed.truncated) io.markTruncated();
+      return listed.items;
+    }
     return [{ apiVersion: t.r.group ? `${t.r.group}/${t.r.version}` : t.r.version, kind: t.r.kind, ...(await io.client.getJson<KubeObject>(resourcePath(t.r, ns(t.r), t.name), { signal: io.signal })) }];
   });
   const errors = ignoring(cmd, all);
   const singleItemImplied = targets.length === 1 && targets[0]!.name !== undefined;
   if (singleItemImplied && errors.length) return failed(errors.join("\n"));
+  // kubectl prints nothing when every object was missing and --ignore-not-found forgave it.
+  if (results.length === 0 && all.length > 0 && errors.length === 0) return ok();
   const objects = results.flatMap((x) => x.value).map((o) => prepare(o, io));
   if (output === "name") {
     for (const { t, value } of results) for (const o of value) io.out(`${groupKind(t.r)}/${o.metadata.name}\n`);

@@ -37,7 +37,8 @@ export const version: NativeCommand = async (cmd, io) => {
 
 export const apiVersions: NativeCommand = async (_cmd, io) => {
   try {
-    io.out(renderApiVersions(groupVersionNames(await io.client.discovery.groupVersions(io.signal))));
+    // kubectl reads discovery anew for api-versions.
+    io.out(renderApiVersions(groupVersionNames(await io.client.discovery.refresh(io.signal))));
     return { exitCode: 0, stderr: "" };
   } catch (e) {
     return failed(errorText(e));
@@ -46,6 +47,8 @@ export const apiVersions: NativeCommand = async (_cmd, io) => {
 
 export const apiResources: NativeCommand = async (cmd, io) => {
   try {
+    // kubectl reads discovery anew for api-resources, unless --cached.
+    if (!on(cmd, "cached")) await io.client.discovery.refresh(io.signal);
     const resources = await io.client.discovery.preferredResources(io.signal);
     const namespaced = cmd.flags.get("namespaced");
     return emit(

@@ -20,6 +20,8 @@ interface PodLike extends KubeObject {
 }
 
 const DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container";
+/** The longest line held back to keep parallel streams' lines whole; a longer one goes out as it is. */
+const MAX_HELD_LINE = 64 * 1024;
 /** A stream's own deadline is past the command's budget: the budget (the executor's signal) ends it first, as a budget, not as a request error. */
 const STREAM_SLACK_MS = 5_000;
 
@@ -87,6 +89,9 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
   const container = containerFlag ?? inlineContainer;
   const allContainers = on(cmd, "all-containers");
   if (allContainers && container) return failed(`error: --all-containers=true should not be specified with container name ${container}`);
+  const since = flag(cmd, "since");
+  // pflag parses a duration with Go's time.ParseDuration: a unit is required.
+  if (since !== undefined && !GO_DURATION.test(since)) return failed(`Error: invalid argument "${since}" for "--since" flag: time: missing unit in duration "${since}"\nSee 'kubectl logs --help' for usage.`);
   if (flag(cmd, "since") && flag(cmd, "since-time")) return failed("error: at most one of `sinceTime` or `sinceSeconds` may be specified");
   const pods = io.client.reader;
 
@@ -147,7 +152,6 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
     return failed(`${stderr}error: you are attempting to follow ${requests.length} log streams, but maximum allowed concurrency is ${maxRequests}, use --max-log-requests to increase the limit`);
   }
   const tail = flag(cmd, "tail") ?? (selector ? "10" : undefined);
-  const since = flag(cmd, "since");
   const query = {
     follow: follow || undefined,
     previous: on(cmd, "previous") || undefined,
@@ -157,24 +161,32 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
     sinceTime: flag(cmd, "since-time"),
     limitBytes: flag(cmd, "limit-bytes"),
   };
-  const prefix = on(cmd, "prefix") || on(cmd, "all-pods");
+  const prefix = on(cmd, "prefix");
   const ignoreErrors = on(cmd, "ignore-errors");
 
+  // Streams read at once (follow with several) pass whole lines, so their lines never interleave mid-line;
+  // one stream at a time passes its bytes as they come (a line without end cannot grow the agent).
+  const parallel = follow && requests.length > 1;
   const consume = async (req: LogRequest): Promise<string | null> => {
     const path = `/api/v1/namespaces/${encodeURIComponent(req.pod.metadata.namespace ?? namespace)}/pods/${encodeURIComponent(req.pod.metadata.name)}/log`;
     const res = await io.client.stream(path, { query: { ...query, container: req.container }, accept: "*/*", signal: io.signal, timeoutMs: io.budgetMs() + STREAM_SLACK_MS });
     const lead = prefix ? `[pod/${req.pod.metadata.name}/${req.container}] ` : "";
     const decoder = new TextDecoder();
     let partial = "";
+    let atLineStart = true;
+    const write = (text: string): boolean => {
+      if (!text) return true;
+      const marked = lead ? (atLineStart ? lead : "") + text.replace(/\n(?=.)/gs, `\n${lead}`) : text;
+      atLineStart = text.endsWith("\n");
+      return io.out(marked);
+    };
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       const text = partial + decoder.decode(chunk, { stream: true });
-      // Whole lines only, so lines of parallel streams never interleave mid-line.
-      const cut = text.lastIndexOf("\n") + 1;
+      const cut = parallel && text.length < MAX_HELD_LINE ? text.lastIndexOf("\n") + 1 : text.length;
       partial = text.slice(cut);
-      if (cut > 0 && !io.out(lead ? text.slice(0, cut).replace(/^(?=.)/gm, lead) : text.slice(0, cut))) return null;
+      if (!write(text.slice(0, cut))) return null;
     }
-    const rest = partial + decoder.decode();
-    if (rest) io.out(lead + rest);
+    write(partial + decoder.decode());
     return null;
   };
   const run = async (req: LogRequest): Promise<string | null> => {
@@ -199,6 +211,9 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
   if (errors.length && !ignoreErrors) return failed(stderr + errors.join("\n"));
   return ok(stderr);
 }
+
+/** A Go duration with units (`1h30m`, `90s`, `250ms`, `0`). */
+const GO_DURATION = /^(0|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
 
 /** Milliseconds of a Go duration (`1h30m`, `90s`, `250ms`). */
 export function goDurationMs(text: string): number {

@@ -51,6 +51,7 @@ export async function topPod(cmd: ParsedCommand, io: CommandIO): Promise<Command
   const all = cmd.allNamespaces;
   const namespace = namespaceOf(cmd, io);
   const name = cmd.positionals[0];
+  if (name !== undefined && flag(cmd, "selector")) return failed("error: only one of NAME or selector can be provided");
   try {
     if (!(await metricsAvailable(io))) return failed("error: Metrics API not available");
     const base = all ? `${METRICS}/pods` : `${METRICS}/namespaces/${encodeURIComponent(namespace)}/pods`;

@@ -62,15 +62,26 @@ export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<Comma
   } catch (e) {
     return failed(errorText(e));
   }
-  await watchResource(io.client, r, {
+  return watching(() =>
+    watchResource(io.client, r, {
     ...scope,
     accept: TABLE_ACCEPT,
     resourceVersion: rv,
     signal: io.signal,
     onEvent: (e) => void print(e.object as KubeTable, e.type),
     relist: list,
-  });
-  return ok();
+  }),
+  );
+}
+
+/** Runs a watch to its end: the budget (success so far), or an error the server meant (kubectl's exit 1). */
+async function watching(run: () => Promise<void>): Promise<CommandOutcome> {
+  try {
+    await run();
+    return ok();
+  } catch (e) {
+    return failed(errorText(e));
+  }
 }
 
 /**
@@ -104,6 +115,5 @@ async function watchObjects(cmd: ParsedCommand, io: CommandIO, r: ResourceInfo, 
   } catch (e) {
     return failed(errorText(e));
   }
-  await watchResource(io.client, r, { ...scope, resourceVersion: rv, signal: io.signal, onEvent: (e) => void print(e.object as KubeObject, e.type), relist: list });
-  return ok();
+  return watching(() => watchResource(io.client, r, { ...scope, resourceVersion: rv, signal: io.signal, onEvent: (e) => void print(e.object as KubeObject, e.type), relist: list }));
 }

@@ -1,7 +1,8 @@
 /** Helpers for describers of pod controllers (ReplicaSet, Deployment, StatefulSet, DaemonSet). */
+import { type J, obj, objs, str } from "../_json.ts";
+import { selectorString } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import { type DescribeContext, readOptions } from "./_context.ts";
-import { type J, obj, objs, str } from "./_format.ts";
 import { compareQuantity, parseQuantity } from "./_quantity.ts";
 
 /** Pod phase counts of a controller (`getPodStatusForController`). */
@@ -45,6 +46,16 @@ export function countPods(pods: readonly KubeObject[], ownerUid: string | undefi
 export async function podCountsFor(ctx: DescribeContext, namespace: string, labelSelector: string, ownerUid: string | undefined): Promise<PodCounts> {
   const pods = await ctx.reader.list({ group: "", resource: "pods" }, { namespace, ...(labelSelector ? { labelSelector } : {}), ...readOptions(ctx) });
   return countPods(pods, ownerUid);
+}
+
+/**
+ * `getPodStatusForController` for a controller: lists the pods its selector
+ * matches in its namespace and counts those it controls. An invalid selector
+ * throws at once, before the promise (kubectl fails the describe then).
+ */
+export function controllerPodCounts(ctx: DescribeContext, controller: KubeObject): Promise<PodCounts> {
+  const selector = selectorString(obj(controller.spec).selector);
+  return podCountsFor(ctx, controller.metadata.namespace ?? "", selector, controller.metadata.uid);
 }
 
 /** `N Running / N Waiting / N Succeeded / N Failed`. */

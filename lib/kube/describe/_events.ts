@@ -2,10 +2,12 @@
  * Events about an object: the query kubectl's `searchEvents` makes and the
  * table `DescribeEvents` prints.
  */
-import { ZERO_TIME, ageSince, parseTimestamp } from "../_age.ts";
+import { ZERO_TIME, eventAge, parseTimestamp } from "../_age.ts";
+import { escapeFieldValue, goTrimSpace } from "../_go-strings.ts";
+import { goSort } from "../_gosort.ts";
+import { type J, obj, str } from "../_json.ts";
 import type { KubeObject, KubeReader } from "../_types.ts";
-import { type J, int, isSet, obj, str } from "./_format.ts";
-import { goSort } from "./_gosort.ts";
+import type { DescribeContext, Describer } from "./_context.ts";
 import { LEVEL_0, LEVEL_1, type PrefixWriter } from "./_writer.ts";
 
 /** The `involvedObject` fields kubectl selects events by; empty fields are left out of the selector. */
@@ -15,11 +17,6 @@ export interface EventTarget {
   namespace: string;
   kind?: string;
   uid?: string;
-}
-
-/** `fields.EscapeValue`. */
-export function escapeFieldValue(v: string): string {
-  return v.replace(/[\\,=]/g, (c) => `\\${c}`);
 }
 
 /** The field selector `CoreV1().Events(ns).GetFieldSelector(name, ns, kind, uid)` builds. */
@@ -61,12 +58,21 @@ export async function searchEvents(reader: KubeReader, target: EventTarget, sign
   }
 }
 
-const SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
-const TRIM = new RegExp(`^${SPACE}+|${SPACE}+$`, "g");
+/**
+ * The events a describer prints about `o`: null with `--show-events=false`
+ * (no Events section at all), none when the search failed (kubectl ignores
+ * that failure and prints `Events: <none>`).
+ */
+export async function eventsFor(o: KubeObject, ctx: DescribeContext): Promise<KubeObject[] | null> {
+  return ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(o), ctx.signal)).events : null;
+}
 
-/** Go's `strings.TrimSpace` (Unicode White_Space, which differs from JavaScript's `trim`). */
-export function goTrimSpace(s: string): string {
-  return s.replace(TRIM, "");
+/**
+ * The describer of a kind whose describe reads nothing but the object's
+ * events: fetches them ({@link eventsFor}), then renders with `render`.
+ */
+export function describeWithEvents(render: (o: KubeObject, events: readonly KubeObject[] | null, now: number) => string): Describer {
+  return async (o, ctx) => render(o, await eventsFor(o, ctx), ctx.now);
 }
 
 function lastTimestamp(e: J): number {
@@ -91,16 +97,8 @@ export function renderEvents(w: PrefixWriter, events: readonly KubeObject[], now
   w.write(LEVEL_0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
   w.write(LEVEL_1, "----\t------\t----\t----\t-------\n");
   for (const e of sorted) {
-    const eventTime = parseTimestamp(e.eventTime);
-    const first = eventTime === null || eventTime === ZERO_TIME ? ageSince(e.firstTimestamp, now) : ageSince(e.eventTime, now);
-    let interval: string;
-    const series = e.series;
-    const count = typeof e.count === "number" ? e.count : 0;
-    if (isSet(series)) interval = `${ageSince(obj(series).lastObservedTime, now)} (x${int(obj(series).count)} over ${first})`;
-    else if (count > 1) interval = `${ageSince(e.lastTimestamp, now)} (x${int(count)} over ${first})`;
-    else interval = first;
     let source = str(obj(e.source).component);
     if (source === "") source = str(e.reportingComponent);
-    w.write(LEVEL_1, `${str(e.type)}\t${str(e.reason)}\t${interval}\t${source}\t${goTrimSpace(str(e.message))}\n`);
+    w.write(LEVEL_1, `${str(e.type)}\t${str(e.reason)}\t${eventAge(e, now)}\t${source}\t${goTrimSpace(str(e.message))}\n`);
   }
 }

@@ -1,41 +1,18 @@
 /**
- * Field access and Go formatting helpers shared by the describers. Objects are
- * untyped JSON; these read fields the way Go's typed decoding would see them
- * (a missing string is "", a missing number is 0) and print them the way
- * `fmt` and apimachinery print them.
+ * Go formatting helpers and the blocks every describer prints (name, labels,
+ * annotations, taints, tolerations...). Objects are untyped JSON read with
+ * ../_json.ts (a missing string is "", a missing number is 0); these print
+ * them the way `fmt`, apimachinery and kubectl's describe package print them.
  */
 import { ZERO_TIME, parseTimestamp } from "../_age.ts";
-import { goCompare, goSort, sortedStrings } from "./_gosort.ts";
-import { LEVEL_0, type PrefixWriter } from "./_writer.ts";
-
-/** A JSON object. */
-export type J = Record<string, unknown>;
-
-/** The value as an object, or an empty one. */
-export function obj(v: unknown): J {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as J) : {};
-}
-
-/** The value as an array, or an empty one. */
-export function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** The value as objects (non-objects dropped). */
-export function objs(v: unknown): J[] {
-  return arr(v).map(obj);
-}
-
-/** A string field as Go sees it: "" when missing. */
-export function str(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-  return "";
-}
+import { compareCodePoints, goSort, sortedStrings } from "../_gosort.ts";
+import { type J, integer, isSet, obj, objs, str, strMap } from "../_json.ts";
+import type { KubeObject } from "../_types.ts";
+import { LEVEL_0, LEVEL_1, type PrefixWriter } from "./_writer.ts";
 
 /** An integer field printed with `%d`: 0 when missing. */
 export function int(v: unknown): string {
-  return typeof v === "number" && Number.isFinite(v) ? String(Math.trunc(v)) : "0";
+  return String(integer(v));
 }
 
 /** A boolean field printed with `%v`. */
@@ -43,16 +20,22 @@ export function bool(v: unknown): string {
   return v === true ? "true" : "false";
 }
 
-/** True when a pointer field is set (present and not null). */
-export function isSet(v: unknown): boolean {
-  return v !== undefined && v !== null;
+/** The parts of an API object a describer reads: the object as JSON, its metadata, spec and status (each `{}` when missing). */
+export function partsOf(o: KubeObject): { o: J; meta: J; spec: J; status: J } {
+  const j = o as unknown as J;
+  return { o: j, meta: obj(j.metadata), spec: obj(j.spec), status: obj(j.status) };
 }
 
-/** A map of strings (labels, annotations, selectors); non-string values become "". */
-export function strMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(obj(v))) out[k] = str(val);
-  return out;
+/** The `Name:` line and, for a namespaced object, the `Namespace:` line kubectl's describers open with. */
+export function printNameNamespace(w: PrefixWriter, meta: J): void {
+  w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
+  w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+}
+
+/** The `Labels:` and `Annotations:` blocks, in that order. */
+export function printLabelsAndAnnotations(w: PrefixWriter, meta: J): void {
+  printLabelsMultiline(w, "Labels", meta.labels);
+  printAnnotationsMultiline(w, "Annotations", meta.annotations);
 }
 
 /** Group of an `apiVersion` (`apps/v1` -> `apps`, `v1` -> ``). */
@@ -107,60 +90,25 @@ export function orNone(s: string): string {
   return s.length > 0 ? s : "<none>";
 }
 
-/** `labels.FormatLabels`: `k=v,k2=v2` sorted, or `<none>`. */
-export function formatLabels(m: unknown): string {
-  const parts = Object.entries(strMap(m)).map(([k, v]) => `${k}=${v}`);
-  return parts.length ? sortedStrings(parts).join(",") : "<none>";
-}
-
 /**
- * `metav1.LabelSelectorAsSelector(sel).String()`: requirements sorted by key;
- * `""` for an empty or missing selector (Go's `labels.Everything()` and
- * `labels.Nothing()` both print ""). Throws on an unknown operator, as Go
- * returns an error.
+ * The layout of kubectl's `print*MultilineWithIndent` functions: `head` (the
+ * title with its indents) and the first item on one line, each further item
+ * on its own line behind `continuation`, or `<none>` when there is no item.
+ * `head` and `continuation` are written at `level`, items at `itemLevel`.
  */
-export function selectorString(sel: unknown): string {
-  if (!isSet(sel)) return "";
-  const s = obj(sel);
-  const reqs: { key: string; text: string }[] = [];
-  for (const [k, v] of Object.entries(strMap(s.matchLabels))) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of objs(s.matchExpressions)) {
-    const key = str(e.key);
-    const values = arr(e.values).map(str);
-    const list = values.length === 1 ? (values[0] ?? "") : sortedStrings(values).join(",");
-    switch (str(e.operator)) {
-      case "In":
-        reqs.push({ key, text: `${key} in (${list})` });
-        break;
-      case "NotIn":
-        reqs.push({ key, text: `${key} notin (${list})` });
-        break;
-      case "Exists":
-        reqs.push({ key, text: key });
-        break;
-      case "DoesNotExist":
-        reqs.push({ key, text: `!${key}` });
-        break;
-      default:
-        throw new Error(`"${str(e.operator)}" is not a valid label selector operator`);
-    }
+export function printMultiline(w: PrefixWriter, level: number, head: string, continuation: string, items: readonly string[], itemLevel = LEVEL_0): void {
+  w.write(level, head);
+  if (items.length === 0) {
+    w.line("<none>");
+    return;
   }
-  goSort(reqs, (a, b) => goCompare(a.key, b.key) < 0);
-  return reqs.map((r) => r.text).join(",");
+  items.forEach((item, i) => {
+    if (i !== 0) w.write(level, continuation);
+    w.write(itemLevel, `${item}\n`);
+  });
 }
 
-/** `metav1.FormatLabelSelector`: the selector string, `<none>` when empty, `<error>` when invalid. */
-export function formatLabelSelector(sel: unknown): string {
-  let s: string;
-  try {
-    s = selectorString(sel);
-  } catch {
-    return "<error>";
-  }
-  return s.length ? s : "<none>";
-}
-
-/** `printLabelsMultilineWithIndent`. */
+/** `printLabelsMultilineWithIndent`: `key=value` pairs sorted by key. */
 export function printLabelsMultiline(
   w: PrefixWriter,
   title: string,
@@ -170,19 +118,8 @@ export function printLabelsMultiline(
   const initialIndent = opts.initialIndent ?? "";
   const innerIndent = opts.innerIndent ?? "\t";
   const m = strMap(labels);
-  w.write(LEVEL_0, `${initialIndent}${title}:${innerIndent}`);
   const keys = sortedStrings(Object.keys(m).filter((k) => !opts.skip?.has(k)));
-  if (keys.length === 0) {
-    w.line("<none>");
-    return;
-  }
-  keys.forEach((key, i) => {
-    if (i !== 0) {
-      w.write(LEVEL_0, initialIndent);
-      w.write(LEVEL_0, innerIndent);
-    }
-    w.write(LEVEL_0, `${key}=${m[key]}\n`);
-  });
+  printMultiline(w, LEVEL_0, `${initialIndent}${title}:${innerIndent}`, initialIndent + innerIndent, keys.map((key) => `${key}=${m[key]}`));
 }
 
 const SKIP_ANNOTATIONS = new Set(["kubectl.kubernetes.io/last-applied-configuration"]);
@@ -223,70 +160,59 @@ export function taintString(t: J): string {
 
 /** `printTaintsMultilineWithIndent`: sorted by effect then key. */
 export function printTaintsMultiline(w: PrefixWriter, title: string, taints: unknown, initialIndent = "", innerIndent = "\t"): void {
-  w.write(LEVEL_0, `${initialIndent}${title}:${innerIndent}`);
   const list = objs(taints);
-  if (list.length === 0) {
-    w.line("<none>");
-    return;
-  }
   const key = (t: J) => `${str(t.effect)},${str(t.key)}`;
-  goSort(list, (a, b) => goCompare(key(a), key(b)) < 0);
-  list.forEach((t, i) => {
-    if (i !== 0) {
-      w.write(LEVEL_0, initialIndent);
-      w.write(LEVEL_0, innerIndent);
-    }
-    w.write(LEVEL_0, `${taintString(t)}\n`);
-  });
+  goSort(list, (a, b) => compareCodePoints(key(a), key(b)) < 0);
+  printMultiline(w, LEVEL_0, `${initialIndent}${title}:${innerIndent}`, initialIndent + innerIndent, list.map(taintString));
+}
+
+/** `Toleration` as `printTolerationsMultilineWithIndent` prints it: `key=value:effect op=Exists for Ns`. */
+function tolerationString(t: J): string {
+  const key = str(t.key);
+  const value = str(t.value);
+  const effect = str(t.effect);
+  let s = key;
+  if (value.length) s += `=${value}`;
+  if (effect.length) s += `:${effect}`;
+  if (str(t.operator) === "Exists" && value.length === 0) s += key.length || effect.length ? " op=Exists" : "op=Exists";
+  if (isSet(t.tolerationSeconds)) s += ` for ${int(t.tolerationSeconds)}s`;
+  return s;
 }
 
 /** `printTolerationsMultilineWithIndent`: sorted by key. */
 export function printTolerationsMultiline(w: PrefixWriter, title: string, tolerations: unknown, initialIndent = "", innerIndent = "\t"): void {
-  w.write(LEVEL_0, `${initialIndent}${title}:${innerIndent}`);
   const list = objs(tolerations);
-  if (list.length === 0) {
-    w.line("<none>");
-    return;
-  }
-  goSort(list, (a, b) => goCompare(str(a.key), str(b.key)) < 0);
-  list.forEach((t, i) => {
-    if (i !== 0) {
-      w.write(LEVEL_0, initialIndent);
-      w.write(LEVEL_0, innerIndent);
-    }
-    const key = str(t.key);
-    const value = str(t.value);
-    const effect = str(t.effect);
-    let s = key;
-    if (value.length) s += `=${value}`;
-    if (effect.length) s += `:${effect}`;
-    if (str(t.operator) === "Exists" && value.length === 0) s += key.length || effect.length ? " op=Exists" : "op=Exists";
-    if (isSet(t.tolerationSeconds)) s += ` for ${int(t.tolerationSeconds)}s`;
-    w.write(LEVEL_0, `${s}\n`);
-  });
+  goSort(list, (a, b) => compareCodePoints(str(a.key), str(b.key)) < 0);
+  printMultiline(w, LEVEL_0, `${initialIndent}${title}:${innerIndent}`, initialIndent + innerIndent, list.map(tolerationString));
 }
 
 /** `printPodsMultilineWithIndent`: pod names sorted. */
 export function printPodsMultiline(w: PrefixWriter, title: string, names: string[], initialIndent = "", innerIndent = "\t"): void {
-  w.write(LEVEL_0, `${initialIndent}${title}:${innerIndent}`);
-  if (names.length === 0) {
-    w.line("<none>");
-    return;
-  }
-  const sorted = goSort([...names], (a, b) => goCompare(a, b) < 0);
-  sorted.forEach((name, i) => {
-    if (i !== 0) {
-      w.write(LEVEL_0, initialIndent);
-      w.write(LEVEL_0, innerIndent);
-    }
-    w.write(LEVEL_0, `${name}\n`);
-  });
+  const sorted = goSort([...names], (a, b) => compareCodePoints(a, b) < 0);
+  printMultiline(w, LEVEL_0, `${initialIndent}${title}:${innerIndent}`, initialIndent + innerIndent, sorted);
+}
+
+/**
+ * A `TypedLocalObjectReference` block (a claim's `DataSource:`, an
+ * IngressClass's `Parameters:`): `APIGroup` when set, then `Kind` and `Name`.
+ */
+export function printTypedReference(w: PrefixWriter, title: string, ref: J): void {
+  w.write(LEVEL_0, `${title}:\n`);
+  if (isSet(ref.apiGroup)) w.write(LEVEL_1, `APIGroup:\t${str(ref.apiGroup)}\n`);
+  w.write(LEVEL_1, `Kind:\t${str(ref.kind)}\n`);
+  w.write(LEVEL_1, `Name:\t${str(ref.name)}\n`);
 }
 
 /** The controller owner reference as `Kind/name` (`printController`), or "". */
 export function controllerOf(o: J): string {
   const ref = objs(obj(o.metadata).ownerReferences).find((r) => r.controller === true);
   return ref ? `${str(ref.kind)}/${str(ref.name)}` : "";
+}
+
+/** The `Controlled By:` line, left out when nothing controls `o`. */
+export function printControlledBy(w: PrefixWriter, o: J): void {
+  const controlledBy = controllerOf(o);
+  if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
 }
 
 /** Go's `%v` of a JSON value decoded into `interface{}` (unstructured content). */

@@ -1,23 +1,23 @@
 /** `kubectl describe job` and `kubectl describe cronjob`. */
 import { humanDuration, parseTimestamp } from "../_age.ts";
+import { type J, isSet, obj, objs, str } from "../_json.ts";
+import { selectorString } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
-import type { DescribeContext } from "./_context.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, bool, controllerOf, int, isSet, obj, objs, printAnnotationsMultiline, printLabelsMultiline, rfc1123z, selectorString, str } from "./_format.ts";
+import type { Describer } from "./_context.ts";
+import { errorText } from "./_controller.ts";
+import { describeWithEvents, renderEvents } from "./_events.ts";
+import { bool, int, partsOf, printControlledBy, printLabelsAndAnnotations, printNameNamespace, rfc1123z } from "./_format.ts";
 import { describePodTemplate } from "./_pod-spec.ts";
 import { LEVEL_0, type PrefixWriter, tabbed } from "./_writer.ts";
 
 /** Fetches the Job's events and renders it. */
-export async function describeJob(job: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(job), ctx.signal)).events : null;
-  return renderJob(job, events, ctx.now);
-}
+export const describeJob: Describer = describeWithEvents(renderJob);
 
 function selectorLine(sel: unknown): string {
   try {
     return `Selector:\t${selectorString(sel)}\n`;
   } catch (err) {
-    return `Selector:\tFailed to get selector: ${err instanceof Error ? err.message : String(err)}\n`;
+    return `Selector:\tFailed to get selector: ${errorText(err)}\n`;
   }
 }
 
@@ -31,18 +31,12 @@ function capIndexes(indexes: string, softLimit: number): string {
 
 /** `describeJob`. */
 export function renderJob(job: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = job as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { o, meta, spec, status } = partsOf(job);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     w.write(LEVEL_0, selectorLine(spec.selector));
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
-    const controlledBy = controllerOf(o);
-    if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
+    printLabelsAndAnnotations(w, meta);
+    printControlledBy(w, o);
     if (isSet(spec.parallelism)) w.write(LEVEL_0, `Parallelism:\t${int(spec.parallelism)}\n`);
     w.write(LEVEL_0, `Completions:\t${isSet(spec.completions) ? int(spec.completions) : "<unset>"}\n`);
     if (isSet(spec.completionMode)) w.write(LEVEL_0, `Completion Mode:\t${str(spec.completionMode)}\n`);
@@ -65,10 +59,7 @@ export function renderJob(job: KubeObject, events: readonly KubeObject[] | null,
 }
 
 /** Fetches the CronJob's events and renders it. */
-export async function describeCronJob(cj: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(cj), ctx.signal)).events : null;
-  return renderCronJob(cj, events, ctx.now);
-}
+export const describeCronJob: Describer = describeWithEvents(renderCronJob);
 
 function describeJobTemplate(w: PrefixWriter, template: J): void {
   const spec = obj(template.spec);
@@ -82,15 +73,10 @@ function describeJobTemplate(w: PrefixWriter, template: J): void {
 
 /** `describeCronJob`. */
 export function renderCronJob(cj: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = cj as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { meta, spec, status } = partsOf(cj);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Schedule:\t${str(spec.schedule)}\n`);
     w.write(LEVEL_0, `Concurrency Policy:\t${str(spec.concurrencyPolicy)}\n`);
     w.write(LEVEL_0, `Suspend:\t${isSet(spec.suspend) ? (spec.suspend === true ? "True" : "False") : "<unset>"}\n`);

@@ -1,9 +1,10 @@
 /** `kubectl describe configmap` and `kubectl describe secret`. */
+import { sortedStrings } from "../_gosort.ts";
+import { obj, str } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
 import type { DescribeContext } from "./_context.ts";
 import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, obj, printAnnotationsMultiline, printLabelsMultiline, str } from "./_format.ts";
-import { sortedStrings } from "./_gosort.ts";
+import { partsOf, printLabelsAndAnnotations, printNameNamespace } from "./_format.ts";
 import { LEVEL_0, tabbed } from "./_writer.ts";
 
 /** Fetches the ConfigMap's events (a failed list fails the describe, as in kubectl) and renders it. */
@@ -30,15 +31,12 @@ export function base64Length(v: unknown): number {
  * are sorted, as kubectl >= 1.33 prints them (1.32 iterated the Go map).
  */
 export function renderConfigMap(cm: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = cm as unknown as J;
-  const meta = obj(o.metadata);
+  const { o, meta } = partsOf(cm);
   const data = obj(o.data);
   const binary = obj(o.binaryData);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, "\nData\n====\n");
     for (const k of sortedStrings(Object.keys(data))) {
       w.write(LEVEL_0, `${k}:\n----\n`);
@@ -64,14 +62,11 @@ export async function describeSecret(secret: KubeObject, _ctx: DescribeContext):
  * credential even where the policy lets secrets through.
  */
 export function renderSecret(secret: KubeObject): string {
-  const o = secret as unknown as J;
-  const meta = obj(o.metadata);
+  const { o, meta } = partsOf(secret);
   const data = obj(o.data);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `\nType:\t${str(o.type)}\n`);
     w.write(LEVEL_0, "\nData\n====\n");
     for (const k of sortedStrings(Object.keys(data))) w.write(LEVEL_0, `${k}:\t${base64Length(data[k])} bytes\n`);

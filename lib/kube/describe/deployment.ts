@@ -1,11 +1,13 @@
 /** `kubectl describe deployment`. */
 import { parseTimestamp } from "../_age.ts";
+import { goSort } from "../_gosort.ts";
+import { isSet, obj, objs, str } from "../_json.ts";
+import { selectorString } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import { type DescribeContext, readOptions } from "./_context.ts";
 import { equalIgnoreHash, isControlledBy } from "./_controller.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, int, intOrString, isSet, obj, objs, printAnnotationsMultiline, printLabelsMultiline, rfc1123z, selectorString, str } from "./_format.ts";
-import { goSort } from "./_gosort.ts";
+import { eventsFor, renderEvents } from "./_events.ts";
+import { int, intOrString, partsOf, printLabelsAndAnnotations, printNameNamespace, rfc1123z } from "./_format.ts";
 import { describePodTemplate } from "./_pod-spec.ts";
 import { LEVEL_0, tabbed } from "./_writer.ts";
 import { renderControllerConditions } from "./replicaset.ts";
@@ -35,7 +37,7 @@ export function splitReplicaSets(deployment: KubeObject, replicaSets: readonly K
 /** Fetches the Deployment's events and ReplicaSets (a failed list leaves the ReplicaSet lines out) and renders it. */
 export async function describeDeployment(d: KubeObject, ctx: DescribeContext): Promise<string> {
   const selector = selectorString(obj(d.spec).selector);
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(d), ctx.signal)).events : null;
+  const events = await eventsFor(d, ctx);
   let sets: DeploymentReplicaSets | null = null;
   try {
     const list = await ctx.reader.list({ group: "apps", resource: "replicasets" }, { namespace: d.metadata.namespace ?? "", ...(selector ? { labelSelector: selector } : {}), ...readOptions(ctx) });
@@ -53,17 +55,12 @@ function replicaSetsByLabels(list: KubeObject[]): string {
 
 /** `describeDeployment`: `sets` null when the ReplicaSets could not be listed. */
 export function renderDeployment(d: KubeObject, sets: DeploymentReplicaSets | null, events: readonly KubeObject[] | null, now: number): string {
-  const o = d as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { meta, spec, status } = partsOf(d);
   const selector = selectorString(spec.selector);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     w.write(LEVEL_0, `CreationTimestamp:\t${rfc1123z(meta.creationTimestamp)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Selector:\t${selector}\n`);
     w.write(
       LEVEL_0,

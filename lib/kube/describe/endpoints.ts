@@ -1,24 +1,20 @@
 /** `kubectl describe endpoints` and `kubectl describe endpointslice`. */
+import { type J, arr, isSet, obj, objs, str } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
-import type { DescribeContext } from "./_context.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, arr, int, isSet, obj, objs, printAnnotationsMultiline, printLabelsMultiline, str } from "./_format.ts";
+import type { Describer } from "./_context.ts";
+import { describeWithEvents, renderEvents } from "./_events.ts";
+import { int, partsOf, printLabelsAndAnnotations, printNameNamespace } from "./_format.ts";
 import { LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3, tabbed } from "./_writer.ts";
 
 /** Fetches the Endpoints' events and renders them. */
-export async function describeEndpoints(ep: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(ep), ctx.signal)).events : null;
-  return renderEndpoints(ep, events, ctx.now);
-}
+export const describeEndpoints: Describer = describeWithEvents(renderEndpoints);
 
 /** `describeEndpoints`. */
 export function renderEndpoints(ep: KubeObject, events: readonly KubeObject[] | null, now: number): string {
   const meta = obj((ep as unknown as J).metadata);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, "Subsets:\n");
     for (const subset of objs((ep as unknown as J).subsets)) {
       const addresses = objs(subset.addresses).map((a) => str(a.ip)).join(",");
@@ -39,20 +35,14 @@ export function renderEndpoints(ep: KubeObject, events: readonly KubeObject[] | 
 }
 
 /** Fetches the EndpointSlice's events and renders it. */
-export async function describeEndpointSlice(slice: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(slice), ctx.signal)).events : null;
-  return renderEndpointSlice(slice, events, ctx.now);
-}
+export const describeEndpointSlice: Describer = describeWithEvents(renderEndpointSlice);
 
 /** `describeEndpointSliceV1`. */
 export function renderEndpointSlice(slice: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = slice as unknown as J;
-  const meta = obj(o.metadata);
+  const { o, meta } = partsOf(slice);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `AddressType:\t${str(o.addressType)}\n`);
     const ports = objs(o.ports);
     if (ports.length === 0) w.write(LEVEL_0, "Ports: <unset>\n");

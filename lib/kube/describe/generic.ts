@@ -3,18 +3,16 @@
  * (custom resources, Leases, Events...): the object's fields as a tree with
  * "smart" labels, then its events.
  */
+import { sortedStrings } from "../_gosort.ts";
+import { type J, obj } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
-import type { DescribeContext } from "./_context.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, goValue, obj, printAnnotationsMultiline, printLabelsMultiline, str } from "./_format.ts";
-import { sortedStrings } from "./_gosort.ts";
+import type { Describer } from "./_context.ts";
+import { describeWithEvents, renderEvents } from "./_events.ts";
+import { goValue, printLabelsAndAnnotations, printNameNamespace } from "./_format.ts";
 import { LEVEL_0, type PrefixWriter, tabbed } from "./_writer.ts";
 
 /** Fetches the object's events (kubectl ignores a failed search here) and renders it. */
-export async function describeGeneric(o: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(o), ctx.signal)).events : null;
-  return renderGeneric(o, events, ctx.now);
-}
+export const describeGeneric: Describer = describeWithEvents(renderGeneric);
 
 /** fatih/camelcase `Split`: runs of lower, upper, digit and other characters; `PDFLoader` -> `PDF`, `Loader`. */
 export function camelcaseSplit(src: string): string[] {
@@ -87,10 +85,8 @@ export function printUnstructured(w: PrefixWriter, level: number, content: J, sk
 export function renderGeneric(o: KubeObject, events: readonly KubeObject[] | null, now: number): string {
   const meta = obj(o.metadata);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     printUnstructured(w, LEVEL_0, o as unknown as J, "", SKIP);
     if (events) renderEvents(w, events, now);
   });

@@ -1,9 +1,10 @@
 /** `kubectl describe namespace`. */
+import { compareCodePoints, goSort, sortedStrings } from "../_gosort.ts";
+import { type J, arr, obj, objs, str } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
 import { type DescribeContext, readOptions } from "./_context.ts";
 import { isNotFound } from "./_errors.ts";
-import { type J, arr, obj, objs, printAnnotationsMultiline, printLabelsMultiline, rfc1123z, str } from "./_format.ts";
-import { goCompare, goSort, sortedStrings } from "./_gosort.ts";
+import { partsOf, printLabelsAndAnnotations, rfc1123z } from "./_format.ts";
 import { canonicalQuantity } from "./_quantity.ts";
 import { LEVEL_0, LEVEL_1, type PrefixWriter, tabbed } from "./_writer.ts";
 
@@ -26,6 +27,7 @@ export async function describeNamespace(ns: KubeObject, ctx: DescribeContext): P
   return renderNamespace(ns, quotas, limits);
 }
 
+/** `helpTextForResourceQuotaScope`. */
 const SCOPE_HELP: Record<string, string> = {
   Terminating: "Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system.",
   NotTerminating: "Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.",
@@ -33,24 +35,32 @@ const SCOPE_HELP: Record<string, string> = {
   NotBestEffort: "Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.",
 };
 
+/**
+ * A quota's `Scopes:` line (sorted) and the help text of each scope kubectl
+ * knows, behind `bullet` (`describeQuota` and `DescribeResourceQuotas` differ
+ * only in level and bullet); nothing when the quota has no scopes.
+ */
+export function printQuotaScopes(w: PrefixWriter, level: number, bullet: string, quota: J): void {
+  const scopes = sortedStrings(arr(obj(quota.spec).scopes).map(str));
+  if (scopes.length === 0) return;
+  w.write(level, `Scopes:\t${scopes.join(", ")}\n`);
+  for (const scope of scopes) {
+    const help = SCOPE_HELP[scope];
+    if (help) w.write(level, `${bullet}${help}\n`);
+  }
+}
+
 /** `DescribeResourceQuotas`. */
 export function describeResourceQuotas(w: PrefixWriter, quotas: readonly KubeObject[]): void {
   if (quotas.length === 0) {
     w.write(LEVEL_0, "No resource quota.\n");
     return;
   }
-  const sorted = goSort([...quotas], (a, b) => goCompare(a.metadata.name, b.metadata.name) < 0);
+  const sorted = goSort([...quotas], (a, b) => compareCodePoints(a.metadata.name, b.metadata.name) < 0);
   w.write(LEVEL_0, "Resource Quotas\n");
   for (const q of sorted as unknown as J[]) {
     w.write(LEVEL_1, `Name:\t${str(obj(q.metadata).name)}\n`);
-    const scopes = sortedStrings(arr(obj(q.spec).scopes).map(str));
-    if (scopes.length > 0) {
-      w.write(LEVEL_1, `Scopes:\t${scopes.join(", ")}\n`);
-      for (const scope of scopes) {
-        const help = SCOPE_HELP[scope];
-        if (help) w.write(LEVEL_1, `* ${help}\n`);
-      }
-    }
+    printQuotaScopes(w, LEVEL_1, "* ", q);
     w.write(LEVEL_1, "Resource\tUsed\tHard\n");
     w.write(LEVEL_1, "--------\t---\t---\n");
     const hard = obj(obj(q.status).hard);
@@ -90,13 +100,10 @@ export function describeLimitRangeSpec(w: PrefixWriter, spec: J, prefix: string)
 
 /** `describeNamespace`: `quotas`/`limits` null when the server does not serve them. */
 export function renderNamespace(ns: KubeObject, quotas: readonly KubeObject[] | null, limits: readonly KubeObject[] | null): string {
-  const o = ns as unknown as J;
-  const meta = obj(o.metadata);
-  const status = obj(o.status);
+  const { meta, status } = partsOf(ns);
   return tabbed((w) => {
     w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Status:\t${str(status.phase)}\n`);
     const conditions = objs(status.conditions);
     if (conditions.length > 0) {

@@ -1,10 +1,11 @@
 /** `kubectl describe ingress` (networking.k8s.io/v1) and `kubectl describe ingressclass`. */
+import { sortedStrings } from "../_gosort.ts";
+import { type J, arr, isSet, obj, objs, str } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
-import { type DescribeContext, readOptions } from "./_context.ts";
+import { type DescribeContext, type Describer, readOptions } from "./_context.ts";
 import { errorText } from "./_controller.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, arr, int, isSet, obj, objs, printAnnotationsMultiline, printLabelsMultiline, str } from "./_format.ts";
-import { sortedStrings } from "./_gosort.ts";
+import { describeWithEvents, eventsFor, renderEvents } from "./_events.ts";
+import { int, partsOf, printAnnotationsMultiline, printLabelsAndAnnotations, printLabelsMultiline, printTypedReference } from "./_format.ts";
 import { LEVEL_0, LEVEL_1, LEVEL_2, tabbed } from "./_writer.ts";
 import { formatEndpointSlices } from "./service.ts";
 
@@ -63,7 +64,7 @@ export interface IngressBackends {
 export async function describeIngress(ing: KubeObject, ctx: DescribeContext): Promise<string> {
   const spec = obj(ing.spec);
   const ns = ing.metadata.namespace ?? "";
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(ing), ctx.signal)).events : null;
+  const events = await eventsFor(ing, ctx);
   const defaultBackend = isSet(spec.defaultBackend) ? await describeIngressBackend(ctx, ns, obj(spec.defaultBackend)) : null;
   const rules: string[][] = [];
   for (const rule of objs(spec.rules)) {
@@ -77,9 +78,7 @@ export async function describeIngress(ing: KubeObject, ctx: DescribeContext): Pr
 
 /** `describeIngressV1`. */
 export function renderIngress(ing: KubeObject, backends: IngressBackends, events: readonly KubeObject[] | null, now: number): string {
-  const o = ing as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
+  const { o, meta, spec } = partsOf(ing);
   return tabbed((w) => {
     w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
     printLabelsMultiline(w, "Labels", meta.labels);
@@ -119,28 +118,16 @@ export function renderIngress(ing: KubeObject, backends: IngressBackends, events
 }
 
 /** Fetches the IngressClass's events and renders it. */
-export async function describeIngressClass(ic: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(ic), ctx.signal)).events : null;
-  return renderIngressClass(ic, events, ctx.now);
-}
+export const describeIngressClass: Describer = describeWithEvents(renderIngressClass);
 
 /** `describeIngressClassV1`. */
 export function renderIngressClass(ic: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = ic as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
+  const { meta, spec } = partsOf(ic);
   return tabbed((w) => {
     w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Controller:\t${str(spec.controller)}\n`);
-    if (isSet(spec.parameters)) {
-      const p = obj(spec.parameters);
-      w.write(LEVEL_0, "Parameters:\n");
-      if (isSet(p.apiGroup)) w.write(LEVEL_1, `APIGroup:\t${str(p.apiGroup)}\n`);
-      w.write(LEVEL_1, `Kind:\t${str(p.kind)}\n`);
-      w.write(LEVEL_1, `Name:\t${str(p.name)}\n`);
-    }
+    if (isSet(spec.parameters)) printTypedReference(w, "Parameters", obj(spec.parameters));
     if (events) renderEvents(w, events, now);
   });
 }

@@ -1,25 +1,13 @@
 /** `kubectl describe node`. */
 import { ageSince } from "../_age.ts";
+import { sortedStrings } from "../_gosort.ts";
+import { type J, arr, isSet, obj, objs, str, strMap } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
 import { type DescribeContext, readOptions } from "./_context.ts";
 import { errorText } from "./_controller.ts";
 import { isForbidden } from "./_errors.ts";
 import { renderEvents, searchEvents } from "./_events.ts";
-import {
-  type J,
-  arr,
-  bool,
-  isSet,
-  obj,
-  objs,
-  printAnnotationsMultiline,
-  printLabelsMultiline,
-  printTaintsMultiline,
-  rfc1123z,
-  str,
-  strMap,
-} from "./_format.ts";
-import { sortedStrings } from "./_gosort.ts";
+import { bool, partsOf, printLabelsAndAnnotations, printTaintsMultiline, rfc1123z } from "./_format.ts";
 import { type Quantity, addQuantity, compareQuantity, formatQuantity, parseQuantity, quantityMilliValue, quantityValue, zeroQuantity } from "./_quantity.ts";
 import { LEVEL_0, LEVEL_1, type PrefixWriter, tabbed } from "./_writer.ts";
 
@@ -231,16 +219,12 @@ export function nodeRoles(labels: unknown): string[] {
 
 /** `describeNode`. */
 export function renderNode(node: KubeObject, related: NodeRelated, now: number): string {
-  const o = node as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { o, meta, spec, status } = partsOf(node);
   return tabbed((w) => {
     w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
     const roles = nodeRoles(meta.labels);
     w.write(LEVEL_0, `Roles:\t${roles.length > 0 ? roles.join(",") : "<none>"}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `CreationTimestamp:\t${rfc1123z(meta.creationTimestamp)}\n`);
     printTaintsMultiline(w, "Taints", spec.taints);
     w.write(LEVEL_0, `Unschedulable:\t${bool(spec.unschedulable)}\n`);

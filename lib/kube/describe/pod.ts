@@ -1,25 +1,13 @@
 /** `kubectl describe pod`. */
 import { ageSince } from "../_age.ts";
+import { type J, arr, isSet, obj, objs, str, strMap } from "../_json.ts";
 import type { KubeObject } from "../_types.ts";
 import type { DescribeContext } from "./_context.ts";
 import { renderEvents, searchEvents } from "./_events.ts";
-import {
-  type J,
-  arr,
-  controllerOf,
-  int,
-  isSet,
-  obj,
-  objs,
-  printAnnotationsMultiline,
-  printLabelsMultiline,
-  printTolerationsMultiline,
-  rfc1123z,
-  str,
-  strMap,
-} from "./_format.ts";
-import { describeContainers, describeResources, describeTopologySpreadConstraints, describeVolumes, envResolverFor } from "./_pod-spec.ts";
+import { int, printControlledBy, printLabelsAndAnnotations, printLabelsMultiline, printNameNamespace, printTolerationsMultiline, rfc1123z } from "./_format.ts";
+import { describeContainers, describeResources, describeTopologySpreadConstraints, envResolverFor } from "./_pod-spec.ts";
 import { type Quantity, addQuantity, compareQuantity, parseQuantity } from "./_quantity.ts";
+import { describeVolumes } from "./_volumes.ts";
 import { LEVEL_0, LEVEL_1, tabbed } from "./_writer.ts";
 
 const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
@@ -84,8 +72,7 @@ export function renderPod(pod: KubeObject, events: readonly KubeObject[] | null,
   const spec = obj(p.spec);
   const status = obj(p.status);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     if (isSet(spec.priority)) w.write(LEVEL_0, `Priority:\t${int(spec.priority)}\n`);
     if (str(spec.priorityClassName).length > 0) w.write(LEVEL_0, `Priority Class Name:\t${str(spec.priorityClassName)}\n`);
     if (str(spec.runtimeClassName).length > 0) w.write(LEVEL_0, `Runtime Class Name:\t${str(spec.runtimeClassName)}\n`);
@@ -93,8 +80,7 @@ export function renderPod(pod: KubeObject, events: readonly KubeObject[] | null,
     if (str(spec.nodeName) === "") w.write(LEVEL_0, "Node:\t<none>\n");
     else w.write(LEVEL_0, `Node:\t${str(spec.nodeName)}/${str(status.hostIP)}\n`);
     if (isSet(status.startTime)) w.write(LEVEL_0, `Start Time:\t${rfc1123z(status.startTime)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     const phase = str(status.phase);
     if (isSet(meta.deletionTimestamp) && phase !== "Failed" && phase !== "Succeeded") {
       w.write(LEVEL_0, `Status:\tTerminating (lasts ${ageSince(meta.deletionTimestamp, now)})\n`);
@@ -116,8 +102,7 @@ export function renderPod(pod: KubeObject, events: readonly KubeObject[] | null,
       w.write(LEVEL_0, "IPs:\n");
       for (const ip of ips) w.write(LEVEL_1, `IP:\t${str(ip.ip)}\n`);
     }
-    const controlledBy = controllerOf(p);
-    if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
+    printControlledBy(w, p);
     if (str(status.nominatedNodeName).length > 0) w.write(LEVEL_0, `NominatedNodeName:\t${str(status.nominatedNodeName)}\n`);
     if (isSet(spec.resources)) {
       w.write(LEVEL_0, "Resources:\n");

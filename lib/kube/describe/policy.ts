@@ -1,28 +1,23 @@
 /** `kubectl describe poddisruptionbudget`, `resourcequota` and `limitrange`. */
+import { sortedStrings } from "../_gosort.ts";
+import { isSet, obj } from "../_json.ts";
+import { formatLabelSelector } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
-import type { DescribeContext } from "./_context.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, arr, formatLabelSelector, int, intOrString, isSet, obj, str } from "./_format.ts";
-import { sortedStrings } from "./_gosort.ts";
+import type { DescribeContext, Describer } from "./_context.ts";
+import { describeWithEvents, renderEvents } from "./_events.ts";
+import { int, intOrString, partsOf, printNameNamespace } from "./_format.ts";
 import { type Quantity, formatQuantity, parseQuantity, quantityValue, zeroQuantity } from "./_quantity.ts";
 import { LEVEL_0, LEVEL_2, tabbed } from "./_writer.ts";
-import { describeLimitRangeSpec } from "./namespace.ts";
+import { describeLimitRangeSpec, printQuotaScopes } from "./namespace.ts";
 
 /** Fetches the budget's events and renders it. */
-export async function describePodDisruptionBudget(pdb: KubeObject, ctx: DescribeContext): Promise<string> {
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(pdb), ctx.signal)).events : null;
-  return renderPodDisruptionBudget(pdb, events, ctx.now);
-}
+export const describePodDisruptionBudget: Describer = describeWithEvents(renderPodDisruptionBudget);
 
 /** `describePodDisruptionBudgetV1`. */
 export function renderPodDisruptionBudget(pdb: KubeObject, events: readonly KubeObject[] | null, now: number): string {
-  const o = pdb as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { meta, spec, status } = partsOf(pdb);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     if (isSet(spec.minAvailable)) w.write(LEVEL_0, `Min available:\t${intOrString(spec.minAvailable)}\n`);
     else if (isSet(spec.maxUnavailable)) w.write(LEVEL_0, `Max unavailable:\t${intOrString(spec.maxUnavailable)}\n`);
     w.write(LEVEL_0, `Selector:\t${isSet(spec.selector) ? formatLabelSelector(spec.selector) : "<unset>"}\n`);
@@ -35,13 +30,6 @@ export function renderPodDisruptionBudget(pdb: KubeObject, events: readonly Kube
   });
 }
 
-const SCOPE_HELP: Record<string, string> = {
-  Terminating: "Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system.",
-  NotTerminating: "Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate.",
-  BestEffort: "Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.",
-  NotBestEffort: "Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service.",
-};
-
 /** Quotas have no related objects: kubectl reads no events for them. */
 export async function describeResourceQuota(q: KubeObject, _ctx: DescribeContext): Promise<string> {
   return renderResourceQuota(q);
@@ -49,21 +37,12 @@ export async function describeResourceQuota(q: KubeObject, _ctx: DescribeContext
 
 /** `describeQuota`: a used value whose format differs from the hard one is reprinted, rounded up, in the hard format. */
 export function renderResourceQuota(q: KubeObject): string {
-  const o = q as unknown as J;
-  const meta = obj(o.metadata);
+  const { o, meta } = partsOf(q);
   const hard = obj(obj(o.status).hard);
   const used = obj(obj(o.status).used);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    const scopes = sortedStrings(arr(obj(o.spec).scopes).map(str));
-    if (scopes.length > 0) {
-      w.write(LEVEL_0, `Scopes:\t${scopes.join(", ")}\n`);
-      for (const scope of scopes) {
-        const help = SCOPE_HELP[scope];
-        if (help) w.write(LEVEL_0, ` * ${help}\n`);
-      }
-    }
+    printNameNamespace(w, meta);
+    printQuotaScopes(w, LEVEL_0, " * ", o);
     w.write(LEVEL_0, "Resource\tUsed\tHard\n");
     w.write(LEVEL_0, "--------\t----\t----\n");
     for (const name of sortedStrings(Object.keys(hard))) {
@@ -82,11 +61,9 @@ export async function describeLimitRange(lr: KubeObject, _ctx: DescribeContext):
 
 /** `describeLimitRange` (resources of one item sorted; kubectl 1.32 prints them in Go map order). */
 export function renderLimitRange(lr: KubeObject): string {
-  const o = lr as unknown as J;
-  const meta = obj(o.metadata);
+  const { o, meta } = partsOf(lr);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     w.write(LEVEL_0, "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n");
     w.write(LEVEL_0, "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n");
     describeLimitRangeSpec(w, obj(o.spec), "");

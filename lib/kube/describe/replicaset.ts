@@ -1,23 +1,26 @@
 /** `kubectl describe replicaset`. */
+import { type J, objs, str } from "../_json.ts";
+import { formatLabelSelector } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import type { DescribeContext } from "./_context.ts";
-import { type PodCounts, errorText, formatCounts, podCountsFor } from "./_controller.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, controllerOf, formatLabelSelector, int, obj, objs, printAnnotationsMultiline, printLabelsMultiline, selectorString, str } from "./_format.ts";
+import { type PodCounts, errorText, formatCounts, controllerPodCounts } from "./_controller.ts";
+import { eventsFor, renderEvents } from "./_events.ts";
+import { int, partsOf, printControlledBy, printLabelsAndAnnotations, printNameNamespace } from "./_format.ts";
 import { describePodTemplate } from "./_pod-spec.ts";
 import { LEVEL_0, LEVEL_1, type PrefixWriter, tabbed } from "./_writer.ts";
 
 /** Counts the pods the ReplicaSet controls, fetches its events, and renders it. */
 export async function describeReplicaSet(rs: KubeObject, ctx: DescribeContext): Promise<string> {
-  const selector = selectorString(obj(rs.spec).selector);
+  // An invalid selector throws here, outside the try: it fails the describe, as in kubectl.
+  const counting = controllerPodCounts(ctx, rs);
   let pods: PodCounts | Error;
   try {
-    pods = await podCountsFor(ctx, rs.metadata.namespace ?? "", selector, rs.metadata.uid);
+    pods = await counting;
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     pods = err instanceof Error ? err : new Error(errorText(err));
   }
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(rs), ctx.signal)).events : null;
+  const events = await eventsFor(rs, ctx);
   return renderReplicaSet(rs, events, pods, ctx.now);
 }
 
@@ -31,18 +34,12 @@ export function renderControllerConditions(w: PrefixWriter, conditions: J[]): vo
 
 /** `describeReplicaSet`: pod counts, or the error that kept kubectl from counting them. */
 export function renderReplicaSet(rs: KubeObject, events: readonly KubeObject[] | null, pods: PodCounts | Error, now: number): string {
-  const o = rs as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { o, meta, spec, status } = partsOf(rs);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     w.write(LEVEL_0, `Selector:\t${formatLabelSelector(spec.selector)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
-    const controlledBy = controllerOf(o);
-    if (controlledBy) w.write(LEVEL_0, `Controlled By:\t${controlledBy}\n`);
+    printLabelsAndAnnotations(w, meta);
+    printControlledBy(w, o);
     w.write(LEVEL_0, `Replicas:\t${int(status.replicas)} current / ${int(spec.replicas)} desired\n`);
     w.write(LEVEL_0, "Pods Status:\t");
     if (pods instanceof Error) w.write(LEVEL_0, `error in fetching pods: ${pods.message}\n`);

@@ -1,8 +1,11 @@
 /** `kubectl describe service`. */
+import { joinHostPort } from "../_go-strings.ts";
+import { type J, arr, isSet, obj, objs, str } from "../_json.ts";
+import { formatLabels } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import { type DescribeContext, readOptions } from "./_context.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, arr, formatLabels, int, intOrString, isSet, obj, objs, printAnnotationsMultiline, printLabelsMultiline, str } from "./_format.ts";
+import { eventsFor, renderEvents } from "./_events.ts";
+import { int, intOrString, partsOf, printLabelsAndAnnotations, printNameNamespace } from "./_format.ts";
 import { LEVEL_0, tabbed } from "./_writer.ts";
 
 /** Lists the Service's EndpointSlices (a failed list shows no endpoints) and events, then renders it. */
@@ -16,12 +19,8 @@ export async function describeService(svc: KubeObject, ctx: DescribeContext): Pr
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
   }
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(svc), ctx.signal)).events : null;
+  const events = await eventsFor(svc, ctx);
   return renderService(svc, slices, events, ctx.now);
-}
-
-function joinHostPort(host: string, port: string): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** `formatEndpointSlices`: up to three ready `ip:port` pairs for the named port, then `+ N more...`. */
@@ -61,15 +60,10 @@ export function formatEndpointSlices(slices: readonly KubeObject[], portName: st
 
 /** `describeService`. */
 export function renderService(svc: KubeObject, slices: readonly KubeObject[], events: readonly KubeObject[] | null, now: number): string {
-  const o = svc as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { meta, spec, status } = partsOf(svc);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printNameNamespace(w, meta);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Selector:\t${formatLabels(spec.selector)}\n`);
     w.write(LEVEL_0, `Type:\t${str(spec.type)}\n`);
     if (isSet(spec.ipFamilyPolicy)) w.write(LEVEL_0, `IP Family Policy:\t${str(spec.ipFamilyPolicy)}\n`);

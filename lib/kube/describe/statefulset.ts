@@ -1,18 +1,20 @@
 /** `kubectl describe statefulset`. */
+import { type J, arr, isSet, obj, objs, str } from "../_json.ts";
+import { selectorString } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import type { DescribeContext } from "./_context.ts";
-import { type PodCounts, formatCounts, podCountsFor } from "./_controller.ts";
-import { eventTargetOf, renderEvents, searchEvents } from "./_events.ts";
-import { type J, arr, int, intOrString, isSet, obj, objs, printLabelsMultiline, printAnnotationsMultiline, rfc1123z, selectorString, str } from "./_format.ts";
-import { claimClass, describePodTemplate } from "./_pod-spec.ts";
+import { type PodCounts, formatCounts, controllerPodCounts } from "./_controller.ts";
+import { eventsFor, renderEvents } from "./_events.ts";
+import { int, intOrString, partsOf, printLabelsAndAnnotations, printLabelsMultiline, printNameNamespace, rfc1123z } from "./_format.ts";
+import { describePodTemplate } from "./_pod-spec.ts";
 import { canonicalQuantity } from "./_quantity.ts";
+import { storageClassOf } from "./_volumes.ts";
 import { LEVEL_0, LEVEL_1, type PrefixWriter, tabbed } from "./_writer.ts";
 
 /** Counts the StatefulSet's pods (a failed list fails the describe, as in kubectl), fetches its events, renders it. */
 export async function describeStatefulSet(sts: KubeObject, ctx: DescribeContext): Promise<string> {
-  const selector = selectorString(obj(sts.spec).selector);
-  const pods = await podCountsFor(ctx, sts.metadata.namespace ?? "", selector, sts.metadata.uid);
-  const events = ctx.showEvents ? (await searchEvents(ctx.reader, eventTargetOf(sts), ctx.signal)).events : null;
+  const pods = await controllerPodCounts(ctx, sts);
+  const events = await eventsFor(sts, ctx);
   return renderStatefulSet(sts, events, pods, ctx.now);
 }
 
@@ -27,7 +29,7 @@ export function describeVolumeClaimTemplates(w: PrefixWriter, templates: J[]): v
     const meta = obj(pvc.metadata);
     const spec = obj(pvc.spec);
     w.write(LEVEL_1, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_1, `StorageClass:\t${claimClass(pvc)}\n`);
+    w.write(LEVEL_1, `StorageClass:\t${storageClassOf(pvc)}\n`);
     printLabelsMultiline(w, "Labels", meta.labels, { initialIndent: "  " });
     printLabelsMultiline(w, "Annotations", meta.annotations, { initialIndent: "  " });
     const storage = obj(obj(spec.resources).requests).storage;
@@ -38,17 +40,12 @@ export function describeVolumeClaimTemplates(w: PrefixWriter, templates: J[]): v
 
 /** `describeStatefulSet`. */
 export function renderStatefulSet(sts: KubeObject, events: readonly KubeObject[] | null, pods: PodCounts, now: number): string {
-  const o = sts as unknown as J;
-  const meta = obj(o.metadata);
-  const spec = obj(o.spec);
-  const status = obj(o.status);
+  const { meta, spec, status } = partsOf(sts);
   return tabbed((w) => {
-    w.write(LEVEL_0, `Name:\t${str(meta.name)}\n`);
-    w.write(LEVEL_0, `Namespace:\t${str(meta.namespace)}\n`);
+    printNameNamespace(w, meta);
     w.write(LEVEL_0, `CreationTimestamp:\t${rfc1123z(meta.creationTimestamp)}\n`);
     w.write(LEVEL_0, `Selector:\t${selectorString(spec.selector)}\n`);
-    printLabelsMultiline(w, "Labels", meta.labels);
-    printAnnotationsMultiline(w, "Annotations", meta.annotations);
+    printLabelsAndAnnotations(w, meta);
     w.write(LEVEL_0, `Replicas:\t${int(spec.replicas)} desired | ${int(status.replicas)} total\n`);
     const strategy = obj(spec.updateStrategy);
     w.write(LEVEL_0, `Update Strategy:\t${str(strategy.type)}\n`);

@@ -22,8 +22,9 @@
  * later parse error can differ.
  */
 import { KubentlyError } from "../../errors.ts";
+import { compareCodePoints } from "../_gosort.ts";
+import type { JsonValue } from "./_values.ts";
 import { goJsonString } from "./json.ts";
-import { type JsonValue, compareCodePoints } from "./_values.ts";
 
 const NEL = 0x85;
 

@@ -4,6 +4,7 @@
  * unless `--show-managed-fields` was given, and (for several objects or a list
  * request) wrapped in a `v1` `List`.
  */
+import { isObj, str } from "../_json.ts";
 
 /** A JSON value as the printers walk it. `bigint` is accepted for integers beyond 2^53. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
@@ -49,11 +50,6 @@ export function getOutputObject(objects: readonly unknown[], singleItemImplied: 
   return singleItemImplied && objects.length === 1 ? objects[0] : asListObject(objects);
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Unstructured's string getters: a missing or non-string field reads as "". */
-const stringField = (v: unknown) => (typeof v === "string" ? v : "");
-
 /**
  * The items of a list the API server returned (`PodList`, ...), as kubectl's
  * unstructured decoding hands them to the printers: kube-apiserver leaves
@@ -62,17 +58,17 @@ const stringField = (v: unknown) => (typeof v === "string" ? v : "");
  * missing. Items are copied only when changed.
  */
 export function itemsOf(list: unknown): unknown[] {
-  if (!isRecord(list) || !Array.isArray(list.items)) return [];
-  const apiVersion = stringField(list.apiVersion);
-  const kind = stringField(list.kind).replace(/List$/, "");
+  if (!isObj(list) || !Array.isArray(list.items)) return [];
+  const apiVersion = str(list.apiVersion);
+  const kind = str(list.kind).replace(/List$/, "");
   return list.items.map((item) => {
-    if (!isRecord(item) || stringField(item.kind) !== "" || stringField(item.apiVersion) !== "") return item;
+    if (!isObj(item) || str(item.kind) !== "" || str(item.apiVersion) !== "") return item;
     return { ...item, apiVersion, kind };
   });
 }
 
 function withoutManagedFields(o: unknown): unknown {
-  if (!isRecord(o) || !isRecord(o.metadata) || !("managedFields" in o.metadata)) return o;
+  if (!isObj(o) || !isObj(o.metadata) || !("managedFields" in o.metadata)) return o;
   const { managedFields: _omit, ...metadata } = o.metadata;
   return { ...o, metadata };
 }
@@ -83,7 +79,7 @@ function withoutManagedFields(o: unknown): unknown {
  * value itself. The input is not modified.
  */
 export function omitManagedFields(value: unknown): unknown {
-  if (isRecord(value) && Array.isArray(value.items)) return { ...value, items: value.items.map(withoutManagedFields) };
+  if (isObj(value) && Array.isArray(value.items)) return { ...value, items: value.items.map(withoutManagedFields) };
   return withoutManagedFields(value);
 }
 
@@ -126,19 +122,3 @@ export function toJsonValue(value: unknown, key = ""): JsonValue {
 }
 
 const dropped = (v: unknown): boolean => v === undefined || typeof v === "function" || typeof v === "symbol";
-
-/** Orders strings by code point, which is the byte order of their UTF-8 (Go's `sort.Strings`). */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // A surrogate (U+10000 and up) sorts after every BMP character, though its code unit is lower than U+E000-U+FFFF's.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}

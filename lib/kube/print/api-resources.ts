@@ -21,8 +21,9 @@
 import type { ResourceInfo } from "../_types.ts";
 import type { DiscoveryFailure, GroupVersionResources } from "../discovery.ts";
 export { type DiscoveryFailure, aggregatedGroupVersions, legacyGroupVersions, preferredResources } from "../discovery.ts";
-import { type CommandOutput, formatTabbed } from "./events.ts";
-import { compareCodePoints } from "./_values.ts";
+import { compareCodePoints } from "../_gosort.ts";
+import { formatTabbed } from "./_tabwriter.ts";
+import type { CommandOutput } from "./events.ts";
 
 /** The flags of `kubectl api-resources`. */
 export interface ApiResourcesOptions {

@@ -14,9 +14,11 @@
  *    the warnings already printed to stderr, or the error that ends the command.
  * 3. {@link renderCanI} / {@link renderCanIList} print the answer's `status`.
  */
+import { compareCodePoints } from "../_gosort.ts";
+import { arr, obj, str, strs } from "../_json.ts";
 import type { ResourceInfo } from "../_types.ts";
-import { type CommandOutput, formatTabbed } from "./events.ts";
-import { compareCodePoints } from "./_values.ts";
+import { formatTabbed } from "./_tabwriter.ts";
+import type { CommandOutput } from "./events.ts";
 
 const RESOURCE_VERBS = new Set(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind", "impersonate", "*", "approve", "sign", "escalate", "attest"]);
 const NON_RESOURCE_URL_VERBS = new Set(["get", "put", "post", "head", "options", "delete", "patch", "*"]);
@@ -188,7 +190,7 @@ export function planCanI(options: CanIOptions): CanIPlan {
  * @param status the review's `status` (`allowed`, `reason`, `evaluationError`).
  */
 export function renderCanI(status: unknown, options: { quiet?: boolean; stderr?: string } = {}): CommandOutput {
-  const s = record(status);
+  const s = obj(status);
   const allowed = s.allowed === true;
   let line = allowed ? "yes" : "no";
   if (!allowed) {
@@ -217,17 +219,17 @@ interface PolicyRule {
  * @param status the review's `status` (`resourceRules`, `nonResourceRules`, `incomplete`, `evaluationError`).
  */
 export function renderCanIList(status: unknown, options: { noHeaders?: boolean } = {}): CommandOutput {
-  const s = record(status);
+  const s = obj(status);
   const stderr = s.incomplete === true ? `Warning: the list may be incomplete: ${str(s.evaluationError)}\n` : "";
 
   const rules: PolicyRule[] = [];
-  for (const r of array(s.resourceRules)) {
-    const x = record(r);
-    rules.push({ verbs: strings(x.verbs), apiGroups: strings(x.apiGroups), resources: strings(x.resources), resourceNames: strings(x.resourceNames), nonResourceURLs: [] });
+  for (const r of arr(s.resourceRules)) {
+    const x = obj(r);
+    rules.push({ verbs: strs(x.verbs), apiGroups: strs(x.apiGroups), resources: strs(x.resources), resourceNames: strs(x.resourceNames), nonResourceURLs: [] });
   }
-  for (const r of array(s.nonResourceRules)) {
-    const x = record(r);
-    rules.push({ verbs: strings(x.verbs), apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: strings(x.nonResourceURLs) });
+  for (const r of arr(s.nonResourceRules)) {
+    const x = obj(r);
+    rules.push({ verbs: strs(x.verbs), apiGroups: [], resources: [], resourceNames: [], nonResourceURLs: strs(x.nonResourceURLs) });
   }
 
   // rbac BreakdownRule: one rule per group x resource x verb (x name), and per URL x verb.
@@ -291,20 +293,4 @@ function combineResourceGroup(resources: readonly string[], groups: readonly str
 /** Go's `%v` of a `[]string`. */
 function goList(items: readonly string[]): string {
   return `[${items.join(" ")}]`;
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function array(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-function strings(v: unknown): string[] {
-  return array(v).filter((x): x is string => typeof x === "string");
 }

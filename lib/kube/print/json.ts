@@ -4,12 +4,14 @@
  * with keys sorted by bytes, escapes `<`, `>`, `&`, U+2028 and U+2029 (HTML-safe
  * output), uses `\b \f \n \r \t` and lower-case `\u00xx` for other control
  * characters, and prints `{}`/`[]` for empty containers.
+ *
+ * The writer, {@link marshalIndent}, also prints typed objects (struct field
+ * order, any indent) for `kubectl events -o json` and `kubectl version -o json`.
  */
-import { type JsonValue, type PrintOptions, compareCodePoints, omitManagedFields, toJsonValue } from "./_values.ts";
+import { compareCodePoints } from "../_gosort.ts";
+import { type PrintOptions, omitManagedFields, toJsonValue } from "./_values.ts";
 
 export { type ListObject, type PrintOptions, asListObject, getOutputObject, itemsOf } from "./_values.ts";
-
-const INDENT = "    ";
 
 const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -30,36 +32,65 @@ function goJsonNumber(n: number | bigint): string {
   return typeof n === "bigint" ? n.toString() : JSON.stringify(n);
 }
 
-function write(v: JsonValue, indent: string, out: string[]): void {
-  if (v === null) return void out.push("null");
+/** How {@link marshalIndent} lays a value out. */
+export interface MarshalOptions {
+  /** One level of indentation (`json.MarshalIndent`'s `indent` argument). */
+  indent: string;
+  /**
+   * Whether an object's keys come out sorted, as Go writes a map's; otherwise
+   * they keep their order, as Go writes a struct's fields.
+   */
+  sortKeys: (o: object) => boolean;
+}
+
+function write(v: unknown, indent: string, o: MarshalOptions, out: string[]): void {
+  if (v === null || v === undefined) return void out.push("null");
   switch (typeof v) {
     case "string":
       return void out.push(goJsonString(v));
     case "number":
+      return void out.push(Number.isFinite(v) ? goJsonNumber(v) : "null");
     case "bigint":
       return void out.push(goJsonNumber(v));
     case "boolean":
       return void out.push(v ? "true" : "false");
   }
-  const inner = indent + INDENT;
+  const inner = indent + o.indent;
   if (Array.isArray(v)) {
     if (v.length === 0) return void out.push("[]");
     out.push("[");
     v.forEach((item, i) => {
       out.push(i === 0 ? "\n" : ",\n", inner);
-      write(item, inner, out);
+      write(item, inner, o, out);
     });
     return void out.push("\n", indent, "]");
   }
-  const keys = Object.keys(v).sort(compareCodePoints);
+  const m = v as Record<string, unknown>;
+  // An undefined field is left out, as an omitempty nil would be.
+  const keys = Object.keys(m).filter((k) => m[k] !== undefined);
+  if (o.sortKeys(m)) keys.sort(compareCodePoints);
   if (keys.length === 0) return void out.push("{}");
   out.push("{");
   keys.forEach((k, i) => {
     out.push(i === 0 ? "\n" : ",\n", inner, goJsonString(k), ": ");
-    write(v[k] as JsonValue, inner, out);
+    write(m[k], inner, o, out);
   });
   out.push("\n", indent, "}");
 }
+
+/**
+ * Go's `json.MarshalIndent(v, "", indent)` of JSON-like data: strings escaped
+ * as {@link goJsonString}, non-finite numbers and undefined array items as
+ * `null`, undefined fields left out, `{}`/`[]` for empty containers. No
+ * trailing newline.
+ */
+export function marshalIndent(v: unknown, options: MarshalOptions): string {
+  const out: string[] = [];
+  write(v, "", options, out);
+  return out.join("");
+}
+
+const SORTED: MarshalOptions = { indent: "    ", sortKeys: () => true };
 
 /**
  * Prints `value` exactly as `kubectl get -o json` prints that object (or
@@ -67,8 +98,5 @@ function write(v: JsonValue, indent: string, out: string[]): void {
  * included. Integers beyond 2^53 keep their digits only when given as bigint.
  */
 export function printJson(value: unknown, options: PrintOptions = {}): string {
-  const out: string[] = [];
-  write(toJsonValue(options.showManagedFields ? value : omitManagedFields(value)), "", out);
-  out.push("\n");
-  return out.join("");
+  return `${marshalIndent(toJsonValue(options.showManagedFields ? value : omitManagedFields(value)), SORTED)}\n`;
 }

@@ -10,56 +10,39 @@
  *   `--show-labels` last; `kind/` before names when several kinds print;
  * - a cell is cut at its first `\n`, `\r` or `\f` and gets `...`; ESC and a
  *   surviving `\r` are escaped (`^[`, `\r`) so output cannot drive a terminal;
- * - alignment as Go's tabwriter with minwidth 6, padding 3, padded with
- *   spaces, the last column never padded; widths are remembered across
- *   writes for watches (they only grow).
+ * - alignment by kubectl's tab writer (./_tabwriter.ts: minwidth 6, padding
+ *   3, the last column never padded, a tab inside a cell starts a new column);
+ *   widths are remembered across writes for watches (they only grow).
  */
+import { formatLabels } from "../_labels.ts";
 import type { KubeObject } from "../_types.ts";
 import type { KubeTable } from "../client.ts";
+import { createTabWriter } from "./_tabwriter.ts";
+import { escapeTerminal } from "./_terminal.ts";
 
-/** Go tabwriter with kubectl's settings (minwidth 6, padding 3, RememberWidths). */
+/**
+ * kubectl's table writer (minwidth 6, padding 3, RememberWidths) fed one row
+ * of cells at a time: cells are joined with tabs, so a tab inside a cell
+ * starts a new column, as it does in kubectl.
+ */
 export class TabWriter {
-  private widths: number[] = [];
-  private lines: string[][] = [];
+  private readonly writer = createTabWriter();
 
   /** Queues one line of cells. */
   row(cells: readonly string[]): void {
-    this.lines.push([...cells]);
+    this.writer.write(`${cells.join("\t")}\n`);
   }
 
   /** Aligns and returns everything queued; widths grow and are kept for later flushes. */
   flush(): string {
-    const lines = this.lines;
-    this.lines = [];
-    for (const cells of lines) {
-      // The last cell of a line is not tab-terminated: it takes no part in alignment.
-      for (let i = 0; i < cells.length - 1; i++) {
-        const w = Math.max(6, runeLength(cells[i]!) + 3);
-        if (w > (this.widths[i] ?? 0)) this.widths[i] = w;
-      }
-    }
-    let out = "";
-    for (const cells of lines) {
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i]!;
-        out += i === cells.length - 1 ? cell : cell + " ".repeat(this.widths[i]! - runeLength(cell));
-      }
-      out += "\n";
-    }
-    return out;
+    return this.writer.flush();
   }
 
   /** Forgets remembered widths (a new kind of table follows). */
   reset(): void {
-    this.widths = [];
+    this.writer.reset();
   }
 }
-
-const runeLength = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
 
 /** A cell as kubectl prints it: cut at a line break (marked `...`), terminal escapes neutralised. */
 export function formatCell(value: unknown): string {
@@ -68,14 +51,8 @@ export function formatCell(value: unknown): string {
   const cut = s.search(/[\n\r\f]/);
   const truncated = cut >= 0;
   if (truncated) s = s.slice(0, cut);
-  s = s.replaceAll("\x1b", "^[").replaceAll("\r", "\\r");
+  s = escapeTerminal(s);
   return truncated ? `${s}...` : s;
-}
-
-/** `k=v,k2=v2` sorted by key, or `<none>` (apimachinery's labels.FormatLabels). */
-export function formatLabels(labels: Record<string, string> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  return keys.length ? keys.map((k) => `${k}=${labels![k]}`).join(",") : "<none>";
 }
 
 /** How a table is decorated. */

@@ -14,7 +14,12 @@
  *
  * The server part is `GET /version` as the server sent it ({@link versionInfoFromJson}).
  */
+import { KubentlyError } from "../../errors.ts";
+import { goQuote } from "../_go-strings.ts";
+import { obj, str } from "../_json.ts";
 import type { CommandOutput } from "./events.ts";
+import { marshalIndent } from "./json.ts";
+import { printYaml } from "./yaml.ts";
 
 /** apimachinery `version.Info` as kubectl 1.32 knows it (newer servers' extra fields are dropped). */
 export interface VersionInfo {
@@ -67,8 +72,8 @@ export function goPlatform(platform: string, arch: string): string {
  * missing or non-string field as `""`, anything else dropped.
  */
 export function versionInfoFromJson(doc: unknown): VersionInfo {
-  const r = doc !== null && typeof doc === "object" ? (doc as Record<string, unknown>) : {};
-  const s = (k: string) => (typeof r[k] === "string" ? (r[k] as string) : "");
+  const r = obj(doc);
+  const s = (k: string) => str(r[k]);
   return {
     major: s("major"),
     minor: s("minor"),
@@ -121,24 +126,21 @@ export function renderVersion(options: VersionOptions): CommandOutput {
   if (output === "") {
     stdout = `Client Version: ${options.client.gitVersion}\nKustomize Version: ${kustomize}\n`;
     if (server) stdout += `Server Version: ${server.gitVersion}\n`;
-  } else if (output === "json") {
+  } else {
     // Rebuilt so the fields come in version.Info's order whatever the caller's object order.
     const doc: Record<string, unknown> = { clientVersion: versionInfoFromJson(options.client) };
     if (kustomize !== "") doc.kustomizeVersion = kustomize;
     if (server) doc.serverVersion = versionInfoFromJson(server);
-    stdout = `${goJson(doc, "  ")}\n`;
-  } else {
-    const info = (v: VersionInfo) => {
-      const n = versionInfoFromJson(v);
-      return (Object.keys(n) as (keyof VersionInfo)[])
-        .sort()
-        .map((k) => `  ${k}: ${yamlString(n[k])}\n`)
-        .join("");
-    };
-    stdout = `clientVersion:\n${info(options.client)}`;
-    if (kustomize !== "") stdout += `kustomizeVersion: ${yamlString(kustomize)}\n`;
-    if (server) stdout += `serverVersion:\n${info(server)}`;
-    stdout += "\n";
+    if (output === "json") stdout = `${marshalIndent(doc, { indent: "  ", sortKeys: () => false })}\n`;
+    else {
+      // sigs.k8s.io/yaml.Marshal, the path `kubectl get -o yaml` takes too; kubectl adds an empty line.
+      try {
+        stdout = `${printYaml(doc)}\n`;
+      } catch (err) {
+        if (err instanceof KubentlyError) return fail(err.message);
+        throw err;
+      }
+    }
   }
 
   if (!server) return { stdout, stderr: "", exitCode: 0 };
@@ -193,119 +195,4 @@ function parseSemantic(str: string): { major: number; minor: number } | { error:
 
 function fail(message: string): CommandOutput {
   return { stdout: "", stderr: `error: ${message}\n`, exitCode: 1 };
-}
-
-/** Go's `%q` for the printable strings version fields hold. */
-function goQuote(s: string): string {
-  return goJsonString(s);
-}
-
-/** Go's encoding/json string: like JSON.stringify, plus `<`, `>`, `&`, U+2028, U+2029 escaped. */
-function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/** `json.MarshalIndent` of plain objects of strings. */
-function goJson(v: unknown, indent: string, depth = 0): string {
-  if (typeof v === "string") return goJsonString(v);
-  const entries = Object.entries(v as Record<string, unknown>);
-  if (entries.length === 0) return "{}";
-  const pad = indent.repeat(depth + 1);
-  const body = entries.map(([k, x]) => `${pad}${goJsonString(k)}: ${goJson(x, indent, depth + 1)}`).join(",\n");
-  return `{\n${body}\n${indent.repeat(depth)}}`;
-}
-
-// ---------------------------------------------------------------------------
-// YAML scalars as sigs.k8s.io/yaml (go-yaml v2) writes a string map value
-
-const YAML_SPECIAL = new Set([
-  "", "~", "null", "Null", "NULL",
-  "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
-  "n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
-  ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
-]);
-
-/**
- * A string as go-yaml v2 writes it as a block mapping value: plain when it
- * would read back as the same string, double-quoted when it would read back
- * as another type (`"1"`, `"2025-04-22T16:03:15Z"`, `"true"`), single-quoted
- * when plain style is not allowed (`': '`, leading indicator, edge spaces),
- * double-quoted with escapes when it holds unprintable characters.
- * Long values are not folded at 80 columns (version fields never are that long).
- */
-function yamlString(s: string): string {
-  if (s.includes("\n")) return doubleQuoted(s);
-  if (resolvesToNonString(s)) return doubleQuoted(s);
-  const a = analyzeScalar(s);
-  if (a.special) return doubleQuoted(s);
-  if (a.blockPlainAllowed) return s;
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-function resolvesToNonString(s: string): boolean {
-  if (YAML_SPECIAL.has(s)) return true;
-  const c = s[0] ?? "";
-  if (c === ".") return /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(s);
-  if (!/[-+0-9]/.test(c)) return false;
-  if (/^\d{4}-/.test(s) && isYamlTimestamp(s)) return true;
-  const plain = s.replace(/_/g, "");
-  if (/^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.test(plain)) return true;
-  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain)) return true;
-  if (/^-?0b[01]+$/.test(plain)) return true;
-  // Base 60 floats are quoted for other parsers' sake.
-  return /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s);
-}
-
-function isYamlTimestamp(s: string): boolean {
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(s);
-  if (!m) return false;
-  const [, , mo, d, sep, h, mi, sec, , zone] = m;
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return false;
-  if (sep === undefined) return true;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return false;
-  return sep === " " ? zone === undefined : zone !== undefined;
-}
-
-function analyzeScalar(s: string): { blockPlainAllowed: boolean; special: boolean } {
-  if (s === "") return { blockPlainAllowed: false, special: false };
-  if (s.startsWith("---") || s.startsWith("...")) return { blockPlainAllowed: false, special: false };
-  const chars = [...s];
-  let blockIndicators = false;
-  let special = false;
-  let edgeSpace = false;
-  let precededBySpace = true;
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i] as string;
-    const next = chars[i + 1];
-    const followedBySpace = next === undefined || next === " " || next === "\t" || next === "\n";
-    if (i === 0) {
-      if ("#,[]{}&*!|>'\"%@`".includes(c)) blockIndicators = true;
-      if ((c === "?" || c === ":" || c === "-") && followedBySpace) blockIndicators = true;
-    } else {
-      if (c === ":" && followedBySpace) blockIndicators = true;
-      if (c === "#" && precededBySpace) blockIndicators = true;
-    }
-    const cp = c.codePointAt(0) as number;
-    const printable = cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) || cp >= 0x10000;
-    if (!printable) special = true;
-    if (c === " " && (i === 0 || i === chars.length - 1)) edgeSpace = true;
-    precededBySpace = c === " " || c === "\t";
-  }
-  return { blockPlainAllowed: !blockIndicators && !edgeSpace, special };
-}
-
-function doubleQuoted(s: string): string {
-  const named: Record<number, string> = { 0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", 34: '"', 92: "\\", 0x85: "N", 0x2028: "L", 0x2029: "P" };
-  let out = '"';
-  for (const c of s) {
-    const cp = c.codePointAt(0) as number;
-    const printable = (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) || cp >= 0x10000;
-    const needsEscape = !printable || cp === 34 || cp === 92 || cp === 0x2028 || cp === 0x2029;
-    if (!needsEscape) out += c;
-    else if (named[cp] !== undefined) out += `\\${named[cp]}`;
-    else if (cp <= 0xff) out += `\\x${cp.toString(16).toUpperCase().padStart(2, "0")}`;
-    else if (cp <= 0xffff) out += `\\u${cp.toString(16).toUpperCase().padStart(4, "0")}`;
-    else out += `\\U${cp.toString(16).toUpperCase().padStart(8, "0")}`;
-  }
-  return `${out}"`;
 }

@@ -25,6 +25,11 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Whole-request deadline in ms (for streams: until the response starts). @default 30000 */
   timeoutMs?: number;
+  /**
+   * Extra headers for this request (e.g. `Impersonate-User` to apply a
+   * caller's RBAC, later). They cannot replace the credential.
+   */
+  headers?: Record<string, string>;
 }
 
 /** The API server, reachable. */
@@ -100,16 +105,17 @@ const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
 /** Opens a transport for a connection. */
 export async function createTransport(conn: KubeConnection): Promise<KubeTransport> {
   const { tls } = conn;
+  // The same material for both runtimes; only the name of the SNI option differs.
+  const material = {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+  };
   let send: FetchFn;
   let close = async () => {};
   if (isBun) {
-    const bunTls = {
-      rejectUnauthorized: tls.rejectUnauthorized,
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.cert ? { cert: tls.cert } : {}),
-      ...(tls.key ? { key: tls.key } : {}),
-      ...(tls.serverName ? { serverName: tls.serverName } : {}),
-    };
+    const bunTls = { ...material, ...(tls.serverName ? { serverName: tls.serverName } : {}) };
     // The kubeconfig's proxy-url, else none: the agent's HTTP(S)_PROXY never sees cluster traffic
     // (the kubectl executor strips them from kubectl's environment too).
     const proxy = conn.proxyUrl ?? false;
@@ -121,13 +127,7 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
       ProxyAgent: new (o: object) => { close(): Promise<void> };
       fetch: (url: string, init: object) => Promise<Response>;
     };
-    const connect = {
-      rejectUnauthorized: tls.rejectUnauthorized,
-      ...(tls.ca ? { ca: tls.ca } : {}),
-      ...(tls.cert ? { cert: tls.cert } : {}),
-      ...(tls.key ? { key: tls.key } : {}),
-      ...(tls.serverName ? { servername: tls.serverName } : {}),
-    };
+    const connect = { ...material, ...(tls.serverName ? { servername: tls.serverName } : {}) };
     // undici's Agent ignores HTTP(S)_PROXY; the kubeconfig's proxy-url is the only proxy used.
     const dispatcher = conn.proxyUrl
       ? new undici.ProxyAgent({ uri: conn.proxyUrl, requestTls: connect, keepAliveTimeout: 30_000 })
@@ -143,6 +143,7 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     const attempt = async (fresh: boolean) => {
       const headers: Record<string, string> = {
+        ...Object.fromEntries(Object.entries(init.headers ?? {}).filter(([k]) => k.toLowerCase() !== "authorization")),
         Accept: init.accept ?? "application/json",
         "User-Agent": "kubently-agent",
         ...(await conn.authHeaders(fresh)),

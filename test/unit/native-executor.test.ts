@@ -390,3 +390,24 @@ describe("auto's contract", () => {
     expect(() => autoExecutor({ kubeconfig, context: "other" })).toThrow(/context/);
   });
 });
+
+describe("per-request headers", () => {
+  test("pass through to the API server, but never replace the credential", async () => {
+    let seen: Record<string, string | string[] | undefined> = {};
+    const server: Server = createServer((req, res) => {
+      seen = req.headers;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const transport = await createTransport(await loadConnection({ kubeconfigText: simKubeconfig(`http://127.0.0.1:${(server.address() as { port: number }).port}`) }));
+    try {
+      await transport.request("/version", { headers: { "Impersonate-User": "alice", authorization: "Bearer stolen" } });
+      expect(seen["impersonate-user"]).toBe("alice");
+      expect(seen.authorization).toBe("Bearer kubently-sim-token");
+    } finally {
+      await transport.close();
+      server.close();
+    }
+  });
+});

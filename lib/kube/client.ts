@@ -92,7 +92,8 @@ export interface KubeClient {
   /** POST of a JSON body; a failure throws {@link KubeApiError}. */
   postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T>;
   /** Opens a streaming GET (logs, watches): the response once its headers arrived; a failure throws. */
-  stream(path: string, options: { query?: Record<string, string | number | boolean | undefined>; accept?: string; signal: AbortSignal; timeoutMs: number }): Promise<Response>;
+  /** The caller's signal ends the stream; `releaseResponse` frees it once read to its end. */
+  stream(path: string, options: { query?: Record<string, string | number | boolean | undefined>; accept?: string; signal: AbortSignal }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -180,7 +181,7 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
       return readJson<T>(res, RESPONSE_BYTES);
     },
     async stream(path, o) {
-      const res = await transport.request(path, { timeoutMs: o.timeoutMs, signal: o.signal, ...(o.query ? { query: o.query } : {}), ...(o.accept ? { accept: o.accept } : {}) });
+      const res = await transport.request(path, { timeoutMs: 0, signal: o.signal, ...(o.query ? { query: o.query } : {}), ...(o.accept ? { accept: o.accept } : {}) });
       if (!res.ok) throw await apiError(res);
       return res;
     },

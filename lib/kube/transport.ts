@@ -7,8 +7,9 @@
  * are pooled and kept alive either way, which is most of why a native read
  * costs a millisecond where a kubectl process costs a hundred.
  *
- * Guarantees: every request has a deadline (`timeoutMs`) and honours the
- * caller's AbortSignal; a 401 is retried once with freshly read credentials
+ * Guarantees: every request has a deadline (`timeoutMs`, until its body is
+ * read; streams rely on the caller's signal) and honours the caller's
+ * AbortSignal; a 401 is retried once with freshly read credentials
  * (an expired exec/OIDC token or a rotated service-account token).
  */
 import type { KubeConnection } from "./config.ts";
@@ -23,7 +24,7 @@ export interface KubeRequest {
   /** A JSON body (POST). */
   body?: unknown;
   signal?: AbortSignal;
-  /** Whole-request deadline in ms (for streams: until the response starts). @default 30000 */
+  /** Deadline in ms until the body has been read (by `readBounded`); 0 for none (streams, which the caller's signal ends). @default 30000 */
   timeoutMs?: number;
   /**
    * Extra headers for this request (e.g. `Impersonate-User` to apply a
@@ -56,6 +57,15 @@ export class KubeApiError extends Error {
   }
 }
 
+/** What frees a response's deadline timer and signal listener; run once its body is read. */
+const RELEASE = new WeakMap<Response, () => void>();
+
+/** Frees what a response holds for its deadline (a stream's reader calls it when done; `readBounded` always does). */
+export function releaseResponse(res: Response): void {
+  RELEASE.get(res)?.();
+  RELEASE.delete(res);
+}
+
 /** The most bytes an error body is read for its Status. */
 const MAX_ERROR_BYTES = 64 * 1024;
 
@@ -65,20 +75,24 @@ const MAX_ERROR_BYTES = 64 * 1024;
  * agent's memory by sending without end).
  */
 export async function readBounded(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return "";
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  let bytes = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.byteLength;
-    if (bytes > maxBytes) {
-      await res.body.cancel().catch(() => {});
-      throw new KubeApiError(0, "ResponseTooLarge", `the API server's answer is larger than ${maxBytes} bytes`);
+  try {
+    if (!res.body) return "";
+    const decoder = new TextDecoder();
+    const parts: string[] = [];
+    let bytes = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      if (bytes > maxBytes) {
+        await res.body.cancel().catch(() => {});
+        throw new KubeApiError(0, "ResponseTooLarge", `the API server's answer is larger than ${maxBytes} bytes`);
+      }
+      parts.push(decoder.decode(chunk, { stream: true }));
     }
-    parts.push(decoder.decode(chunk, { stream: true }));
+    parts.push(decoder.decode());
+    return parts.join("");
+  } finally {
+    releaseResponse(res);
   }
-  parts.push(decoder.decode());
-  return parts.join("");
 }
 
 /** Reads a JSON body of at most `maxBytes`. */
@@ -139,8 +153,18 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
   async function request(path: string, init: KubeRequest = {}): Promise<Response> {
     const url = new URL(conn.server + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const deadline = AbortSignal.timeout(init.timeoutMs ?? 30_000);
-    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    // One controller and (unless 0) one timer per request, both released the moment its body has been read
+    // (`readBounded`) or it failed: under load, thousands of pending deadline timers would otherwise pin memory.
+    const ms = init.timeoutMs ?? 30_000;
+    const control = new AbortController();
+    const timer = ms > 0 ? setTimeout(() => control.abort(new DOMException(`the API server did not answer within ${ms} ms`, "TimeoutError")), ms) : undefined;
+    const onAbort = () => control.abort(init.signal?.reason);
+    if (init.signal?.aborted) onAbort();
+    else init.signal?.addEventListener("abort", onAbort, { once: true });
+    const release = () => {
+      clearTimeout(timer);
+      init.signal?.removeEventListener("abort", onAbort);
+    };
     const attempt = async (fresh: boolean) => {
       const headers: Record<string, string> = {
         ...Object.fromEntries(Object.entries(init.headers ?? {}).filter(([k]) => k.toLowerCase() !== "authorization")),
@@ -152,14 +176,22 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
       return send(url.toString(), {
         method: init.method ?? "GET",
         headers,
-        signal,
+        signal: control.signal,
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
     };
-    const res = await attempt(false);
-    if (res.status !== 401) return res;
-    await res.body?.cancel().catch(() => {});
-    return attempt(true);
+    try {
+      let res = await attempt(false);
+      if (res.status === 401) {
+        await res.body?.cancel().catch(() => {});
+        res = await attempt(true);
+      }
+      RELEASE.set(res, release);
+      return res;
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   return { server: conn.server, namespace: conn.namespace, request, close: () => close() };

@@ -16,7 +16,7 @@
 import type { ResourceInfo } from "./_types.ts";
 import type { KubeClient } from "./client.ts";
 import { resourcePath } from "./discovery.ts";
-import { KubeApiError } from "./transport.ts";
+import { KubeApiError, releaseResponse } from "./transport.ts";
 import { sleep } from "../_utils.ts";
 
 /** One watch event. */
@@ -66,18 +66,21 @@ export async function watchResource(client: KubeClient, r: ResourceInfo, o: Watc
         query: { watch: true, resourceVersion: rv || undefined, allowWatchBookmarks: true, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
         ...(o.accept ? { accept: o.accept } : {}),
         signal: o.signal,
-        timeoutMs: 24 * 3600_000,
       });
-      for await (const event of ndjson<WatchEvent<{ metadata?: { resourceVersion?: string }; code?: number; reason?: string; message?: string }>>(res)) {
-        if (event.type === "ERROR") {
-          const status = event.object ?? {};
-          throw new KubeApiError(status.code ?? 500, status.reason ?? "", status.message ?? "the watch failed");
+      try {
+        for await (const event of ndjson<WatchEvent<{ metadata?: { resourceVersion?: string }; code?: number; reason?: string; message?: string }>>(res)) {
+          if (event.type === "ERROR") {
+            const status = event.object ?? {};
+            throw new KubeApiError(status.code ?? 500, status.reason ?? "", status.message ?? "the watch failed");
+          }
+          events++;
+          relists = 0;
+          const next = event.object?.metadata?.resourceVersion;
+          if (next) rv = next;
+          if (event.type !== "BOOKMARK") o.onEvent(event);
         }
-        events++;
-        relists = 0;
-        const next = event.object?.metadata?.resourceVersion;
-        if (next) rv = next;
-        if (event.type !== "BOOKMARK") o.onEvent(event);
+      } finally {
+        releaseResponse(res);
       }
     } catch (e) {
       if (o.signal.aborted) return;

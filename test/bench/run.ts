@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { ensureBinary, hasTool, run, type Proc } from "../e2e/_harness.ts";
 import { redisUnavailable, startRedis } from "../_redis.ts";
 import { readEventStream } from "../../lib/_event-stream.ts";
+import { startSimCluster } from "../../lib/sim/index.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
@@ -159,6 +160,26 @@ async function main() {
       console.log(`| ${streams} | ${pct(firsts, 50).toFixed(0)} | ${pct(lags, 50).toFixed(1)} | ${pct(lags, 99).toFixed(1)} | ${lags.length} |`);
     }
     await demo.stop();
+  }
+
+  console.log("\n## Agent RSS under native load (`api` + `agent --executor native` as two processes, 16 callers, 3,000 commands each)\n");
+  {
+    const sim = await startSimCluster();
+    const kubeconfig = await sim.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kubently-bench-")), "config"));
+    const api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
+    const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
+    const agent = run(["agent", "--api-url", apiUrl, "--cluster-id", "sim", "--token", TOKEN, "--kubeconfig", kubeconfig, "--executor", "native", "--concurrency", "16"]);
+    await agent.waitFor(/serving cluster sim/);
+    await Bun.sleep(2_000);
+    console.log("| after | commands/s | agent RSS MB |\n| --- | --- | --- |");
+    console.log(`| idle | | ${rssMb(agent.child.pid!).toFixed(1)} |`);
+    for (const [label, argv] of [["get pods -A", ["get", "pods", "-A"]], ["describe pod", ["describe", "pod", "-n", "shop", "web-7d4b9c8f6d-x2kqp"]]] as const) {
+      const r = await load(apiUrl, "sim", [...argv], 16, 3_000);
+      console.log(`| ${label} | ${r.perSecond.toFixed(0)} | ${rssMb(agent.child.pid!).toFixed(1)} |`);
+    }
+    await agent.stop();
+    await api.stop();
+    await sim.close();
   }
 
   console.log("\n## Memory (RSS, MB)\n");

@@ -122,3 +122,21 @@ test("the native executor under node: get pods -A through the in-process agent e
     await sim.close();
   }
 });
+
+test("the native executor under node over HTTPS with a private CA: a client certificate and a bearer token (undici carries the TLS material)", async () => {
+  const { tlsFixture } = await import("../_tls.ts");
+  const tls = await tlsFixture();
+  const sim = await startSimCluster({ tls: { cert: tls.server.cert, key: tls.server.key, ca: tls.ca }, auth: { tokens: ["node-tls-token-0123456789"], clientCa: tls.ca } });
+  try {
+    for (const credentials of [{ clientCertificate: tls.client.cert, clientKey: tls.client.key }, { token: "node-tls-token-0123456789" }]) {
+      const out = await nativeExecutor({ kubeconfigText: sim.kubeconfig({ credentials }) }).run(["get", "pods", "-n", "shop"], { timeoutMs: 10_000 });
+      assert.equal(out.exitCode, 0, out.stderr);
+      assert.match(out.stdout, /CrashLoopBackOff/);
+    }
+    const refused = await nativeExecutor({ kubeconfigText: sim.kubeconfig({ credentials: { token: "wrong-token-0123456789" } }) }).run(["get", "pods"], { timeoutMs: 10_000 });
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /Unauthorized/);
+  } finally {
+    await sim.close();
+  }
+});

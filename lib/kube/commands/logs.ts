@@ -12,6 +12,7 @@
  */
 import type { ParsedCommand } from "../../kubectl/index.ts";
 import type { KubeObject } from "../_types.ts";
+import { releaseResponse } from "../transport.ts";
 import { type CommandIO, type CommandOutcome, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
 
 interface PodLike extends KubeObject {
@@ -22,8 +23,6 @@ interface PodLike extends KubeObject {
 const DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container";
 /** The longest line held back to keep parallel streams' lines whole; a longer one goes out as it is. */
 const MAX_HELD_LINE = 64 * 1024;
-/** A stream's own deadline is past the command's budget: the budget (the executor's signal) ends it first, as a budget, not as a request error. */
-const STREAM_SLACK_MS = 5_000;
 
 /** Pods first in kubectl's ByLogging order: scheduled, running, ready, ready longest, most restarts, oldest. */
 export function byLogging(a: PodLike, b: PodLike): number {
@@ -169,7 +168,7 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
   const parallel = follow && requests.length > 1;
   const consume = async (req: LogRequest): Promise<string | null> => {
     const path = `/api/v1/namespaces/${encodeURIComponent(req.pod.metadata.namespace ?? namespace)}/pods/${encodeURIComponent(req.pod.metadata.name)}/log`;
-    const res = await io.client.stream(path, { query: { ...query, container: req.container }, accept: "*/*", signal: io.signal, timeoutMs: io.budgetMs() + STREAM_SLACK_MS });
+    const res = await io.client.stream(path, { query: { ...query, container: req.container }, accept: "*/*", signal: io.signal });
     const lead = prefix ? `[pod/${req.pod.metadata.name}/${req.container}] ` : "";
     const decoder = new TextDecoder();
     let partial = "";
@@ -180,14 +179,18 @@ export async function logs(cmd: ParsedCommand, io: CommandIO): Promise<CommandOu
       atLineStart = text.endsWith("\n");
       return io.out(marked);
     };
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const text = partial + decoder.decode(chunk, { stream: true });
-      const cut = parallel && text.length < MAX_HELD_LINE ? text.lastIndexOf("\n") + 1 : text.length;
-      partial = text.slice(cut);
-      if (!write(text.slice(0, cut))) return null;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const text = partial + decoder.decode(chunk, { stream: true });
+        const cut = parallel && text.length < MAX_HELD_LINE ? text.lastIndexOf("\n") + 1 : text.length;
+        partial = text.slice(cut);
+        if (!write(text.slice(0, cut))) return null;
+      }
+      write(partial + decoder.decode());
+      return null;
+    } finally {
+      releaseResponse(res);
     }
-    write(partial + decoder.decode());
-    return null;
   };
   const run = async (req: LogRequest): Promise<string | null> => {
     try {

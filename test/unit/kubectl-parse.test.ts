@@ -223,7 +223,7 @@ describe("parseKubectl: flag spellings (pflag)", () => {
     ["get pods --watch=", "invalid-value"],
     ["get pods -n Kube_System", "invalid-value"],
     ["get pods -n a/b", "invalid-value"],
-    ["get pods --chunk-size=ten", "invalid-value"],
+    ["get pods --chunk-size=ten", "denied-flag"],
     ["logs web --since=forever", "invalid-value"],
     ["logs web --since-time=yesterday", "invalid-value"],
     ["get pods --subresource=token", "invalid-value"],

@@ -411,3 +411,31 @@ describe("per-request headers", () => {
     }
   });
 });
+
+describe("through REST and the agent, on both executors", () => {
+  for (const kind of ["kubectl", "native"] as const) {
+    test(`${kind}: auth whoami answers; --chunk-size and --max-log-requests above 5 are denied with their rule`, async () => {
+      const { createKubently } = await import("../../lib/kubently.ts");
+      const { memoryBackend } = await import("../../adapters/memory/index.ts");
+      const { simExecutor } = await import("../_executors.ts");
+      const { readOnly } = await import("../../plugins/read-only.ts");
+      const k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "op", key: "whoami-op-key-0123456789" }], clusters: [{ id: "sim" }] });
+      await k.ready();
+      const { url } = await k.listen({ port: 0 });
+      k.startLocalAgent({ clusterId: "sim", executor: simExecutor(kind, kubeconfig) });
+      const execute = async (argv: string[]) =>
+        (await fetch(`${url}/debug/execute`, { method: "POST", headers: { "x-api-key": "whoami-op-key-0123456789", "content-type": "application/json" }, body: JSON.stringify({ cluster_id: "sim", argv }) })).json();
+      try {
+        const who = await execute(["auth", "whoami"]);
+        expect(who).toMatchObject({ status: "success" });
+        expect(who.output).toMatch(/^ATTRIBUTE\s+VALUE\nUsername\s+kubently-sim\n/);
+        expect(await execute(["get", "pods", "--chunk-size=0"])).toMatchObject({ status: "denied", policy: "read-only" });
+        const logs = await execute(["logs", "-l", "app=web", "-n", "shop", "--max-log-requests=6"]);
+        expect(logs).toMatchObject({ status: "denied" });
+        expect(logs.error).toContain("max-log-requests");
+      } finally {
+        await k.close();
+      }
+    });
+  }
+});

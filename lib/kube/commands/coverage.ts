@@ -38,6 +38,7 @@ const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
   ["api-versions", { flags: [] }],
   ["api-resources", { flags: ["api-group", "cached", "categories", "namespaced", "no-headers", "output", "sort-by", "verbs"], outputs: ["wide", "name"] }],
   ["auth can-i", { flags: ["all-namespaces", "list", "no-headers", "quiet", "subresource"] }],
+  ["auth whoami", { flags: ["output"], outputs: ["json", "yaml"] }],
   ["top pod", { flags: ["all-namespaces", "containers", "field-selector", "no-headers", "selector", "sort-by", "sum", "use-protocol-buffers"] }],
   ["top node", { flags: ["no-headers", "selector", "show-capacity", "sort-by", "use-protocol-buffers"] }],
 ]);

@@ -8,7 +8,7 @@ import type { NativeCommand } from "./_io.ts";
 import { get } from "./get.ts";
 import { logs } from "./logs.ts";
 import { topNode, topPod } from "./top.ts";
-import { apiResources, apiVersions, canI, version } from "./info.ts";
+import { apiResources, apiVersions, canI, version, whoami } from "./info.ts";
 import { events } from "./events.ts";
 import { describe } from "./describe.ts";
 
@@ -24,6 +24,7 @@ const RUNNERS: ReadonlyMap<string, NativeCommand> = new Map<string, NativeComman
   ["api-versions", apiVersions],
   ["api-resources", apiResources],
   ["auth can-i", canI],
+  ["auth whoami", whoami],
   ["top pod", topPod],
   ["top node", topNode],
 ]);

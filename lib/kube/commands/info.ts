@@ -9,7 +9,11 @@ import { renderApiResources, renderApiVersions, groupVersionNames } from "../pri
 import { canIResourceArg, planCanI, renderCanI, renderCanIList } from "../print/can-i.ts";
 import type { CommandOutput } from "../print/events.ts";
 import { type VersionInfo, versionInfoFromJson, renderVersion } from "../print/version.ts";
-import { type CommandIO, type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, on } from "./_io.ts";
+import { type CommandIO, type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
+import { marshalIndent } from "../print/json.ts";
+import { printYaml } from "../print/yaml.ts";
+import { TabWriter } from "../print/table.ts";
+import { KubeApiError } from "../transport.ts";
 
 /** A printer's answer as the command's outcome: stdout written, stderr and exit code kept. */
 export function emit(io: CommandIO, r: CommandOutput): CommandOutcome {
@@ -94,4 +98,48 @@ export const canI: NativeCommand = async (cmd, io) => {
   } catch (e) {
     return failed(errorText(e));
   }
+};
+
+/** The SelfSubjectReview's user, in the field order of kubectl's typed object (it prints JSON unsorted). */
+interface UserInfo {
+  username?: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * `kubectl auth whoami`: a SelfSubjectReview (v1; kubectl falls back to the
+ * beta and alpha APIs on a 404), printed as kubectl prints it: the
+ * ATTRIBUTE/VALUE table, or the typed object for `-o json|yaml`.
+ */
+export const whoami: NativeCommand = async (cmd, io) => {
+  let review: { status?: { userInfo?: UserInfo } } | null = null;
+  for (const version of ["v1", "v1beta1", "v1alpha1"]) {
+    try {
+      review = await io.client.postJson(`/apis/authentication.k8s.io/${version}/selfsubjectreviews`, { apiVersion: `authentication.k8s.io/${version}`, kind: "SelfSubjectReview" }, io.signal);
+      break;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.code === 403) return failed("error: the selfsubjectreviews API is not enabled in the cluster or you do not have permission to call it");
+      if (!(e instanceof KubeApiError && e.code === 404)) return failed(errorText(e));
+    }
+  }
+  if (!review) return failed("error: the selfsubjectreviews API is not enabled in the cluster\nenable APISelfSubjectReview feature gate and authentication.k8s.io/v1alpha1 or authentication.k8s.io/v1beta1 API");
+  const ui = review.status?.userInfo ?? {};
+  if (cmd.output === "json" || cmd.output === "yaml") {
+    const userInfo = { username: ui.username || undefined, uid: ui.uid || undefined, groups: ui.groups?.length ? ui.groups : undefined, extra: ui.extra && Object.keys(ui.extra).length ? ui.extra : undefined };
+    const typed = { kind: "SelfSubjectReview", apiVersion: "authentication.k8s.io/v1", metadata: { creationTimestamp: null }, status: { userInfo } };
+    io.out(cmd.output === "json" ? `${marshalIndent(typed, { indent: "    ", sortKeys: () => false })}\n` : printYaml(typed));
+    return ok();
+  }
+  const goList = (v: readonly string[]) => `[${v.join(" ")}]`;
+  const lines: string[][] = [["ATTRIBUTE", "VALUE"]];
+  if (ui.username) lines.push(["Username", ui.username]);
+  if (ui.uid) lines.push(["UID", ui.uid]);
+  if (ui.groups?.length) lines.push(["Groups", goList(ui.groups)]);
+  for (const k of Object.keys(ui.extra ?? {}).sort()) lines.push([`Extra: ${k}`, goList(ui.extra![k]!)]);
+  const tw = new TabWriter();
+  for (const l of lines) tw.row(l);
+  io.out(tw.flush());
+  return ok();
 };

@@ -223,11 +223,13 @@ async function all(config: Config) {
 async function demo(config: Config) {
   const clusterId = config.clusterId ?? "demo";
   const apiKey = config.apiKey ?? newSecret("kdemo");
+  // `cluster`, `key` and `audit verify` need an admin: the demo has one too (or the one configured).
+  const adminKey = config.adminKey ?? newSecret("kdemo_admin");
   const sim = await startSimCluster();
   const home = mkdtempSync(join(tmpdir(), "kubently-demo-"));
   const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
   const running = await startApi(
-    { ...config, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
+    { ...config, adminKey, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
     { clusters: [{ id: clusterId }], defaultHost: "127.0.0.1" },
   );
   const { kubently, url } = running;
@@ -237,6 +239,7 @@ async function demo(config: Config) {
 
   API:        ${url}
   API key:    ${apiKey}
+  Admin key:  ${adminKey} (for \`kubently cluster|key|audit\`)
   Cluster:    ${clusterId} (simulated, ${sim.url})
   MCP:        ${url}/mcp (streamable HTTP, same key)
   A2A:        ${running.a2aUrl ? `${running.a2aUrl} (agent card at /.well-known/agent-card.json)` : "disabled"}

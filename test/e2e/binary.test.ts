@@ -150,5 +150,11 @@ describe.skipIf(skip)("kubently demo", () => {
     expect(out).toContain(`X-API-Key: ${KEY}`);
     expect(out).toContain(`"cluster_id":"playground"`);
   });
+  test("prints an admin key that the admin routes accept (the operator key does not)", async () => {
+    const admin = demo.output().match(/Admin key:\s+(\S+)/)?.[1];
+    expect(admin).toMatch(/^kdemo_admin_/);
+    expect((await fetch(`${url}/admin/agents`, { headers: { "x-api-key": admin! } })).status).toBe(200);
+    expect((await fetch(`${url}/admin/agents`, { headers: { "x-api-key": KEY } })).status).toBe(403);
+  });
   debuggingWalk("demo", () => ({ url, cluster: "playground" }));
 });

@@ -80,8 +80,9 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
   let draining = false;
 
   /** The API-side decision: the policy pipeline, then the key's namespace scope. */
-  async function decide(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv" | "sessionId">, commandId?: string): Promise<PipelineDecision> {
+  async function decide(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv" | "sessionId">, commandId?: string, dryRun = false): Promise<PipelineDecision> {
     const piped = await ctx.pipeline.before({
+      ...(dryRun ? { dryRun } : {}),
       argv: input.argv,
       clusterId: input.clusterId,
       identity,
@@ -285,7 +286,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     /** Dry-runs the API-side decision for a command without queueing it (`POST /debug/policy/explain`). */
     async explain(identity: Identity, input: Pick<ExecuteInput, "clusterId" | "argv">): Promise<PipelineDecision & { policies: string[] }> {
       await clusters.get(identity, input.clusterId);
-      return { ...(await decide(identity, input)), policies: ctx.pipeline.policies.map((p) => p.id) };
+      return { ...(await decide(identity, input, undefined, true)), policies: ctx.pipeline.policies.map((p) => p.id) };
     },
 
     follow,

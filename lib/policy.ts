@@ -27,6 +27,11 @@ export interface PolicyContext {
   requestedBy: string;
   sessionId?: string;
   commandId?: string;
+  /**
+   * A dry run (`POST /debug/policy/explain`): decide as for a real command,
+   * but spend nothing a real command would (rate-limit quota).
+   */
+  dryRun?: boolean;
 }
 
 /** A `before` hook's answer. */

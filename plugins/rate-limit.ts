@@ -2,7 +2,9 @@
  * The `rate-limit` policy: at most N commands per identity per window, counted
  * in the backend's shared counters so the limit holds across API replicas.
  * Over the limit the API answers 429 with `Retry-After`. Runs on the API side
- * only (the agent does not count).
+ * only (the agent does not count). Dry runs (`POST /debug/policy/explain`)
+ * spend none of a caller's command quota: they count in a bucket of their own,
+ * with the same limit, so explaining cannot be used to flood the counters either.
  */
 import type { CounterStore } from "../lib/contracts.ts";
 import { allow, definePolicy, deny } from "../lib/policy.ts";
@@ -28,8 +30,8 @@ export const rateLimit = (options: RateLimitOptions) => {
     id: "rate-limit",
     description: `At most ${limit} commands per identity per ${windowMs / 1000} s`,
     sides: ["api"],
-    before: async ({ requestedBy }) => {
-      const { count, resetAt } = await options.store.hit(`rate:${requestedBy}`, windowMs);
+    before: async ({ requestedBy, dryRun }) => {
+      const { count, resetAt } = await options.store.hit(`${dryRun ? "explain" : "rate"}:${requestedBy}`, windowMs);
       if (count <= limit) return allow();
       return deny(`${requestedBy} is over ${limit} commands per ${windowMs / 1000} s`, { code: "RATE_LIMITED", retryAfterMs: resetAt - Date.now() });
     },

@@ -16,7 +16,7 @@ beforeAll(async () => {
   k = createKubently({
     backend,
     policies: [readOnly(), rateLimit({ store: backend.counters!, limit: 3, windowMs: 60_000 })],
-    apiKeys: [{ name: "a", key: "key-a-0123456789abcdef" }, { name: "b", key: "key-b-0123456789abcdef" }],
+    apiKeys: [{ name: "a", key: "key-a-0123456789abcdef" }, { name: "b", key: "key-b-0123456789abcdef" }, { name: "c", key: "key-c-0123456789abcdef" }],
     clusters: [{ id: "c1" }],
   });
   await k.ready();
@@ -39,6 +39,21 @@ test("over the limit an identity gets 429 with Retry-After; another identity is 
   expect((await exec("key-b-0123456789abcdef")).status).toBe(200);
   const audit = await k.backend.audit.query({ eventType: "command.denied", identity: "a" });
   expect(audit[0]).toMatchObject({ policy: "rate-limit", decision: "denied" });
+});
+
+test("explaining spends none of the command quota, and is limited on its own", async () => {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 2_000) await Bun.sleep(left + 10);
+  const explain = async () =>
+    (await fetch(`${url}/debug/policy/explain`, { method: "POST", headers: { "x-api-key": "key-c-0123456789abcdef", "content-type": "application/json" }, body: JSON.stringify({ cluster_id: "c1", argv: ["version"] }) })).json();
+  const answers = [];
+  for (let i = 0; i < 5; i++) answers.push(await explain());
+  // Three dry runs allowed, then their own bucket is full.
+  expect(answers.map((a) => a.decision)).toEqual(["allow", "allow", "allow", "deny", "deny"]);
+  expect(answers[3]).toMatchObject({ policy: "rate-limit" });
+  // The caller's commands still have their whole quota.
+  for (let i = 0; i < 3; i++) expect((await exec("key-c-0123456789abcdef")).status).toBe(200);
+  expect((await exec("key-c-0123456789abcdef")).status).toBe(429);
 });
 
 test("memoryCounters windows reset", async () => {

@@ -21,3 +21,4 @@ export { httpClient, localClient, type CommandView, type ExecuteRequest, type Ht
 export { createMcpServer, mcpHttpHandler, runMcpStdio, type McpCallTracker, type McpHost, type McpHttpOptions, type McpServerOptions, type McpStdioOptions } from "./mcp/index.ts";
 export { createSigner, createVerifier, generateSigningKeyPem, type CommandSigner, type CommandVerifier } from "./signing.ts";
 export { createA2AHandler, startA2AServer, type A2AHandler, type A2AOptions, type A2AServer, type A2AServerOptions } from "./a2a/index.ts";
+export { RESULT_CODES, type ResultCode } from "./results.ts";

@@ -1,5 +1,28 @@
-/** Results that carry no command output: refusals, timeouts, losses, cancellations. */
+/** Result codes, and results that carry no command output: refusals, timeouts, losses, cancellations. */
 import type { Command, Result } from "./schemas.ts";
+
+/**
+ * Every code a command's result can carry, with the status it comes with.
+ * docs/errors.md lists them; a test keeps that list complete. (The HTTP
+ * error codes are `ERROR_CODES` in errors.ts.)
+ */
+export const RESULT_CODES = {
+  POLICY_DENIED: "denied",
+  AGENT_REFUSED: "denied",
+  SIGNATURE_INVALID: "denied",
+  DEADLINE_EXCEEDED: "timeout",
+  COMMAND_TIMEOUT: "timeout",
+  STREAM_TIME_BUDGET: "success",
+  STREAM_BYTE_BUDGET: "success",
+  AGENT_LOST: "failure",
+  AGENT_ERROR: "failure",
+  EXECUTOR_UNSUPPORTED: "failure",
+  POLICY_FAILED: "failure",
+  CANCELLED: "cancelled",
+} as const satisfies Record<string, Result["status"]>;
+
+/** One of {@link RESULT_CODES}. */
+export type ResultCode = keyof typeof RESULT_CODES;
 
 /**
  * A result written by the API, the queue or the agent itself when kubectl
@@ -8,7 +31,7 @@ import type { Command, Result } from "./schemas.ts";
 export function noOutputResult(
   command: Pick<Command, "id" | "clusterId">,
   status: Result["status"],
-  code: string,
+  code: ResultCode | "",
   error: string,
   extra: { agentId?: string; policy?: string } = {},
 ): Result {

@@ -1,7 +1,7 @@
 import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
-import { agentLostResult, deadlineResult, noOutputResult } from "../../lib/results.ts";
+import { agentLostResult, deadlineResult, noOutputResult, type ResultCode } from "../../lib/results.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
 
 /** Extra time a lease gets beyond the command's own timeout. */
@@ -20,7 +20,7 @@ interface Entry {
 }
 
 /** A result the queue writes itself when no agent produced one. */
-export const syntheticResult = (command: Command, status: Result["status"], code: string, error: string): Result =>
+export const syntheticResult = (command: Command, status: Result["status"], code: ResultCode, error: string): Result =>
   noOutputResult(command, status, code, error);
 
 

@@ -7,7 +7,7 @@
 import { createPipeline, type Policy } from "../policy.ts";
 import { LIMITS } from "../limits.ts";
 import type { AgentInfo, Command, Result } from "../schemas.ts";
-import { noOutputResult } from "../results.ts";
+import { noOutputResult, type ResultCode } from "../results.ts";
 import { createVerifier, type CommandVerifier } from "../signing.ts";
 import { sleep } from "../_utils.ts";
 import type { OutputChunk } from "../contracts.ts";
@@ -95,7 +95,7 @@ export const backoffDelay = (attempt: number, initial: number, max: number): num
 function toResult(command: Command, agentId: string, out: ExecOutput): Result {
   if (command.stream && !out.cancelled && (out.timedOut || out.truncated)) {
     // A stream that reached its budget ended as asked: what it sent is the answer.
-    const budget = out.timedOut ? "STREAM_TIME_BUDGET" : "STREAM_BYTE_BUDGET";
+    const budget: ResultCode = out.timedOut ? "STREAM_TIME_BUDGET" : "STREAM_BYTE_BUDGET";
     return { ...toResult({ ...command, stream: undefined }, agentId, { ...out, timedOut: false, exitCode: null, truncated: true }), code: budget };
   }
   const status: Result["status"] = out.cancelled ? "cancelled" : out.timedOut ? "timeout" : out.exitCode === 0 || (out.truncated && out.exitCode === null) ? "success" : "failure";
@@ -125,7 +125,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const { initial, max } = options.backoffMs ?? { initial: 250, max: 30_000 };
   const log = options.log ?? (() => {});
 
-  const refuse = (command: Command, status: Result["status"], code: string, error: string, policy?: string): Result =>
+  const refuse = (command: Command, status: Result["status"], code: ResultCode, error: string, policy?: string): Result =>
     noOutputResult(command, status, code, error, { agentId, ...(policy ? { policy } : {}) });
 
   let verifier: CommandVerifier | null = options.trustedKeys ? createVerifier(options.trustedKeys) : null;

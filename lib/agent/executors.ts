@@ -21,8 +21,8 @@ export interface ExecOutput {
   /** The caller cancelled; the process was killed. */
   cancelled: boolean;
   durationMs: number;
-  /** A result code when the executor itself refused (EXECUTOR_UNSUPPORTED). */
-  code?: string;
+  /** A result code when the executor itself refused. */
+  code?: "EXECUTOR_UNSUPPORTED";
   /** The executor masked secret material itself (the native layer redacts objects before printing). */
   redacted?: boolean;
 }

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ERROR_CODES } from "../../lib/errors.ts";
 import { LIMITS } from "../../lib/limits.ts";
+import { RESULT_CODES } from "../../lib/results.ts";
 
 const doc = (name: string) => readFileSync(resolve(import.meta.dir, "../../docs", name), "utf8");
 
@@ -11,6 +12,11 @@ describe("docs", () => {
   test("errors.md lists every error code with its HTTP status, and no other", () => {
     const rows = [...doc("errors.md").matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
     expect(Object.fromEntries(rows)).toEqual({ ...ERROR_CODES });
+  });
+
+  test("errors.md lists every result code with its status, and no other", () => {
+    const rows = [...doc("errors.md").matchAll(/^\| `([a-z]+)` \| `([A-Z_]+)` \|/gm)].map((m) => [m[2], m[1]]);
+    expect(Object.fromEntries(rows)).toEqual({ ...RESULT_CODES });
   });
 
   test("limits.md names every limit with its value", () => {

@@ -103,3 +103,34 @@ export const clamp = (value: number, min: number, max: number): number => Math.m
  * is about 3x cheaper than structuredClone on this hot path.
  */
 export const clone = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));
+
+/** `p`, or a rejection with `message` after `ms` (the timer is unref'd and cleared either way). */
+export function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `p`, or the signal's reason as soon as it aborts (`p` goes on for whoever
+ * else waits on it; its own later failure is then handled here, never left
+ * unhandled).
+ */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => signal.removeEventListener("abort", onAbort);
+    p.then(
+      (v) => (done(), resolve(v)),
+      (e) => (done(), reject(e)),
+    );
+  });
+}

@@ -15,6 +15,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
+import { untilAborted, withDeadline } from "../_utils.ts";
 import type { KubeClient, KubeClientOptions } from "../kube/index.ts";
 // Only the coverage table loads with the executor: the native layer itself (and client-node) on first use.
 import { NATIVE_COMMANDS, uncovered } from "../kube/commands/coverage.ts";
@@ -46,23 +47,15 @@ const unsupported = (what: string, started: number): ExecOutput => ({
 /** How long connecting to the API server (loading credentials included) may take. */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-/** `p`, or a rejection naming `what` after `ms`. */
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves when `signal` aborts (never rejects). */
-const whenAborted = (signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
-
-/** Parses an (already allowed) argv with the grammar, restricting nothing: the policies decided. */
-function parse(argv: readonly string[]): ParsedCommand | null {
+/**
+ * Parses an (already allowed) argv with the grammar, restricting nothing (the
+ * policies decided), and says what native lacks to run it, if anything.
+ */
+function plan(argv: readonly string[]): { cmd: ParsedCommand; missing: null } | { cmd: null; missing: string } {
   const parsed = parseKubectl(argv, { restrictedResources: [], maxVerbosity: 10 });
-  return parsed.ok ? parsed.command : null;
+  if (!parsed.ok) return { cmd: null, missing: `kubectl ${argv[0] ?? ""}` };
+  const missing = uncovered(parsed.command);
+  return missing ? { cmd: null, missing } : { cmd: parsed.command, missing: null };
 }
 
 /** Answers covered commands through the API server; anything else fails with EXECUTOR_UNSUPPORTED. */
@@ -72,23 +65,17 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
   // A connection that cannot be made in time (a credential helper that hangs) fails and is tried
   // again by the next command, instead of leaving every command waiting on it.
   const connect = () => {
-    client ??= withDeadline(layer().then((kube) => kube.createKubeClient(options)), CONNECT_TIMEOUT_MS, "connecting to the API server").catch((e) => {
+    client ??= withDeadline(layer().then((kube) => kube.createKubeClient(options)), CONNECT_TIMEOUT_MS, `connecting to the API server took longer than ${CONNECT_TIMEOUT_MS / 1000} s`).catch((e) => {
       client = null;
       throw e;
     });
     return client;
   };
 
-  const notCovered = (argv: readonly string[]): string | null => {
-    const cmd = parse(argv);
-    return cmd ? uncovered(cmd) : `kubectl ${argv[0] ?? ""}`;
-  };
-
   async function run(argv: readonly string[], o: ExecOptions): Promise<ExecOutput> {
     const started = Date.now();
-    const cmd = parse(argv);
-    const missing = cmd ? uncovered(cmd) : `kubectl ${argv[0] ?? ""}`;
-    if (!cmd || missing) return unsupported(missing ?? "this command", started);
+    const { cmd, missing } = plan(argv);
+    if (!cmd) return unsupported(missing, started);
     const native = await layer();
     const run = native.commandFor(cmd)!;
     const cap = o.maxOutputBytes ?? LIMITS.maxOutputBytes;
@@ -131,7 +118,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     try {
       // The command ends when it finishes or the moment it is stopped (budget, cancel, cap), whatever
       // it is waiting on: a hung credential helper or a server that never answers cannot hold it.
-      const outcome = await Promise.race([(async () => run(cmd, {
+      const outcome = await untilAborted((async () => run(cmd, {
         client: await connect(),
         signal: stop.signal,
         budgetMs: () => Math.max(1, started + o.timeoutMs - Date.now()),
@@ -145,8 +132,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
         },
         // `version` reports the kubectl release the native layer mirrors (it is not kubectl; see print/version.ts).
         clientVersion: native.nativeClientVersion(native.goPlatform(process.platform, process.arch)),
-      }))(), whenAborted(stop.signal).then(() => null)]);
-      if (outcome === null) throw stop.signal.reason;
+      }))(), stop.signal);
       if (outcome.unsupported) return unsupported(outcome.unsupported, started);
       exitCode = outcome.exitCode;
       stderr = outcome.stderr;
@@ -171,11 +157,11 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
   return {
     name: "native",
     covers: NATIVE_COMMANDS,
-    uncovered: notCovered,
+    uncovered: (argv) => plan(argv).missing,
     run,
     async describe() {
       try {
-        const v = await withDeadline((async () => (await connect()).getJson<{ gitVersion?: string }>("/version"))(), 10_000, "reading the server version");
+        const v = await withDeadline((async () => (await connect()).getJson<{ gitVersion?: string }>("/version"))(), 10_000, "reading the server version took longer than 10 s");
         return v.gitVersion ? { kubernetesVersion: v.gitVersion } : {};
       } catch {
         return {};
@@ -227,7 +213,10 @@ export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecuto
   return {
     name: "auto",
     covers: NATIVE_COMMANDS,
-    uncovered: (argv) => (native.uncovered(argv) && !hasKubectl() ? native.uncovered(argv) : null),
+    uncovered: (argv) => {
+      const missing = native.uncovered(argv);
+      return missing && !hasKubectl() ? missing : null;
+    },
     async run(argv, o) {
       if (native.uncovered(argv) !== null) return hasKubectl() ? kubectl.run(argv, o) : native.run(argv, o);
       const out = await native.run(argv, o);

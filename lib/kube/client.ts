@@ -5,7 +5,7 @@
  */
 import type { KubeObject, KubeReader, ListOptions, ResourceInfo } from "./_types.ts";
 import { type KubeConnectionOptions, loadConnection } from "./config.ts";
-import { type Discovery, type DiscoveryOptions, createDiscovery, resourcePath } from "./discovery.ts";
+import { type Discovery, type DiscoveryOptions, apiVersionOf, createDiscovery, resourcePath } from "./discovery.ts";
 import { type KubeTransport, KubeApiError, apiError, createTransport, readBounded, readJson } from "./transport.ts";
 import { ageSince } from "./_age.ts";
 
@@ -163,7 +163,7 @@ export function kubeClientOver(transport: KubeTransport, options: Pick<KubeClien
     },
     async list(r, o = {}) {
       const listed = await client.listPath(resourcePath(r, o.namespace), o);
-      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const apiVersion = apiVersionOf(r);
       return { ...listed, items: listed.items.map((item) => ({ apiVersion, kind: r.kind, ...item })) };
     },
     async get(r, name, namespace, signal) {

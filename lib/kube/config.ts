@@ -11,6 +11,8 @@
  * under Node.
  */
 
+import { withDeadline } from "../_utils.ts";
+
 /** Options for {@link loadConnection}. */
 export interface KubeConnectionOptions {
   /**
@@ -105,16 +107,7 @@ export async function loadConnection(options: KubeConnectionOptions = {}): Promi
     const opts: Record<string, unknown> = {};
     // The transport never uses client-node's agent: only the material and headers are wanted.
     const apply = typeof from.applyOptions === "function" ? from.applyOptions(opts) : from.applyToHTTPSOptions(opts);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the kubeconfig's credential helper did not answer within ${CREDENTIAL_TIMEOUT_MS / 1000} s`)), CREDENTIAL_TIMEOUT_MS);
-      (timer as { unref?: () => void }).unref?.();
-    });
-    try {
-      await Promise.race([apply, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withDeadline(apply, CREDENTIAL_TIMEOUT_MS, `the kubeconfig's credential helper did not answer within ${CREDENTIAL_TIMEOUT_MS / 1000} s`);
     return opts;
   };
   let first: Record<string, unknown>;

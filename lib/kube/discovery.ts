@@ -16,19 +16,10 @@
 import { arr, obj, str, strs } from "./_json.ts";
 import type { ResourceInfo } from "./_types.ts";
 import { type KubeTransport, apiError, readJson } from "./transport.ts";
+import { untilAborted } from "../_utils.ts";
 
 /** The most bytes one discovery document may have. */
 const DISCOVERY_BYTES = 16 * 1024 * 1024;
-
-/** `p`, or the signal's reason as soon as it aborts (`p` goes on for its other waiters). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
 
 /** One group-version and its resources (subresources as `parent/sub`), in the server's order (preferred version first in each group). */
 export interface GroupVersionResources {
@@ -196,6 +187,9 @@ export function createDiscovery(transport: KubeTransport, options: DiscoveryOpti
     },
   };
 }
+
+/** A resource's `apiVersion` as objects carry it (`v1`, `apps/v1`). */
+export const apiVersionOf = (r: Pick<ResourceInfo, "group" | "version">): string => (r.group ? `${r.group}/${r.version}` : r.version);
 
 /** The URL path of a resource collection (or of one object with `name`). */
 export function resourcePath(r: Pick<ResourceInfo, "group" | "version" | "resource" | "namespaced">, namespace?: string, name?: string): string {

@@ -11,13 +11,14 @@
  * A kind without a native describer is left to kubectl (auto) before
  * anything is printed.
  */
+import { apiVersionOf } from "../discovery.ts";
 import type { KubeObject, ResourceInfo } from "../_types.ts";
 import { canDescribe, describeObjects } from "../describe/index.ts";
 import { KubeApiError } from "../transport.ts";
 import { type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
 import { resolveTargets } from "./_targets.ts";
 
-const withType = (r: ResourceInfo, o: KubeObject): KubeObject => ({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...o });
+const withType = (r: ResourceInfo, o: KubeObject): KubeObject => ({ apiVersion: apiVersionOf(r), kind: r.kind, ...o });
 
 /** The outcome that makes the executor hand the command to kubectl. */
 const unsupported = (what: string): CommandOutcome => ({ exitCode: -1, stderr: "", unsupported: what });

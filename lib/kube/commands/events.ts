@@ -3,6 +3,7 @@
  * by `--for TYPE/NAME` (a field selector on the resolved kind) and
  * `--types`, printed by lib/kube/print/events.ts as kubectl prints them.
  */
+import { apiVersionOf } from "../discovery.ts";
 import { eventsForFieldSelector, eventsOutputFormatError, parseEventsFor, renderEvents, renderEventsName, renderEventsOutput, validateEventTypes } from "../print/events.ts";
 import { type NativeCommand, errorText, failed, flag, namespaceOf, on } from "./_io.ts";
 import { emit } from "./info.ts";
@@ -23,7 +24,7 @@ export const events: NativeCommand = async (cmd, io) => {
       if ("error" in parsed) return failed(`error: ${parsed.error}`);
       const r = await io.client.discovery.resolve(parsed.resource, io.signal);
       if (!r) return failed(`error: the server doesn't have a resource type "${parsed.resource}"`);
-      fieldSelector = eventsForFieldSelector({ kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, name: parsed.name });
+      fieldSelector = eventsForFieldSelector({ kind: r.kind, apiVersion: apiVersionOf(r), name: parsed.name });
     }
     const path = cmd.allNamespaces ? "/api/v1/events" : `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
     const { items, truncated } = await io.client.listPath(path, { ...(fieldSelector ? { fieldSelector } : {}), signal: io.signal });

@@ -12,7 +12,8 @@
 import type { ParsedCommand } from "../../kubectl/index.ts";
 import type { KubeObject, ResourceInfo } from "../_types.ts";
 import type { KubeTable } from "../client.ts";
-import { resourcePath } from "../discovery.ts";
+import { apiVersionOf, resourcePath } from "../discovery.ts";
+import { KubeApiError } from "../transport.ts";
 import { asListObject, printJson } from "../print/json.ts";
 import { printYaml } from "../print/yaml.ts";
 import { TabWriter, tableLines } from "../print/table.ts";
@@ -31,30 +32,36 @@ export const get: NativeCommand = async (cmd, io) => {
   return printHuman(cmd, io, targets);
 };
 
-/** Reads of the targets in order; a failure of one is kept and the rest go on (kubectl's ContinueOnError). */
-async function fetchAll<T>(targets: Target[], read: (t: Target) => Promise<T>): Promise<{ results: { t: Target; value: T }[]; errors: string[] }> {
+/**
+ * Reads of the targets in order; a failure of one is kept and the rest go on
+ * (kubectl's ContinueOnError). A NotFound that `--ignore-not-found` forgives
+ * is counted, not reported.
+ */
+async function fetchAll<T>(cmd: ParsedCommand, targets: Target[], read: (t: Target) => Promise<T>): Promise<{ results: { t: Target; value: T }[]; errors: string[]; forgiven: number }> {
   const settled = await Promise.allSettled(targets.map(read));
   const results: { t: Target; value: T }[] = [];
   const errors: string[] = [];
+  let forgiven = 0;
   settled.forEach((s, i) => {
     if (s.status === "fulfilled") results.push({ t: targets[i]!, value: s.value });
+    else if (on(cmd, "ignore-not-found") && s.reason instanceof KubeApiError && s.reason.code === 404) forgiven++;
     else errors.push(errorText(s.reason));
   });
-  return { results, errors };
+  return { results, errors, forgiven };
 }
 
-const ignoring = (cmd: ParsedCommand, errors: string[]) => (on(cmd, "ignore-not-found") ? errors.filter((e) => !e.startsWith("Error from server (NotFound)")) : errors);
+/** `-l` and `--field-selector` as list options. */
+const selectorsOf = (cmd: ParsedCommand) => ({
+  ...(flag(cmd, "selector") ? { labelSelector: flag(cmd, "selector")! } : {}),
+  ...(flag(cmd, "field-selector") ? { fieldSelector: flag(cmd, "field-selector")! } : {}),
+});
 
 async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]): Promise<CommandOutcome> {
   const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
-  const list = {
-    ...(flag(cmd, "selector") ? { labelSelector: flag(cmd, "selector")! } : {}),
-    ...(flag(cmd, "field-selector") ? { fieldSelector: flag(cmd, "field-selector")! } : {}),
-  };
-  const { results, errors: all } = await fetchAll(targets, (t) =>
+  const list = selectorsOf(cmd);
+  const { results, errors } = await fetchAll(cmd, targets, (t) =>
     io.client.table(t.r, { ...(t.r.namespaced && namespace !== undefined ? { namespace } : {}), ...(t.name !== undefined ? { name: t.name } : list), signal: io.signal }),
   );
-  const errors = ignoring(cmd, all);
   if (results.some((x) => (x.value as KubeTable).truncated)) io.markTruncated();
   const withKind = on(cmd, "show-kind") || results.some((x) => !sameResource(x.t.r, results[0]!.t.r));
   const noHeaders = on(cmd, "no-headers");
@@ -109,24 +116,20 @@ async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]):
 
 async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[], output: "json" | "yaml" | "name"): Promise<CommandOutcome> {
   const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
-  const selectors = {
-    ...(flag(cmd, "selector") ? { labelSelector: flag(cmd, "selector")! } : {}),
-    ...(flag(cmd, "field-selector") ? { fieldSelector: flag(cmd, "field-selector")! } : {}),
-  };
+  const selectors = selectorsOf(cmd);
   const ns = (r: ResourceInfo) => (r.namespaced && namespace !== undefined ? namespace : undefined);
-  const { results, errors: all } = await fetchAll(targets, async (t): Promise<KubeObject[]> => {
+  const { results, errors, forgiven } = await fetchAll(cmd, targets, async (t): Promise<KubeObject[]> => {
     if (t.name === undefined) {
       const listed = await io.client.list(t.r, { ...(ns(t.r) ? { namespace: ns(t.r)! } : {}), ...selectors, signal: io.signal });
       if (listed.truncated) io.markTruncated();
       return listed.items;
     }
-    return [{ apiVersion: t.r.group ? `${t.r.group}/${t.r.version}` : t.r.version, kind: t.r.kind, ...(await io.client.getJson<KubeObject>(resourcePath(t.r, ns(t.r), t.name), { signal: io.signal })) }];
+    return [{ apiVersion: apiVersionOf(t.r), kind: t.r.kind, ...(await io.client.getJson<KubeObject>(resourcePath(t.r, ns(t.r), t.name), { signal: io.signal })) }];
   });
-  const errors = ignoring(cmd, all);
   const singleItemImplied = targets.length === 1 && targets[0]!.name !== undefined;
   if (singleItemImplied && errors.length) return failed(errors.join("\n"));
   // kubectl prints nothing when every object was missing and --ignore-not-found forgave it.
-  if (results.length === 0 && all.length > 0 && errors.length === 0) return ok();
+  if (results.length === 0 && forgiven > 0 && errors.length === 0) return ok();
   const objects = results.flatMap((x) => x.value).map((o) => prepare(o, io));
   if (output === "name") {
     for (const { t, value } of results) for (const o of value) io.out(`${groupKind(t.r)}/${o.metadata.name}\n`);

@@ -5,6 +5,7 @@
  * the server ends it and relists after a 410; it ends with the command's
  * time or byte budget (or a cancel), never on its own.
  */
+import { apiVersionOf } from "../discovery.ts";
 import type { ParsedCommand } from "../../kubectl/index.ts";
 import { TABLE_ACCEPT, type KubeTable } from "../client.ts";
 import { TabWriter, tableLines } from "../print/table.ts";
@@ -94,7 +95,7 @@ async function watchObjects(cmd: ParsedCommand, io: CommandIO, r: ResourceInfo, 
   const withEvents = on(cmd, "output-watch-events");
   let printed = 0;
   const print = (o: KubeObject, type = "ADDED") => {
-    const obj = prepare({ apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, ...o }, io);
+    const obj = prepare({ apiVersion: apiVersionOf(r), kind: r.kind, ...o }, io);
     if (output === "name") return io.out(`${groupKind(r)}/${obj.metadata.name}\n`);
     const value = withEvents ? { type, object: obj } : obj;
     const options = { showManagedFields: on(cmd, "show-managed-fields") };

@@ -18,6 +18,10 @@ export const ConfigSchema = v.object({
   a2aPort: v.optional(port),
   a2aPublicUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
   disableA2a: v.optional(v.boolean()),
+  /** Host names besides loopback that /mcp and the A2A WebSocket answer (`*`: any); the DNS-rebinding guard. */
+  allowedHosts: v.optional(v.array(v.string())),
+  /** Browser origins besides those on allowed hosts. */
+  allowedOrigins: v.optional(v.array(v.string())),
   /** `service:key,service2:key2` or a list. */
   apiKeys: v.optional(v.union([v.string(), v.array(v.string())])),
   adminKey: v.optional(v.string()),
@@ -50,6 +54,8 @@ const FLAGS = {
   "a2a-port": { type: "string" },
   "a2a-public-url": { type: "string" },
   "disable-a2a": { type: "boolean" },
+  "allowed-hosts": { type: "string" },
+  "allowed-origins": { type: "string" },
   "api-keys": { type: "string" },
   "admin-key": { type: "string" },
   "agent-tokens": { type: "string" },
@@ -75,7 +81,7 @@ const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c
 const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
 const BOOLEANS = new Set(["disableA2a"]);
-const LISTS = new Set(["plugins"]);
+const LISTS = new Set(["plugins", "allowedHosts", "allowedOrigins"]);
 
 /** A flag of one verb only: its value comes back in `flags`, never in the config. */
 export interface VerbFlag {

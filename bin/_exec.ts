@@ -4,7 +4,7 @@
  * print kubectl's output on stdout and everything else on stderr.
  */
 import { createInterface } from "node:readline";
-import { splitCommandLine } from "../lib/a2a/command-line.ts";
+import { splitCommandLine } from "../lib/kubectl/index.ts";
 import type { CommandView, KubentlyClient, StreamRequest } from "../lib/client.ts";
 import { isKubentlyError } from "../lib/errors.ts";
 import type { Config } from "./_config.ts";

@@ -19,7 +19,6 @@ import { startSimCluster } from "../lib/sim/index.ts";
 import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { runMcpStdio } from "../lib/mcp/index.ts";
-import { startA2AServer } from "../lib/a2a/index.ts";
 import { createServer, type AddressInfo } from "node:net";
 import { loadConfig, pairs, type Config } from "./_config.ts";
 import { loadPolicies, type PluginHost } from "./_plugins.ts";
@@ -61,6 +60,8 @@ Server flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in -
   --a2a-port N        A2A port (default 8000; 0 picks a free one)
   --a2a-public-url U  the URL the A2A agent card advertises (default http://<host>:<a2a-port>/)
   --disable-a2a       do not start the A2A server
+  --allowed-hosts H   host names besides loopback that /mcp and the A2A WebSocket answer (comma list, * for any)
+  --allowed-origins O browser origins besides those on allowed hosts (comma list)
   --api-keys LIST     service:key,service2:key2 (operator role)
   --admin-key KEY     the admin key
   --api-key KEY       demo: the key to print and accept (default: random); mcp: the key to call with
@@ -155,8 +156,6 @@ interface RunningApi {
   kubently: Kubently;
   url: string;
   a2aUrl?: string;
-  /** A2A first (it drains its tasks), then the API. */
-  stop(): Promise<void>;
 }
 
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<RunningApi> {
@@ -164,25 +163,28 @@ async function startApi(config: Config, extra: { clusters?: { id: string; token?
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
   const backend = await backendFrom(config);
   const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
-  const kubently = createKubently({ backend, policies, apiKeys: apiKeysFrom(config), clusters, ...(signingKey ? { signingKey } : {}) });
+  const kubently = createKubently({
+    backend,
+    policies,
+    apiKeys: apiKeysFrom(config),
+    clusters,
+    ...(signingKey ? { signingKey } : {}),
+    ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
+    ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+  });
   await kubently.ready();
   const hostname = config.host ?? extra.defaultHost;
+  if (!config.allowedHosts && !["127.0.0.1", "localhost", "::1"].includes(hostname)) {
+    log("warn", `listening on ${hostname}: /mcp answers only loopback Host names until --allowed-hosts lists the names clients use (DNS-rebinding guard)`);
+  }
   const server = await kubently.listen({ port: config.port ?? 8080, hostname });
-  if (config.disableA2a) return { kubently, url: server.url, stop: () => kubently.close() };
+  if (config.disableA2a) return { kubently, url: server.url };
   let a2aPort = config.a2aPort ?? 8000;
   if (a2aPort === 0) a2aPort = await freePort(hostname);
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname;
   if (!config.a2aPublicUrl && hostname === "0.0.0.0") log("warn", `--a2a-public-url not set: the agent card advertises http://localhost:${a2aPort}/`);
-  const a2a = await startA2AServer(kubently, { publicUrl: config.a2aPublicUrl ?? `http://${shown}:${a2aPort}/`, port: a2aPort, hostname });
-  return {
-    kubently,
-    url: server.url,
-    a2aUrl: a2a.url,
-    async stop() {
-      await a2a.close();
-      await kubently.close();
-    },
-  };
+  const a2a = await kubently.listenA2A({ publicUrl: config.a2aPublicUrl ?? `http://${shown}:${a2aPort}/`, port: a2aPort, hostname });
+  return { kubently, url: server.url, a2aUrl: a2a.url };
 }
 
 async function api(config: Config) {
@@ -190,7 +192,7 @@ async function api(config: Config) {
   const running = await startApi(config, { defaultHost: "0.0.0.0" });
   log("info", `API listening on ${running.url} (backend ${running.kubently.backend.name})`);
   if (running.a2aUrl) log("info", `A2A listening on ${running.a2aUrl}`);
-  onShutdown(() => running.stop());
+  onShutdown(() => running.kubently.close());
 }
 
 async function agent(config: Config) {
@@ -217,7 +219,7 @@ async function all(config: Config) {
   running.kubently.startLocalAgent({ clusterId, executor: executorFrom(config), concurrency: config.concurrency ?? 4, version: VERSION, log });
   log("info", `API listening on ${running.url}; agent for cluster "${clusterId}" running in-process`);
   if (running.a2aUrl) log("info", `A2A listening on ${running.a2aUrl}`);
-  onShutdown(() => running.stop());
+  onShutdown(() => running.kubently.close());
 }
 
 async function demo(config: Config) {
@@ -252,7 +254,7 @@ Try it:
 
 Press Ctrl+C to stop.`);
   onShutdown(async () => {
-    await running.stop();
+    await running.kubently.close();
     await sim.close();
   });
 }

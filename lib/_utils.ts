@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 
 /** A new random id (UUID v4). */
 export const newId = (): string => randomUUID();
@@ -8,13 +8,6 @@ export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24
 
 /** sha256 hex of a secret; secrets are high-entropy so a fast hash is enough. */
 export const hashSecret = (secret: string): string => createHash("sha256").update(secret).digest("hex");
-
-/** Constant-time string comparison (lengths are compared via hashes so they leak nothing). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a).digest();
-  const hb = createHash("sha256").update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
 
 /**
  * Resolves after `ms`, or rejects with the signal's reason when aborted.
@@ -93,9 +86,6 @@ export class Waiters<T> {
     this.map.clear();
   }
 }
-
-/** Returns `value` clamped to [min, max]. */
-export const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 
 /**
  * A deep copy, so stores never share mutable objects with callers. Stored

@@ -6,53 +6,32 @@
  * remote API with a key). Policy, audit and limits apply identically because
  * both end in the same execute service.
  */
-import type { ExecuteInput, ExecuteOutcome } from "./execute.ts";
+import type { ExecuteInput, FanoutInput } from "./execute.ts";
 import { KubentlyError, type ErrorCode } from "./errors.ts";
-import type { Kubently } from "./kubently.ts";
-import type { Identity, Result } from "./schemas.ts";
-import { commandJson, fanoutJson, sessionJson } from "./http/bodies.ts";
+import type { Identity } from "./schemas.ts";
+import type { KubentlyHost } from "./services.ts";
+import { commandJson, fanoutJson, sessionJson, storedCommandJson, type CommandView, type FanoutView, type SessionView } from "./wire/views.ts";
 import { readEventStream } from "./_event-stream.ts";
 import { newId } from "./_utils.ts";
 
-/** A session as callers see it (REST shape). */
-export type SessionView = ReturnType<typeof sessionJson>;
-/** A command's outcome as callers see it (REST shape). */
-export type CommandView = ReturnType<typeof commandJson>;
-/** A fan-out's outcome as callers see it (REST shape). */
-export type FanoutView = ReturnType<typeof fanoutJson>;
-
-/** One command on several clusters. */
-export interface FanoutRequest {
-  clusterIds: string[];
-  argv: string[];
-  correlationId?: string;
-  timeoutSeconds?: number;
-  signal?: AbortSignal;
-}
-
-/** What a caller may ask for. */
-export interface ExecuteRequest {
-  clusterId: string;
-  argv: string[];
-  sessionId?: string;
-  correlationId?: string;
-  timeoutSeconds?: number;
-  wait?: boolean;
-  signal?: AbortSignal;
-  /** Who the caller acts for (`X-Service-Identity`): audited, never used for access. */
-  onBehalfOf?: string;
-}
+export type { CommandView, FanoutView, SessionView } from "./wire/views.ts";
 
 /**
- * A command whose output streams as kubectl writes it (`logs -f`, `get -w`):
+ * What a caller may ask for: the execute service's input (a stream is
+ * {@link KubentlyClient.executeStreamed}; a byte budget without one is refused).
+ */
+export type ExecuteRequest = Omit<ExecuteInput, "stream">;
+
+/**
+ * A command whose output streams as it is produced (`logs -f`, `get -w`):
  * `timeoutSeconds` is the stream's time budget and `maxBytes` its byte
  * budget; a stream that reaches either ends `success`, `truncated`, code
  * `STREAM_TIME_BUDGET` or `STREAM_BYTE_BUDGET`.
  */
-export interface StreamRequest extends Omit<ExecuteRequest, "wait"> {
-  /** The byte budget. @default LIMITS.defaultStreamBytes */
-  maxBytes?: number;
-}
+export type StreamRequest = Omit<ExecuteInput, "wait" | "stream">;
+
+/** One command on several clusters. */
+export type FanoutRequest = FanoutInput;
 
 /** Gets each chunk of a streamed command's output as it lands, in order, with the command's id. */
 export type OnChunk = (data: string, seq: number, commandId: string) => void | Promise<void>;
@@ -81,18 +60,8 @@ export interface KubentlyClient {
 }
 
 /** A client that calls the services of an in-process Kubently as `identity`. */
-export function localClient(kubently: Pick<Kubently, "services">, identity: Identity): KubentlyClient {
+export function localClient(kubently: Pick<KubentlyHost, "services">, identity: Identity): KubentlyClient {
   const { clusters, sessions, execute } = kubently.services;
-  const view = (o: ExecuteOutcome) => commandJson(o);
-  const input = (r: Omit<ExecuteRequest, "wait">): Omit<ExecuteInput, "wait"> => ({
-    clusterId: r.clusterId,
-    argv: r.argv,
-    ...(r.sessionId ? { sessionId: r.sessionId } : {}),
-    ...(r.correlationId ? { correlationId: r.correlationId } : {}),
-    ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
-    ...(r.signal ? { signal: r.signal } : {}),
-    ...(r.onBehalfOf ? { onBehalfOf: r.onBehalfOf } : {}),
-  });
   return {
     async identityName() {
       return identity.name;
@@ -101,12 +70,7 @@ export function localClient(kubently: Pick<Kubently, "services">, identity: Iden
       return (await clusters.list(identity)).map((c) => ({ id: c.id, connected: c.connected }));
     },
     async createSession(clusterId, options = {}) {
-      const session = await sessions.create(identity, {
-        clusterId,
-        ...(options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
-        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
-      });
-      return sessionJson(session);
+      return sessionJson(await sessions.create(identity, { clusterId, ...options }));
     },
     async getSession(sessionId) {
       return sessionJson(await sessions.get(identity, sessionId));
@@ -115,32 +79,18 @@ export function localClient(kubently: Pick<Kubently, "services">, identity: Iden
       await sessions.end(identity, sessionId);
     },
     async execute(r) {
-      return view(await execute.execute(identity, { ...input(r), ...(r.wait === false ? { wait: false } : {}) }));
+      return commandJson(await execute.execute(identity, r));
     },
     async executeStreamed(r, onChunk) {
-      return view(await execute.streamed(identity, { ...input(r), stream: r.maxBytes ? { maxBytes: r.maxBytes } : {} }, onChunk));
+      return commandJson(await execute.streamed(identity, r, onChunk));
     },
     async fanout(r) {
       const correlationId = r.correlationId ?? newId();
-      const entries = await execute.fanout(identity, {
-        clusterIds: r.clusterIds,
-        argv: r.argv,
-        correlationId,
-        ...(r.timeoutSeconds ? { timeoutMs: r.timeoutSeconds * 1000 } : {}),
-        ...(r.signal ? { signal: r.signal } : {}),
-      });
-      return fanoutJson(correlationId, entries);
+      return fanoutJson(correlationId, await execute.fanout(identity, { ...r, correlationId }));
     },
     async getResult(commandId) {
       const { command, result } = await execute.result(identity, commandId);
-      return commandJson({
-        commandId: command.id,
-        clusterId: command.clusterId,
-        correlationId: command.correlationId,
-        status: (result as Result | null)?.status ?? "queued",
-        result,
-        ...(command.sessionId ? { sessionId: command.sessionId } : {}),
-      });
+      return storedCommandJson(command, result);
     },
   };
 }
@@ -200,6 +150,7 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     ...(r.sessionId ? { session_id: r.sessionId } : {}),
     ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
     ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
+    ...(r.maxBytes !== undefined ? { max_bytes: r.maxBytes } : {}),
   });
   /** A policy denial answers 403 with a CommandView: a result, not an error. */
   const deniedView = (e: unknown): CommandView => {
@@ -232,7 +183,7 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     },
     async executeStreamed(r, onChunk) {
       // The stream itself in the response (Accept: text/event-stream); leaving it early cancels the command.
-      const body = { ...executeBody(r), stream: true, ...(r.maxBytes ? { max_bytes: r.maxBytes } : {}) };
+      const body = { ...executeBody(r), stream: true };
       const res = await send("POST", "/debug/execute", body, r.signal, { accept: "text/event-stream" });
       if (!res.body || !res.headers.get("content-type")?.startsWith("text/event-stream")) {
         return answer<CommandView>(res, "POST", "/debug/execute", [200]).catch(deniedView);

@@ -7,10 +7,10 @@ import * as v from "valibot";
 import type { Lease, OutputChunk } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
-import { canUseCluster, mintAgentToken } from "./identity.ts";
+import { canUseCluster } from "./identity.ts";
 import { agentLostResult } from "./results.ts";
 import { LIMITS } from "./limits.ts";
-import { type AgentInfo, type Cluster, ClusterIdSchema, type Identity, type Result, ResultSchema } from "./schemas.ts";
+import { type AgentInfo, type Cluster, ClusterIdSchema, describeIssues, type Identity, type Result, ResultSchema } from "./schemas.ts";
 
 /** A cluster as callers see it. */
 export interface ClusterView extends Cluster {
@@ -66,29 +66,6 @@ export function clusterService(ctx: CoreContext) {
     /** Registers a cluster if new; returns whether it was new. */
     async register(clusterId: string): Promise<boolean> {
       return auth.registerCluster({ id: assertClusterId(clusterId), createdAt: Date.now() });
-    },
-
-    /**
-     * Registers the cluster (if needed) and issues its agent token. `TOKEN_EXISTS`
-     * when the cluster already has one: rotation is a separate, explicit action.
-     */
-    async createToken(clusterId: string, token?: string): Promise<{ token: string; clusterId: string; createdAt: number }> {
-      assertClusterId(clusterId);
-      if (token !== undefined && token.length < 16) {
-        throw new KubentlyError("VALIDATION_FAILED", "token must be at least 16 characters");
-      }
-      await service.register(clusterId);
-      const minted = mintAgentToken(token);
-      if (!(await auth.setAgentTokens(clusterId, [minted.record], { ifNone: true }))) {
-        throw new KubentlyError("TOKEN_EXISTS", `cluster ${clusterId} already has an agent token; revoke it first`);
-      }
-      return { token: minted.token, clusterId, createdAt: minted.record.createdAt };
-    },
-
-    /** Revokes every agent token of the cluster: its agent is cut off at its next poll. */
-    async revokeToken(clusterId: string): Promise<void> {
-      if (!(await auth.getCluster(clusterId))) throw new KubentlyError("CLUSTER_NOT_FOUND", `cluster "${clusterId.slice(0, 80)}" is not registered`);
-      await auth.setAgentTokens(clusterId, []);
     },
 
     /** Status of one cluster's agent. */
@@ -183,14 +160,6 @@ export function clusterService(ctx: CoreContext) {
     },
   };
   return service;
-}
-
-/** One line naming the first failing fields of a valibot parse. */
-export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => `${v.getDotPath(i) ?? "body"}: ${i.message}`)
-    .join("; ");
 }
 
 /** The cluster service type. */

@@ -85,7 +85,9 @@ export interface LeaseOptions extends WaitOptions {
  * - `complete` accepts a result only for a command currently leased, under the
  *   current lease when a Lease is given, with matching cluster and command ids;
  *   anything else throws KubentlyError `RESULT_REJECTED`. The first result wins.
- * - Results stay readable for the backend's result TTL, then are gone.
+ * - Results stay readable for the backend's result TTL, then are gone. A
+ *   backend that bounds its memory (memory) may drop the oldest results
+ *   earlier, counting each drop in its `stats()`.
  */
 export interface CommandQueue {
   /** Queues a command for its cluster. Ids are unique; pushing a known id throws `CONFLICT`. */
@@ -169,16 +171,42 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** Options for {@link AuditLog.read}: where a page of the chain starts, and its size. */
+export interface AuditReadOptions {
+  /** The page starts at the first kept entry with `seq >= fromSeq`. @default 1 */
+  fromSeq?: number;
+  /**
+   * Epoch ms: the page starts at the first entry (lowest `seq`, at or past
+   * `fromSeq`) whose `at >= since`; the entries after it follow whatever their
+   * `at`. It picks where a walk of the chain starts; it is not a filter.
+   */
+  since?: number;
+  /** Entries returned at most. @default 1000 */
+  limit?: number;
+}
+
 /**
  * Append-only audit log with a hash chain: each entry's `hash` covers its
  * content and the previous entry's hash (see `chainAuditEntry` in lib/audit.ts),
  * so an edited or deleted entry is detectable by `verifyAuditChain`.
  */
 export interface AuditLog {
+  /**
+   * True when the log keeps only a window of its newest entries (the memory
+   * backend): older entries are dropped by a retention limit, and a check of
+   * the chain starts at the first kept entry, trusting its `prevHash`.
+   */
+  readonly windowed?: boolean;
   /** Appends one entry atomically at the end of the chain and returns it. */
   append(entry: AuditInput): Promise<AuditEntry>;
   /** Matching entries, newest (highest `seq`) first. */
   query(filter?: AuditQuery): Promise<AuditEntry[]>;
+  /**
+   * One page of the chain in chain order (oldest first), for verification and
+   * export in bounded memory: the caller pages on with `fromSeq: last.seq + 1`.
+   * Reads made after an `append` resolved include that entry.
+   */
+  read(options?: AuditReadOptions): Promise<AuditEntry[]>;
   /** Every entry in chain order (oldest first), for verification and export. */
   scan(): AsyncIterable<AuditEntry>;
 }
@@ -220,7 +248,9 @@ export interface ReadChunksOptions extends WaitOptions {
  *   and answers the moment one is appended (on any process sharing the
  *   backend), or with `[]` when the wait or the signal ends first.
  * - A stream is kept at least as long as the backend keeps results, counted
- *   from its last append; an unknown stream reads as `[]`.
+ *   from its last append (a backend that bounds its memory may drop the least
+ *   recently appended stream earlier, counting the drop in its `stats()`); an
+ *   unknown stream reads as `[]`.
  */
 export interface OutputStreams {
   /** Appends one chunk of the command's output. */
@@ -237,6 +267,29 @@ export interface BackendCapabilities {
   shared: boolean;
 }
 
+/** What a backend holds in one store now. */
+export interface BackendStoreStats {
+  /** Entries kept. */
+  count: number;
+  /** Their size, counted as the length of their JSON text; absent where not counted. */
+  bytes?: number;
+}
+
+/**
+ * A backend's own bookkeeping, rendered at `/metrics`. Synchronous: a snapshot
+ * of counters the backend keeps in this process.
+ */
+export interface BackendStats {
+  /**
+   * Per store (`results`, `audit`, `sessions`, `streams`, `counters`,
+   * `commands`): entries dropped since start to stay within the backend's
+   * limits (oldest first; for `commands`, pushes refused).
+   */
+  dropped: Record<string, number>;
+  /** Per store: what it holds now. */
+  kept: Record<string, BackendStoreStats>;
+}
+
 /** The bundle every adapter factory returns. */
 export interface Backend {
   /** Adapter name, e.g. "memory". */
@@ -250,6 +303,8 @@ export interface Backend {
   streams: OutputStreams;
   /** Shared counters for rate limits; absent on backends that have none (rate limits then fail to start). */
   counters?: CounterStore;
+  /** Drops and sizes of a backend that bounds its own stores (memory); read by `/metrics`. */
+  stats?(): BackendStats;
   /** Resolves when the backend answers; used by `/ready`. */
   ping(): Promise<boolean>;
   /** Ends all waits and releases resources. */

@@ -13,6 +13,7 @@ import type { AuditInput, Command, Identity, Result } from "./schemas.ts";
 import type { PipelineDecision } from "./policy.ts";
 import type { SessionService } from "./sessions.ts";
 import { noOutputResult } from "./results.ts";
+import { checkTraceText } from "./schemas.ts";
 import { newId } from "./_utils.ts";
 
 /** A request to run one kubectl command. */
@@ -22,8 +23,8 @@ export interface ExecuteInput {
   argv: string[];
   sessionId?: string;
   correlationId?: string;
-  /** Total budget: the command must be picked up and finished within it. */
-  timeoutMs?: number;
+  /** Total budget in seconds: the command must be picked up and finished within it. */
+  timeoutSeconds?: number;
   /** false: queue and answer at once; fetch the result later. @default true */
   wait?: boolean;
   /** Ends the wait early (the caller went away): the command is cancelled. */
@@ -32,11 +33,16 @@ export interface ExecuteInput {
   onBehalfOf?: string;
   /**
    * Stream the output as it is produced (`logs -f`, `get -w`): follow it
-   * with {@link ExecuteService.follow}. `timeoutMs` is then the stream's time
-   * budget, and `maxBytes` its byte budget.
+   * with {@link ExecuteService.follow}. `timeoutSeconds` is then the
+   * stream's time budget.
    */
-  stream?: { maxBytes?: number };
+  stream?: boolean;
+  /** A streamed command's byte budget. @default LIMITS.defaultStreamBytes */
+  maxBytes?: number;
 }
+
+/** One command on several clusters (a fan-out never streams). */
+export type FanoutInput = Omit<ExecuteInput, "clusterId" | "sessionId" | "wait" | "stream" | "maxBytes"> & { clusterIds: string[] };
 
 /** What following a streamed command yields: chunks as they land, then the result. */
 export type StreamEvent = { type: "chunk"; seq: number; data: string } | { type: "result"; result: Result };
@@ -59,16 +65,26 @@ export interface FanoutEntry {
   error?: { code: string; message: string };
 }
 
-/** Throws `VALIDATION_FAILED` when a time or byte budget is out of bounds (every protocol checks here). */
-function checkBudgets(input: Pick<ExecuteInput, "timeoutMs" | "stream">): void {
+/**
+ * Throws `VALIDATION_FAILED` when a budget is out of bounds or a trace field
+ * cannot travel in a header: every protocol's input is checked here, once.
+ */
+function checkInput(input: Pick<ExecuteInput, "timeoutSeconds" | "stream" | "maxBytes" | "correlationId" | "onBehalfOf">, fanout = false): void {
   const maxSeconds = input.stream ? LIMITS.maxStreamTimeoutSeconds : LIMITS.maxTimeoutSeconds;
-  if (input.timeoutMs !== undefined && !(input.timeoutMs >= LIMITS.minTimeoutSeconds * 1000 && input.timeoutMs <= maxSeconds * 1000)) {
-    throw new KubentlyError("VALIDATION_FAILED", `timeout_seconds must be ${LIMITS.minTimeoutSeconds} to ${maxSeconds}${input.stream ? "" : ` (up to ${LIMITS.maxStreamTimeoutSeconds} when streamed)`}`);
+  const whyNot = fanout ? "a fan-out does not stream" : `up to ${LIMITS.maxStreamTimeoutSeconds} for a streamed command`;
+  const t = input.timeoutSeconds;
+  if (t !== undefined && !(Number.isInteger(t) && t >= LIMITS.minTimeoutSeconds && t <= maxSeconds)) {
+    throw new KubentlyError("VALIDATION_FAILED", `timeout_seconds must be ${LIMITS.minTimeoutSeconds} to ${maxSeconds}${input.stream ? "" : ` (${whyNot})`}`);
   }
-  const maxBytes = input.stream?.maxBytes;
-  if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= LIMITS.maxStreamBytes)) {
-    throw new KubentlyError("VALIDATION_FAILED", `max_bytes must be an integer from 1 to ${LIMITS.maxStreamBytes}`);
+  const maxBytes = input.maxBytes;
+  if (maxBytes !== undefined) {
+    if (!input.stream) throw new KubentlyError("VALIDATION_FAILED", `max_bytes applies only to a streamed command${fanout ? ` (${whyNot})` : ""}`);
+    if (!(Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= LIMITS.maxStreamBytes)) {
+      throw new KubentlyError("VALIDATION_FAILED", `max_bytes must be an integer from 1 to ${LIMITS.maxStreamBytes}`);
+    }
   }
+  checkTraceText("correlation_id", input.correlationId);
+  checkTraceText("service identity", input.onBehalfOf);
 }
 
 /** Execute service for one Kubently instance. */
@@ -114,7 +130,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     requireRole(identity, ["admin", "operator"], "execute commands");
-    checkBudgets(input);
+    checkInput(input);
     await clusters.get(identity, input.clusterId);
     if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
 
@@ -144,7 +160,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     }
 
     const now = Date.now();
-    const timeoutMs = input.timeoutMs ?? (input.stream ? LIMITS.defaultStreamTimeoutSeconds : LIMITS.defaultTimeoutSeconds) * 1000;
+    const timeoutMs = (input.timeoutSeconds ?? (input.stream ? LIMITS.defaultStreamTimeoutSeconds : LIMITS.defaultTimeoutSeconds)) * 1000;
     const command: Command = {
       id,
       ...base,
@@ -155,7 +171,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
       correlationId,
       createdAt: now,
-      ...(input.stream ? { stream: { maxBytes: input.stream.maxBytes ?? LIMITS.defaultStreamBytes } } : {}),
+      ...(input.stream ? { stream: { maxBytes: input.maxBytes ?? LIMITS.defaultStreamBytes } } : {}),
     };
     command.signature = ctx.signer.sign(command);
     await audit.append({
@@ -257,11 +273,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
      * sharing one correlation id. A cluster that fails is an error entry, not
      * a failed call.
      */
-    async fanout(identity: Identity, input: Omit<ExecuteInput, "clusterId" | "sessionId" | "wait"> & { clusterIds: string[] }): Promise<FanoutEntry[]> {
+    async fanout(identity: Identity, input: FanoutInput): Promise<FanoutEntry[]> {
       const ids = [...new Set(input.clusterIds)];
       if (ids.length === 0 || ids.length > LIMITS.maxFanoutClusters) {
         throw new KubentlyError("VALIDATION_FAILED", `cluster_ids must name 1 to ${LIMITS.maxFanoutClusters} clusters`);
       }
+      checkInput(input, true);
       const correlationId = input.correlationId ?? newId();
       return Promise.all(
         ids.map(async (clusterId): Promise<FanoutEntry> => {
@@ -298,7 +315,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
      * (`signal`), or `onChunk` throwing, cancels the command and audits it.
      */
     async streamed(identity: Identity, input: Omit<ExecuteInput, "wait">, onChunk: (data: string, seq: number, commandId: string) => void | Promise<void>): Promise<ExecuteOutcome> {
-      const queued = await tracked(identity, { ...input, stream: input.stream ?? {}, wait: false });
+      const queued = await tracked(identity, { ...input, stream: true, wait: false });
       if (queued.status !== "queued") return queued;
       const gone = new AbortController();
       const signal = input.signal ? AbortSignal.any([input.signal, gone.signal]) : gone.signal;

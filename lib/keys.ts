@@ -2,7 +2,7 @@
  * Admin management of API keys and agent tokens. Secrets are shown once, at
  * creation; only their sha256 is stored. Every change is audited.
  */
-import type { ClusterService } from "./clusters.ts";
+import { assertClusterId, type ClusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { mintAgentToken, requireRole } from "./identity.ts";
@@ -60,6 +60,32 @@ export function keyService(ctx: CoreContext, clusters: ClusterService) {
       requireRole(identity, ["admin"], "revoke API keys");
       if (!(await auth.revokeApiKey(id))) throw new KubentlyError("NOT_FOUND", `no API key ${id.slice(0, 80)}`);
       await record(identity, "key.revoked", { reason: `key ${id}` });
+    },
+
+    /**
+     * Registers the cluster (if needed) and issues its agent token.
+     * `TOKEN_EXISTS` when the cluster already has one: rotation is a
+     * separate, explicit action.
+     */
+    async createAgentToken(identity: Identity, clusterId: string, token?: string): Promise<{ token: string; clusterId: string; createdAt: number }> {
+      requireRole(identity, ["admin"], "manage agent tokens");
+      assertClusterId(clusterId);
+      if (token !== undefined && token.length < 16) throw new KubentlyError("VALIDATION_FAILED", "token must be at least 16 characters");
+      await clusters.register(clusterId);
+      const minted = mintAgentToken(token);
+      if (!(await auth.setAgentTokens(clusterId, [minted.record], { ifNone: true }))) {
+        throw new KubentlyError("TOKEN_EXISTS", `cluster ${clusterId} already has an agent token; revoke it first`);
+      }
+      await record(identity, "agent.token.created", { clusterId });
+      return { token: minted.token, clusterId, createdAt: minted.record.createdAt };
+    },
+
+    /** Revokes every agent token of the cluster: its agent is cut off at its next poll. */
+    async revokeAgentTokens(identity: Identity, clusterId: string): Promise<void> {
+      requireRole(identity, ["admin"], "manage agent tokens");
+      if (!(await auth.getCluster(clusterId))) throw new KubentlyError("CLUSTER_NOT_FOUND", `cluster "${clusterId.slice(0, 80)}" is not registered`);
+      await auth.setAgentTokens(clusterId, []);
+      await record(identity, "agent.token.revoked", { clusterId });
     },
 
     /**

@@ -1,24 +1,26 @@
 /**
  * `createKubently`: one instance of the API with the backend and policies the
- * host picks, its REST app, and (optionally) agents running in-process.
+ * host picks: its services, the REST app with MCP mounted at `/mcp`, the A2A
+ * server on its own port, and (optionally) agents running in-process. This
+ * is where the protocol edges meet; the MCP and A2A SDKs load on first use,
+ * so importing the library costs neither.
  */
 import { memoryBackend } from "../adapters/memory/index.ts";
+import type { A2AServer, A2AServerOptions } from "./a2a/server.ts";
 import { startAgent, type AgentOptions, type RunningAgent } from "./agent/agent.ts";
 import type { Executor } from "./agent/executors.ts";
 import { localTransport } from "./agent/transports.ts";
-import { clusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
 import type { Backend } from "./contracts.ts";
-import { executeService } from "./execute.ts";
-import { keyService } from "./keys.ts";
 import { createHttpApp } from "./http/app.ts";
 import { serve, type HttpServer, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
 import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
-import { sessionService } from "./sessions.ts";
+import { createServices, type KubentlyHost, type Services } from "./services.ts";
 import { createSigner } from "./signing.ts";
 import { VERSION } from "./version.ts";
+import { canonicalRequest } from "./wire/http.ts";
 
 export { VERSION } from "./version.ts";
 
@@ -41,32 +43,36 @@ export interface KubentlyOptions {
    * share it; with none, a fresh key is made at start (agents fetch the public key).
    */
   signingKey?: string;
+  /**
+   * Host names besides loopback that `/mcp` answers (`"*"`: any), and
+   * browser origins besides those hosts': the DNS-rebinding guard. An API
+   * reached by a DNS name lists that name. @default loopback only
+   */
+  allowedHosts?: readonly string[];
+  allowedOrigins?: readonly string[];
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
 export type LocalAgentOptions = Omit<AgentOptions, "transport" | "policies"> & { executor: Executor; policies?: readonly Policy[] };
 
 /** A Kubently API instance. */
-export interface Kubently {
+export interface Kubently extends KubentlyHost {
   readonly backend: Backend;
-  readonly services: {
-    clusters: ReturnType<typeof clusterService>;
-    sessions: ReturnType<typeof sessionService>;
-    execute: ReturnType<typeof executeService>;
-    keys: ReturnType<typeof keyService>;
-  };
+  readonly services: Services;
   readonly context: CoreContext;
-  /** The REST app as a fetch handler (works on Node and Bun). */
+  /** The REST app, with MCP at `/mcp`, as a fetch handler (works on Node and Bun). */
   handle(request: Request): Promise<Response>;
   /** The Elysia app, to mount in a host app. */
   readonly app: ReturnType<typeof createHttpApp>;
-  /** Serves the REST API. */
+  /** Serves the REST API (and MCP at `/mcp`). */
   listen(options?: ServeOptions): Promise<HttpServer>;
+  /** Serves A2A on its own port (the agent card, JSON-RPC, and a WebSocket under Bun); `close()` stops it first. */
+  listenA2A(options: A2AServerOptions): Promise<A2AServer>;
   /** Runs an agent in this process for a registered cluster (no HTTP hop). */
   startLocalAgent(options: LocalAgentOptions): RunningAgent;
   /** Registers each configured cluster and token; idempotent. */
   ready(): Promise<void>;
-  /** Stops local agents and servers, then closes the backend. */
+  /** Stops A2A (draining its tasks), local agents and servers, then closes the backend. */
   close(): Promise<void>;
 }
 
@@ -77,27 +83,38 @@ export function createKubently(options: KubentlyOptions): Kubently {
     backend,
     pipeline: createPipeline(options.policies, "api"),
     authenticator: createAuthenticator(backend.auth, options.apiKeys ?? []),
-    metrics: createMetrics(),
+    metrics: createMetrics({ backend }),
     signer: createSigner(options.signingKey),
   };
-  const clusters = clusterService(context);
-  const sessions = sessionService(context, clusters);
-  const execute = executeService(context, clusters, sessions);
-  const keys = keyService(context, clusters);
-  const app = createHttpApp({ ctx: context, clusters, sessions, execute, keys, version: VERSION });
+  const services = createServices(context);
+  const { clusters, execute } = services;
+  const host: KubentlyHost = { context, services };
+  const origins = { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) };
+  // MCP over streamable HTTP, as the caller's identity; loaded with its SDK on the first /mcp request.
+  let mcp: Promise<(request: Request) => Promise<Response>> | undefined;
+  const serveMcp = async (request: Request) => (await (mcp ??= import("./mcp/http.ts").then((m) => m.mcpHttpHandler(host, origins))))(request);
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp });
   const agents = new Set<RunningAgent>();
   const servers = new Set<HttpServer>();
-  const handle = (request: Request) => Promise.resolve(app.handle(request));
+  const a2aServers = new Set<A2AServer>();
+  // Routing reads the path alone: every request is rebuilt on a fixed origin first.
+  const handle = (request: Request): Promise<Response> => Promise.resolve(app.handle(canonicalRequest(request)));
 
   return {
     backend,
     context,
-    services: { clusters, sessions, execute, keys },
+    services,
     app,
     handle,
     async listen(serveOptions) {
       const server = await serve(handle, serveOptions);
       servers.add(server);
+      return server;
+    },
+    async listenA2A(a2aOptions) {
+      const { startA2AServer } = await import("./a2a/server.ts");
+      const server = await startA2AServer(host, { ...origins, ...a2aOptions });
+      a2aServers.add(server);
       return server;
     },
     startLocalAgent(agentOptions) {
@@ -121,9 +138,10 @@ export function createKubently(options: KubentlyOptions): Kubently {
       }
     },
     async close() {
-      // Order matters: refuse new commands, let local agents finish and post what they run,
+      // Order matters: refuse new commands at once, let A2A tasks and local agents finish and post what they run,
       // wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
+      await Promise.allSettled([...a2aServers].map((s) => s.close()));
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;
       await Promise.allSettled([...servers].map((s) => s.close()));

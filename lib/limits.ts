@@ -51,4 +51,21 @@ export const LIMITS = {
   defaultAuditLimit: 100,
   /** Length cap of ids and free-text header values we echo back (correlation id, service identity). */
   maxIdLength: 128,
+  /** Audit entries `verifyAuditChain` reads per page; it yields to the event loop between pages, so a check never blocks other requests for long and holds one page in memory. */
+  auditVerifyPageSize: 1_000,
+  /**
+   * Defaults of the memory backend's bounds (`memoryBackend({ ... })`): each
+   * store keeps at most this many entries and bytes (JSON text length), drops
+   * its oldest past them, and counts the drops in `kubently_backend_dropped_total`.
+   */
+  memoryMaxResults: 20_000,
+  memoryMaxResultBytes: 64 * 1024 * 1024,
+  /** Commands waiting for or held by an agent; past it a push is refused (`BACKEND_UNAVAILABLE`). */
+  memoryMaxQueuedCommands: 50_000,
+  memoryMaxAuditEntries: 50_000,
+  memoryMaxAuditBytes: 32 * 1024 * 1024,
+  memoryMaxSessions: 10_000,
+  memoryMaxStreams: 1_000,
+  memoryMaxStreamBytes: 64 * 1024 * 1024,
+  memoryMaxCounterWindows: 100_000,
 } as const;

@@ -1,8 +1,9 @@
 /**
  * A tiny Prometheus registry: counters and one latency histogram, rendered in
  * the text exposition format at `/metrics`. No dependency, no label explosion:
- * labels are fixed small sets (status, route class).
+ * labels are fixed small sets (status, route class, backend store).
  */
+import type { Backend } from "./contracts.ts";
 
 const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
@@ -23,8 +24,33 @@ const key = (name: string, labels: Record<string, string> = {}) => {
   return parts.length ? `${name}{${parts.join(",")}}` : name;
 };
 
+/** Options for {@link createMetrics}. */
+export interface MetricsOptions {
+  /**
+   * A backend whose `stats()` (when it has one) is read at every render:
+   * `kubently_backend_dropped_total{store}` (entries dropped, or pushes
+   * refused, to stay within its bounds), `kubently_backend_entries{store}`
+   * and `kubently_backend_bytes{store}` (what it holds now).
+   */
+  backend?: Pick<Backend, "name" | "stats">;
+}
+
+/** Prometheus lines for a backend's {@link Backend.stats}; none when it keeps no stats. */
+export function renderBackendStats(backend: Pick<Backend, "name" | "stats">): string[] {
+  const stats = backend.stats?.();
+  if (!stats) return [];
+  const labels = (store: string) => key("", { backend: backend.name, store });
+  const lines = ["# TYPE kubently_backend_dropped_total counter"];
+  for (const [store, n] of Object.entries(stats.dropped)) lines.push(`kubently_backend_dropped_total${labels(store)} ${n}`);
+  lines.push("# TYPE kubently_backend_entries gauge");
+  for (const [store, kept] of Object.entries(stats.kept)) lines.push(`kubently_backend_entries${labels(store)} ${kept.count}`);
+  lines.push("# TYPE kubently_backend_bytes gauge");
+  for (const [store, kept] of Object.entries(stats.kept)) if (kept.bytes !== undefined) lines.push(`kubently_backend_bytes${labels(store)} ${kept.bytes}`);
+  return lines;
+}
+
 /** Creates an empty registry. */
-export function createMetrics(): Metrics {
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const counters = new Map<string, number>();
   const histograms = new Map<string, { buckets: number[]; sum: number; count: number }>();
   const add = (name: string, n: number, labels?: Record<string, string>) => {
@@ -51,6 +77,7 @@ export function createMetrics(): Metrics {
         BUCKETS_MS.forEach((le, i) => lines.push(`${name}_bucket{le="${le}"} ${h.buckets[i]}`));
         lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
       }
+      if (options.backend) lines.push(...renderBackendStats(options.backend));
       return `${lines.join("\n")}\n`;
     },
   };

@@ -4,6 +4,8 @@
  * payload, config file, plugin return value) is parsed with one of these.
  */
 import * as v from "valibot";
+import { KubentlyError } from "./errors.ts";
+import { LIMITS } from "./limits.ts";
 
 /** A cluster id: a DNS label (lowercase alphanumerics and '-', 1-63 chars). */
 export const ClusterIdSchema = v.pipe(
@@ -58,22 +60,29 @@ export const ResultStatusSchema = v.picklist(["success", "failure", "timeout", "
 export type ResultStatus = v.InferOutput<typeof ResultStatusSchema>;
 
 /** What came back from the agent (or from the API when it never reached one). */
+/**
+ * A command's outcome. Agents send these, so every field is bounded like
+ * caller input: ids and codes short, output and error text each within
+ * the output cap (plus 64 KiB for redaction markers), times real instants
+ * (a Date can hold them) and durations within a day.
+ */
 export const ResultSchema = v.object({
-  commandId: v.string(),
+  commandId: v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength)),
   clusterId: ClusterIdSchema,
   status: ResultStatusSchema,
-  exitCode: v.optional(v.nullable(v.number())),
-  output: v.string(),
-  error: v.optional(v.string()),
+  exitCode: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(-(2 ** 31)), v.maxValue(2 ** 32)))),
+  output: v.pipe(v.string(), v.maxLength(LIMITS.maxOutputBytes + 64 * 1024)),
+  error: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.maxOutputBytes + 64 * 1024))),
   /** Machine-readable reason for a non-success status (`AGENT_LOST`, `DEADLINE_EXCEEDED`, a policy id...). */
-  code: v.optional(v.string()),
+  code: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength))),
   /** For `denied`: the id of the policy that decided. */
-  policy: v.optional(v.string()),
+  policy: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength))),
   truncated: v.boolean(),
   redacted: v.optional(v.boolean()),
-  durationMs: v.number(),
-  executedAt: v.number(),
-  agentId: v.string(),
+  durationMs: v.pipe(v.number(), v.minValue(0), v.maxValue(86_400_000)),
+  /** Epoch ms, within what a Date can hold. */
+  executedAt: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+  agentId: v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength)),
 });
 export type Result = v.InferOutput<typeof ResultSchema>;
 
@@ -159,4 +168,27 @@ export interface AuditEntry extends AuditInput {
   seq: number;
   prevHash: string;
   hash: string;
+}
+
+/** One line naming the first failing fields of a valibot parse. */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${v.getDotPath(i) ?? "body"}: ${i.message}`)
+    .join("; ");
+}
+
+/** An integer from `min` to `max`. */
+export const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/**
+ * Throws `VALIDATION_FAILED` unless `value` (a correlation id, a service
+ * identity) could travel in an HTTP header: printable ASCII, at most
+ * `LIMITS.maxIdLength` characters. Every protocol's trace fields pass here.
+ */
+export function checkTraceText(field: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (value.length === 0 || value.length > LIMITS.maxIdLength || !/^[\x20-\x7e]+$/.test(value)) {
+    throw new KubentlyError("VALIDATION_FAILED", `${field} must be 1 to ${LIMITS.maxIdLength} printable ASCII characters`);
+  }
 }

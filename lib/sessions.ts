@@ -8,7 +8,7 @@ import type { ClusterService } from "./clusters.ts";
 import { KubentlyError } from "./errors.ts";
 import { requireRole } from "./identity.ts";
 import { LIMITS } from "./limits.ts";
-import type { Identity, Session } from "./schemas.ts";
+import { checkTraceText, type Identity, type Session } from "./schemas.ts";
 import { newId } from "./_utils.ts";
 
 /** What creating a session takes. */
@@ -32,6 +32,7 @@ export function sessionService(ctx: CoreContext, clusters: ClusterService) {
   return {
     async create(identity: Identity, input: CreateSessionInput): Promise<Session> {
       requireRole(identity, ["admin", "operator"], "create sessions");
+      checkTraceText("correlation_id", input.correlationId);
       await clusters.get(identity, input.clusterId);
       const now = Date.now();
       const session: Session = {

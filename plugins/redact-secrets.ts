@@ -11,7 +11,7 @@
  * `docs/redaction.md` for the rules and their limits.
  */
 import { definePolicy } from "../lib/policy.ts";
-import { DEFAULT_MASK, DEFAULT_SENSITIVE_ENV_NAMES, createRules, outputShape, redactText } from "../lib/redact/index.ts";
+import { DEFAULT_MASK, DEFAULT_SENSITIVE_ENV_NAMES, createRules, redactResult } from "../lib/redact/index.ts";
 import type { Result } from "../lib/schemas.ts";
 
 export { DEFAULT_MASK, DEFAULT_SENSITIVE_ENV_NAMES };
@@ -53,29 +53,7 @@ export const redactSecrets = (options: RedactSecretsOptions = {}) => {
     id: "redact-secrets",
     description: "Masks Secret data, tokens, keys and passwords in command output before it leaves the cluster",
     sides: ["agent"] as const,
-    after: (ctx, result): Result => {
-      try {
-        const shape = outputShape(ctx?.argv);
-        const output = typeof result.output === "string" ? result.output : String(result.output ?? "");
-        const redactedOutput = redactText(output, rules, { argv: ctx?.argv, shape });
-        // stderr may hold request and response bodies (`-v`), or a value quoted in an error message.
-        const error = typeof result.error === "string" ? redactText(result.error, rules, { shape: { format: "default", readsSecrets: false } }) : result.error;
-        if (redactedOutput === result.output && error === result.error) return result;
-        return { ...result, output: redactedOutput, ...(error === undefined ? {} : { error }), redacted: true };
-      } catch {
-        // Unreachable by design. If it happens, answer as the pipeline does for a failed
-        // after hook: nothing unredacted leaves, and the caller is told why.
-        return {
-          ...result,
-          status: "failure",
-          output: "",
-          code: "POLICY_FAILED",
-          policy: "redact-secrets",
-          error: "policy \"redact-secrets\" failed after execution; output withheld",
-          redacted: true,
-        };
-      }
-    },
+    after: (ctx, result): Result => redactResult(result, rules, ctx?.argv, "redact-secrets"),
   });
 };
 

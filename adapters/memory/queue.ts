@@ -3,6 +3,7 @@ import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { agentLostResult, deadlineResult, noOutputResult, type ResultCode } from "../../lib/results.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
+import type { MemoryStoreStats } from "./index.ts";
 
 /** Extra time a lease gets beyond the command's own timeout. */
 export const LEASE_GRACE_MS = 5_000;
@@ -11,6 +12,8 @@ export const MAX_DELIVERIES = 2;
 
 interface Entry {
   command: Command;
+  /** Length of the command's JSON text, plus its result's once it has one. */
+  bytes: number;
   state: "pending" | "leased" | "done";
   attempt: number;
   lease?: Lease;
@@ -29,23 +32,51 @@ const unref = (t: ReturnType<typeof setTimeout>) => (t as { unref?: () => void }
 /** Longest delay a timer takes; beyond it runtimes fire at once (32-bit overflow), so long waits re-arm. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** The in-memory CommandQueue: exact timers for deadlines and leases, waiters for instant wake-ups. */
+/** Bounds of a {@link MemoryQueue}. */
+export interface MemoryQueueLimits {
+  /** Results kept at most; the oldest is dropped first. */
+  maxResults: number;
+  /** Bytes of results (with their commands) kept at most; the oldest is dropped first. */
+  maxResultBytes: number;
+  /** Commands pending or leased at most; a push past it is refused. */
+  maxQueued: number;
+}
+
+/**
+ * The in-memory CommandQueue: exact timers for deadlines and leases, waiters
+ * for instant wake-ups. Results are kept in the order they landed, which is
+ * also their expiry order (one TTL), so expiry and the bounds drop from the
+ * front in O(1) per result.
+ */
 export class MemoryQueue implements CommandQueue {
   private readonly entries = new Map<string, Entry>();
+  /** Entries with a result, oldest result first. */
+  private readonly done = new Map<string, Entry>();
+  private doneBytes = 0;
+  private droppedResults = 0;
+  private refusedPushes = 0;
   private readonly pending = new Map<string, string[]>();
   private readonly leaseWaiters = new Waiters<true>();
   private readonly resultWaiters = new Waiters<Result>();
   private readonly sweeper: ReturnType<typeof setInterval>;
   private closed = false;
 
-  constructor(private readonly resultTtlMs: number) {
+  constructor(
+    private readonly resultTtlMs: number,
+    private readonly limits: MemoryQueueLimits = { maxResults: Infinity, maxResultBytes: Infinity, maxQueued: Infinity },
+  ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(resultTtlMs, 60_000));
     unref(this.sweeper);
   }
 
   async push(command: Command): Promise<void> {
     if (this.entries.has(command.id)) throw new KubentlyError("CONFLICT", `command ${command.id} already exists`);
-    const entry: Entry = { command: clone(command), state: "pending", attempt: 0 };
+    if (this.entries.size - this.done.size >= this.limits.maxQueued) {
+      this.refusedPushes++;
+      throw new KubentlyError("BACKEND_UNAVAILABLE", `memory backend: ${this.limits.maxQueued} commands are already waiting for agents (maxQueuedCommands); retry later`);
+    }
+    const text = JSON.stringify(command);
+    const entry: Entry = { command: JSON.parse(text) as Command, bytes: text.length, state: "pending", attempt: 0 };
     this.entries.set(command.id, entry);
     this.enqueue(entry, false);
   }
@@ -100,7 +131,7 @@ export class MemoryQueue implements CommandQueue {
     const entry = this.entries.get(commandId);
     if (!entry?.result) return null;
     if (entry.resultExpiresAt! <= Date.now()) {
-      this.entries.delete(commandId);
+      this.forget(entry);
       return null;
     }
     return clone(entry.result);
@@ -201,13 +232,39 @@ export class MemoryQueue implements CommandQueue {
     }
     entry.state = "done";
     entry.lease = undefined;
-    entry.result = clone(result);
-    entry.resultExpiresAt = Date.now() + this.resultTtlMs;
+    const text = JSON.stringify(result);
+    entry.result = JSON.parse(text) as Result;
+    entry.bytes += text.length;
+    const now = Date.now();
+    entry.resultExpiresAt = now + this.resultTtlMs;
+    this.done.set(entry.command.id, entry);
+    this.doneBytes += entry.bytes;
     this.resultWaiters.notifyAll(entry.command.id, entry.result);
+    this.sweep(now);
   }
 
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, entry] of this.entries) if (entry.result && entry.resultExpiresAt! <= now) this.entries.delete(id);
+  /** Drops expired results, then the oldest ones past the bounds (counted), never the newest; all from the front. */
+  private sweep(now = Date.now()): void {
+    const { maxResults, maxResultBytes } = this.limits;
+    for (const entry of this.done.values()) {
+      if (entry.resultExpiresAt! <= now) this.forget(entry);
+      else if (this.done.size > 1 && (this.done.size > maxResults || this.doneBytes > maxResultBytes)) {
+        this.forget(entry);
+        this.droppedResults++;
+      } else return;
+    }
+  }
+
+  private forget(entry: Entry): void {
+    this.entries.delete(entry.command.id);
+    if (this.done.delete(entry.command.id)) this.doneBytes -= entry.bytes;
+  }
+
+  /** What the queue holds, and what it dropped (results) or refused (pushes) to stay within its bounds. */
+  stats(): { results: MemoryStoreStats; commands: MemoryStoreStats } {
+    return {
+      results: { count: this.done.size, bytes: this.doneBytes, dropped: this.droppedResults },
+      commands: { count: this.entries.size - this.done.size, dropped: this.refusedPushes },
+    };
   }
 }

@@ -32,11 +32,40 @@ export function fromFields<T>(hash: Record<string, string> | string[] | null | u
 
 const alive = (s: Session, now: number) => s.lastActivityAt + s.ttlMs > now;
 
-/** SessionStore: one hash per session expiring with it, plus createdAt-ordered indexes (pruned lazily). */
+/** Index members a session create samples for expired sessions, per index. */
+const SESSION_PRUNE_SAMPLE = 4;
+
+/**
+ * SessionStore: one hash per session expiring with it, plus createdAt-ordered
+ * indexes. An index member outlives its hash (Redis expires the hash, not the
+ * member): `list` drops those it meets, and every create samples a few random
+ * members of both indexes it touches and drops the expired ones, so an index
+ * that is never listed still stays within a small multiple of the live
+ * sessions (with 4 samples per create, about 4/3 of them).
+ */
 export function redisSessions(rt: RuntimeSource): SessionStore {
   const key = (r: Runtime, id: string) => `${r.prefix}:sess:${id}`;
   const all = (r: Runtime) => `${r.prefix}:sessions`;
   const byCluster = (r: Runtime, clusterId: string) => `${r.prefix}:sessions:${clusterId}`;
+
+  /** Best effort: drops sampled index members whose session hash has expired. */
+  async function prune(r: Runtime, indexes: string[]): Promise<void> {
+    try {
+      const sampled = await Promise.all(indexes.map((index) => r.redis.zrandmember(index, SESSION_PRUNE_SAMPLE)));
+      const pipeline = r.redis.pipeline();
+      const members = sampled.flatMap((ids, i) => (ids ?? []).map((id) => ({ index: indexes[i]!, id })));
+      if (!members.length) return;
+      for (const m of members) pipeline.exists(key(r, m.id));
+      const replies = (await pipeline.exec()) ?? [];
+      const gone = members.filter((_, i) => replies[i]?.[1] === 0);
+      for (const index of indexes) {
+        const ids = gone.filter((m) => m.index === index).map((m) => m.id);
+        if (ids.length) await r.redis.zrem(index, ...ids);
+      }
+    } catch {
+      // Housekeeping only (ZRANDMEMBER needs Redis 6.2): `list` prunes what it reads anyway.
+    }
+  }
 
   async function list(clusterId?: string): Promise<Session[]> {
     const r = await rt();
@@ -67,6 +96,7 @@ export function redisSessions(rt: RuntimeSource): SessionStore {
         const px = left > 0 ? Math.ceil(left) : 0;
         const created = await r.run("sessionCreate", [key(r, session.id), all(r), byCluster(r, session.clusterId)], [session.id, session.createdAt, px, ...toFields(session)]);
         if (created === 0) throw new KubentlyError("CONFLICT", `session ${session.id} already exists`);
+        await prune(r, [all(r), byCluster(r, session.clusterId)]);
       }),
     get: (id) =>
       guarded(async () => {
@@ -272,6 +302,31 @@ export function redisAudit(rt: RuntimeSource): AuditLog {
     }
   }
 
+  /**
+   * The lowest seq at or past `from` whose entry has `at >= since`, or null.
+   * The stream has no index on `at`; `at` is taken when an entry is made, so
+   * it rises with seq up to the jitter of concurrent appends. The walk goes
+   * back from the newest entry a page at a time and stops at the first page
+   * entirely before `since`.
+   */
+  async function firstSince(r: Runtime, since: number, from: number): Promise<number | null> {
+    let found: number | null = null;
+    let end = "+";
+    for (;;) {
+      const page = await r.redis.xrevrange(stream(r), end, `${from}-0`, "COUNT", AUDIT_PAGE);
+      let any = false;
+      for (const [, fields] of page) {
+        const e = parse(fields);
+        if (e.at >= since) {
+          found = e.seq;
+          any = true;
+        }
+      }
+      if (!any || page.length < AUDIT_PAGE) return found;
+      end = `(${page.at(-1)![0]}`;
+    }
+  }
+
   return {
     append(input) {
       const copy = structuredClone(input);
@@ -296,6 +351,20 @@ export function redisAudit(rt: RuntimeSource): AuditLog {
           end = `(${page.at(-1)![0]}`;
         }
         return out;
+      }),
+    read: (options = {}) =>
+      guarded(async () => {
+        const r = await rt();
+        let from = Math.max(1, Math.floor(options.fromSeq ?? 1));
+        const limit = Math.max(0, Math.floor(options.limit ?? 1000));
+        if (options.since !== undefined) {
+          const start = await firstSince(r, options.since, from);
+          if (start === null) return [];
+          from = start;
+        }
+        if (limit === 0) return [];
+        const page = await r.redis.xrange(stream(r), `${from}-0`, "+", "COUNT", limit);
+        return page.map(([, fields]) => parse(fields));
       }),
     async *scan() {
       const r = await guarded(rt);

@@ -175,7 +175,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     setAgentTokens: true,
   });
   const audit: AuditLog = {
-    ...deferred<Omit<AuditLog, "scan">>(current("audit"), part("audit"), { append: true, query: true }),
+    ...deferred<Omit<AuditLog, "scan" | "windowed">>(current("audit"), part("audit"), { append: true, query: true, read: true }),
     async *scan() {
       yield* (opened ?? (await opening)).audit.scan();
     },

@@ -19,7 +19,7 @@ import { Role, TaskState, type Artifact, type Message, type Part, type Task } fr
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type User } from "@a2a-js/sdk/server";
 import { localClient, type CommandView } from "../client.ts";
 import { isKubentlyError } from "../errors.ts";
-import type { Kubently } from "../kubently.ts";
+import type { KubentlyHost } from "../services.ts";
 import { LIMITS } from "../limits.ts";
 import type { Identity } from "../schemas.ts";
 import { BoundedMap } from "./_bounded-map.ts";
@@ -86,7 +86,7 @@ export interface KubentlyAgentExecutor extends AgentExecutor {
 }
 
 /** Builds the executor for one Kubently instance. */
-export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOptions = {}): KubentlyAgentExecutor {
+export function kubentlyExecutor(kubently: KubentlyHost, options: KubentlyExecutorOptions = {}): KubentlyAgentExecutor {
   const running = new Map<string, Running>();
   // Per (caller, tenant, A2A context): the Kubently session per cluster, and the cluster last used.
   const contexts = new BoundedMap<string, { lastClusterId?: string; sessions: Map<string, string> }>({
@@ -117,8 +117,8 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
           metadata: undefined,
         }),
       );
-    const artifact = (a: Omit<Artifact, "metadata" | "extensions">, chunk: ChunkFlags = WHOLE) =>
-      bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { ...a, metadata: undefined, extensions: [] }, ...chunk, metadata: undefined }));
+    const artifact = (a: Omit<Artifact, "metadata" | "extensions"> & { metadata?: Artifact["metadata"] }, chunk: ChunkFlags = WHOLE) =>
+      bus.publish(AgentEvent.artifactUpdate({ taskId, contextId, artifact: { ...a, metadata: a.metadata, extensions: [] }, ...chunk, metadata: undefined }));
 
     // Every execution starts with the task itself (the SDK requires it, follow-up turns included).
     const previous = rc.task;
@@ -134,7 +134,7 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
 
     // A reply to "which cluster?" carries on with the command that was waiting.
     const awaiting = previous?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ? pendingArgv(previous) : undefined;
-    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined, stream: meta.stream === true });
+    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined });
     if (!read.ok) return status(TaskState.TASK_STATE_FAILED, read.reason, { error: read.reason, code: "BAD_REQUEST" });
     const intent = read.intent;
 
@@ -153,7 +153,7 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
         const fan = await client.fanout({ clusterIds: intent.clusterIds, argv: intent.argv, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
         for (const r of fan.results) {
           const printed = ("output" in r && r.output) || r.error || "";
-          artifact({ artifactId: randomUUID(), name: `kubectl output: ${r.cluster_id}`, description: `${r.cluster_id}: ${r.status}`, parts: [textPart(printed || "(no output)"), dataPart({ ...r, output: undefined })] });
+          artifact({ artifactId: randomUUID(), name: `kubectl output: ${r.cluster_id}`, description: `${r.cluster_id}: ${r.status}`, parts: [textPart(printed || "(no output)"), dataPart({ ...r, output: undefined })], metadata: UNTRUSTED });
         }
         const summary = `${fan.succeeded} of ${fan.count} clusters succeeded`;
         return status(fan.succeeded > 0 ? TaskState.TASK_STATE_COMPLETED : TaskState.TASK_STATE_FAILED, summary, { correlation_id: fan.correlation_id, count: fan.count, succeeded: fan.succeeded });
@@ -191,13 +191,23 @@ export function kubentlyExecutor(kubently: Kubently, options: KubentlyExecutorOp
       const onChunk = (chunk: string, _seq: number, commandId: string) => {
         if (!chunk) return;
         stream!.artifactId ||= commandId || randomUUID();
-        artifact({ artifactId: stream!.artifactId, name: OUTPUT, description: command, parts: [textPart(chunk)] }, { append: stream!.chunks++ > 0, lastChunk: false });
+        artifact({ artifactId: stream!.artifactId, name: OUTPUT, description: command, parts: [textPart(chunk)], metadata: UNTRUSTED }, { append: stream!.chunks++ > 0, lastChunk: false });
       };
       const exec = (sessionId: string) => {
         // Canceled while the session was being made: queue nothing.
         if (signal.aborted) throw new Error("canceled");
-        const request = { clusterId: clusterId!, argv, sessionId, correlationId, signal, ...(timeoutSeconds ? { timeoutSeconds } : {}), ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}) };
-        return stream ? client.executeStreamed!({ ...request, ...(intent.maxBytes ? { maxBytes: intent.maxBytes } : {}) }, onChunk) : client.execute(request);
+        const request = {
+          clusterId: clusterId!,
+          argv,
+          sessionId,
+          correlationId,
+          signal,
+          ...(timeoutSeconds ? { timeoutSeconds } : {}),
+          ...(intent.maxBytes ? { maxBytes: intent.maxBytes } : {}),
+          ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}),
+        };
+        // The execute service checks the budgets (a byte budget or the long timeout only when streamed).
+        return stream ? client.executeStreamed!(request, onChunk) : client.execute(request);
       };
 
       let view: CommandView;
@@ -300,6 +310,14 @@ function pendingArgv(task: Task): string[] | undefined {
 /** The name of the artifact holding a command's output. */
 const OUTPUT = "kubectl output";
 
+/**
+ * Metadata of every artifact that carries command output: the text came
+ * from the cluster (pod logs, annotations, event messages: anything a
+ * workload can write), so a client must treat it as data, never as
+ * instructions. See docs/security.md, "Prompt injection".
+ */
+export const UNTRUSTED = Object.freeze({ "kubently/untrusted": true, "kubently/source": "cluster-output" });
+
 /** How an artifact update relates to the artifact's earlier updates. */
 type ChunkFlags = { append: boolean; lastChunk: boolean };
 /** A whole artifact in one update. */
@@ -307,7 +325,7 @@ const WHOLE: ChunkFlags = { append: false, lastChunk: true };
 
 type Publish = {
   status: (state: TaskState, text: string, data?: Record<string, unknown>) => void;
-  artifact: (a: Omit<Artifact, "metadata" | "extensions">, chunk?: ChunkFlags) => void;
+  artifact: (a: Omit<Artifact, "metadata" | "extensions"> & { metadata?: Artifact["metadata"] }, chunk?: ChunkFlags) => void;
 };
 
 /**
@@ -321,8 +339,8 @@ function report(view: CommandView, argv: string[], command: string, out: Publish
   const printed = [output, view.error ?? ""].filter((s) => s !== "").join(output && view.error ? "\n" : "");
   const withArtifact = () =>
     stream
-      ? out.artifact({ artifactId: stream.artifactId || view.command_id, name: OUTPUT, description: command, parts: [dataPart(data)] }, { append: stream.chunks > 0, lastChunk: true })
-      : out.artifact({ artifactId: view.command_id, name: OUTPUT, description: command, parts: [textPart(printed), dataPart(data)] });
+      ? out.artifact({ artifactId: stream.artifactId || view.command_id, name: OUTPUT, description: command, parts: [dataPart(data)], metadata: UNTRUSTED }, { append: stream.chunks > 0, lastChunk: true })
+      : out.artifact({ artifactId: view.command_id, name: OUTPUT, description: command, parts: [textPart(printed), dataPart(data)], metadata: UNTRUSTED });
   switch (view.status) {
     case "success":
       withArtifact();

@@ -23,18 +23,20 @@ import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { localClient } from "../client.ts";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
 import { presentedSecret } from "../identity.ts";
-import { VERSION, type Kubently } from "../kubently.ts";
 import { LIMITS } from "../limits.ts";
-import { withKeepAlive } from "../_keep-alive.ts";
 import type { Identity } from "../schemas.ts";
+import type { KubentlyHost } from "../services.ts";
+import { VERSION } from "../version.ts";
+import { canonicalRequest, checkOrigin, isJsonMediaType, jsonResponse as json, pathOf, readBodyText, type OriginPolicy } from "../wire/http.ts";
+import { sseResponse, type SseEvent } from "../wire/sse.ts";
 import { buildAgentCard, cardJsonV03, cardJsonV1, type CardInfo } from "./card.ts";
 import { CALL_META, KubentlyUser, kubentlyExecutor, type CallMeta } from "./executor.ts";
 import { boundedTaskStore, taskOwner } from "./task-store.ts";
-import { callMetaFrom, json, plainHeaders, readBody, type Dispatched, type JsonRpcResponse, type RpcOutcome } from "./_http.ts";
+import { callMetaFrom, envelopeProblem, plainHeaders, rpcIdOf, type Dispatched, type JsonRpcResponse, type RpcOutcome } from "./_http.ts";
 import { createWebSocketEndpoint, type BunServerLike, type BunWebSocketHandler } from "./websocket.ts";
 
-/** Options for {@link createA2AHandler}. */
-export interface A2AOptions {
+/** Options for {@link createA2AHandler}. `allowedHosts`/`allowedOrigins` guard the WebSocket against DNS rebinding (the public URL's host is allowed too). */
+export interface A2AOptions extends OriginPolicy {
   /**
    * The URL clients reach the A2A server at, advertised in the agent card
    * (e.g. `https://kubently.example.com/a2a/` or `http://kubently.ns.svc:8000/`).
@@ -164,7 +166,7 @@ class KubentlyRequestHandler extends DefaultRequestHandler {
 const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
 
 /** Creates the A2A server for one Kubently instance. */
-export function createA2AHandler(kubently: Kubently, options: A2AOptions): A2AHandler {
+export function createA2AHandler(kubently: KubentlyHost, options: A2AOptions): A2AHandler {
   const publicUrl = checkPublicUrl(options.publicUrl);
   const info: CardInfo = {
     publicUrl: publicUrl.href,
@@ -212,11 +214,12 @@ export function createA2AHandler(kubently: Kubently, options: A2AOptions): A2AHa
       ]),
     });
     const mapError = legacy ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError : JsonRpcTransportHandler.mapToJSONRPCError;
+    const problem = envelopeProblem(body as Record<string, unknown>);
+    if (problem) return { outcome: { jsonrpc: "2.0", id: rpcIdOf(body), error: problem }, mapError };
     try {
       validateVersion(version, publicCard, "JSONRPC");
     } catch (e) {
-      const id = (body as { id?: string | number | null } | null)?.id ?? null;
-      return { outcome: { jsonrpc: "2.0", id, error: mapError(e) }, mapError };
+      return { outcome: { jsonrpc: "2.0", id: rpcIdOf(body), error: mapError(e) }, mapError };
     }
     return { outcome: (await (legacy ? v03 : v1).handle(body as Record<string, unknown>, context)) as RpcOutcome, mapError };
   }
@@ -260,34 +263,31 @@ export function createA2AHandler(kubently: Kubently, options: A2AOptions): A2AHa
       return authError(e);
     }
     const type = request.headers.get("content-type");
-    const media = type?.split(";", 1)[0]?.trim().toLowerCase();
-    if (media && media !== "application/json" && media !== "application/a2a+json") {
-      return rpcError(415, -32005, `unsupported Content-Type "${type}"; send application/json`);
-    }
+    if (type && !isJsonMediaType(type)) return rpcError(415, -32005, `unsupported Content-Type "${type.slice(0, 60)}"; send application/json`);
     let meta: CallMeta;
     try {
       meta = callMetaFrom(request.headers);
     } catch (e) {
       return rpcError(400, -32602, (e as Error).message, { code: "VALIDATION_FAILED" });
     }
-    const text = await readBody(request, maxBodyBytes);
-    if (text === null) return rpcError(413, -32600, `the request body is larger than ${maxBodyBytes} bytes`, { code: "PAYLOAD_TOO_LARGE" });
     let body: unknown;
     try {
-      body = JSON.parse(text);
-    } catch {
-      return rpcError(400, -32700, "the request body is not valid JSON");
+      body = JSON.parse(await readBodyText(request, maxBodyBytes));
+    } catch (e) {
+      if (isKubentlyError(e, "PAYLOAD_TOO_LARGE")) return rpcError(413, -32600, `the request body is larger than ${maxBodyBytes} bytes`, { code: "PAYLOAD_TOO_LARGE" });
+      return rpcError(400, -32700, isKubentlyError(e) ? e.message : "the request body is not valid JSON");
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) return rpcError(400, -32600, "send one JSON-RPC request object (batches are not supported)");
 
     const { outcome, mapError } = await dispatch(body, identity, meta, request.headers.get("a2a-version") ?? undefined, plainHeaders(request.headers));
     if (!(Symbol.asyncIterator in outcome)) return json(200, outcome);
-    return sse(outcome, (body as { id?: string | number | null }).id ?? null, mapError, request.signal);
+    return sse(outcome, rpcIdOf(body), mapError, request.signal);
   }
 
-  async function fetch(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname;
+  async function fetch(original: Request): Promise<Response> {
     try {
+      const request = canonicalRequest(original);
+      const path = pathOf(request);
       if ((AGENT_CARD_PATHS as readonly string[]).includes(path)) return await serveCard(request, path);
       if (path === WEBSOCKET_PATH) {
         return json(426, { error: "the A2A WebSocket endpoint needs the Bun runtime (the kubently binary); use JSON-RPC over HTTP at the card's URL", code: "BAD_REQUEST" }, { upgrade: "websocket" });
@@ -295,9 +295,13 @@ export function createA2AHandler(kubently: Kubently, options: A2AOptions): A2AHa
       if (rpcPaths.has(path)) return await serveRpc(request);
       return json(404, { error: `no A2A endpoint at ${path.slice(0, 200)}`, code: "NOT_FOUND" });
     } catch (e) {
+      if (isKubentlyError(e) && e.status < 500) return json(e.status, { error: e.message, code: e.code });
       return rpcError(500, -32603, isKubentlyError(e) ? e.message : "internal error");
     }
   }
+
+  // The WebSocket is reachable from browsers (the key travels in a subprotocol): Host and Origin are checked.
+  const socketOrigins: OriginPolicy = { allowedHosts: [...(options.allowedHosts ?? []), publicUrl.hostname], ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) };
 
   const ws = createWebSocketEndpoint({
     authenticate,
@@ -311,7 +315,14 @@ export function createA2AHandler(kubently: Kubently, options: A2AOptions): A2AHa
   return {
     fetch,
     async upgrade(request, server) {
-      if (new URL(request.url).pathname === WEBSOCKET_PATH && !closing) return ws.upgrade(request, server);
+      if (pathOf(request) === WEBSOCKET_PATH && !closing) {
+        try {
+          checkOrigin(request, socketOrigins);
+        } catch (e) {
+          return json(403, { error: (e as Error).message, code: "FORBIDDEN" });
+        }
+        return ws.upgrade(request, server);
+      }
       return fetch(request);
     },
     websocket: ws.handler,
@@ -332,7 +343,6 @@ async function sse(
   mapRpcError: (e: unknown) => unknown,
   signal: AbortSignal,
 ): Promise<Response> {
-  const encoder = new TextEncoder();
   const mapError = (e: unknown) => ({ jsonrpc: "2.0", id, error: mapRpcError(e) });
   // An error before the first event (bad params, unknown task) is a plain JSON-RPC answer, not a stream.
   let first: IteratorResult<JsonRpcResponse, void>;
@@ -342,32 +352,17 @@ async function sse(
     return json(200, mapError(e));
   }
   if (first.done) return json(500, { jsonrpc: "2.0", id, error: { code: -32603, message: "the stream ended before its first event" } });
-  const stop = () => void stream.return(undefined).catch(() => {});
-  signal.addEventListener("abort", stop, { once: true });
-  let pending: IteratorResult<JsonRpcResponse, void> | null = first;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = pending ?? (await stream.next());
-        pending = null;
-        if (next.done) {
-          signal.removeEventListener("abort", stop);
-          controller.close();
-          return;
-        }
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
-      } catch (e) {
-        controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify(mapError(e))}\n\n`));
-        controller.close();
-      }
-    },
-    cancel() {
-      stop();
-    },
-  });
-  // A streamed command may be quiet for minutes: comments keep the response open.
-  return new Response(withKeepAlive(body), {
-    status: 200,
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" },
-  });
+  const firstEvent = first.value;
+  async function* events(gone: AbortSignal): AsyncGenerator<SseEvent> {
+    const stop = () => void stream.return(undefined).catch(() => {});
+    gone.addEventListener("abort", stop, { once: true });
+    try {
+      yield { data: firstEvent };
+      for await (const next of { [Symbol.asyncIterator]: () => stream }) yield { data: next };
+    } finally {
+      gone.removeEventListener("abort", stop);
+    }
+  }
+  // A streamed command may be quiet for minutes: the writer keeps the response open with comments.
+  return sseResponse(events, { clientSignal: signal, onError: (e) => ({ event: "error", data: mapError(e) }), headers: { connection: "keep-alive" } });
 }

@@ -11,7 +11,7 @@ export { createA2AHandler, checkPublicUrl, AGENT_CARD_PATHS, WEBSOCKET_PATH, typ
 export { startA2AServer, type A2AServer, type A2AServerOptions } from "./server.ts";
 export { buildAgentCard, type CardCluster, type CardInfo } from "./card.ts";
 export { parseTextRequest, parseClusterReply, TEXT_EXAMPLES, type TextRequest, type TextRequestResult } from "./text-request.ts";
-export { splitCommandLine, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "./command-line.ts";
+export { splitCommandLine, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "../kubectl/index.ts";
 export { readMessage, CommandDataSchema, type MessageIntent, type ReadResult } from "./input.ts";
 export { boundedTaskStore, type BoundedTaskStoreOptions } from "./task-store.ts";
 export { KubentlyUser, type CallMeta } from "./executor.ts";

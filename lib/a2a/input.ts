@@ -7,16 +7,15 @@
  */
 import type { Message } from "@a2a-js/sdk";
 import * as v from "valibot";
-import { describeIssues } from "../clusters.ts";
-import { buildArgv } from "../kubectl/index.ts";
+import { isKubentlyError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
-import { splitCommandLine } from "./command-line.ts";
+import { describeIssues, integerIn } from "../schemas.ts";
+import { argvOfSpec } from "../wire/execute-spec.ts";
 import { parseClusterReply, parseTextRequest } from "./text-request.ts";
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const printable = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\x20-\x7e]+$/, "must be printable ASCII"));
 const words = (min: number) => v.pipe(v.array(text(1024)), v.minLength(min), v.maxLength(64));
-const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /** The data part a caller may send (snake_case, like the REST body and the MCP tool). */
 export const CommandDataSchema = v.object({
@@ -38,7 +37,7 @@ export const CommandDataSchema = v.object({
   argv: v.optional(words(1)),
   session_id: v.optional(printable),
   correlation_id: v.optional(printable),
-  /** Up to `maxStreamTimeoutSeconds` for a streamed command, `maxTimeoutSeconds` otherwise (see {@link readMessage}). */
+  /** Up to `maxStreamTimeoutSeconds` for a streamed command, `maxTimeoutSeconds` otherwise (the execute service checks which). */
   timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxStreamTimeoutSeconds)),
   /** A streamed command's byte budget. */
   max_bytes: v.optional(integerIn(1, LIMITS.maxStreamBytes)),
@@ -68,11 +67,11 @@ const partData = (p: Message["parts"][number]) => (p.content?.$case === "data" ?
 
 /**
  * Reads `message`. `awaitingCluster` says the task asked "which cluster?":
- * then a one-word text reply is read as the cluster. `stream` says the
- * call streams (`message/stream`): a command on one cluster may then take
- * the longer stream timeout and a byte budget (`max_bytes`).
+ * then a one-word text reply is read as the cluster. Budgets
+ * (`timeout_seconds`, `max_bytes`) are checked by the execute service,
+ * which knows whether the command streams.
  */
-export function readMessage(message: Message, options: { awaitingCluster?: boolean; stream?: boolean } = {}): ReadResult {
+export function readMessage(message: Message, options: { awaitingCluster?: boolean } = {}): ReadResult {
   const texts = message.parts.map(partText).filter((t): t is string => t !== undefined && t.trim() !== "");
   const datas = message.parts.map(partData).filter((d) => d !== undefined);
   if (message.parts.some((p) => p.content?.$case === "raw" || p.content?.$case === "url")) {
@@ -88,10 +87,14 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
     const parsed = v.safeParse(CommandDataSchema, datas[0]);
     if (!parsed.success) return { ok: false, reason: `the data part is not valid: ${describeIssues(parsed.issues)}` };
     const d = parsed.output;
-    const budget = budgetProblem(d, options.stream === true && !d.cluster_ids);
-    if (budget) return { ok: false, reason: budget };
-    const argv = argvFromData(d);
-    if (typeof argv === "string") return { ok: false, reason: argv };
+    if (d.cluster_ids && d.max_bytes !== undefined) return { ok: false, reason: "max_bytes applies only to a streamed command (a fan-out does not stream)" };
+    let argv: string[] | undefined;
+    try {
+      argv = argvOfSpec(d);
+    } catch (e) {
+      if (!isKubentlyError(e)) throw e;
+      return { ok: false, reason: e.message };
+    }
     if (d.cluster_ids) {
       if (d.cluster_id || d.session_id) return { ok: false, reason: "cluster_ids (fan-out) goes without cluster_id and session_id" };
       if (!argv) return { ok: false, reason: "a fan-out needs a command (command or argv)" };
@@ -148,43 +151,4 @@ export function readMessage(message: Message, options: { awaitingCluster?: boole
       ...(fromData.maxBytes ? { maxBytes: fromData.maxBytes } : {}),
     },
   };
-}
-
-/** Why the data part's budgets do not fit the call, or null. Only a streamed command (one cluster, `message/stream`) has a byte budget and the longer timeout. */
-function budgetProblem(d: v.InferOutput<typeof CommandDataSchema>, streamed: boolean): string | null {
-  if (streamed) return null;
-  const how = d.cluster_ids ? "a fan-out does not stream" : "send it with message/stream to stream it";
-  if (d.timeout_seconds !== undefined && d.timeout_seconds > LIMITS.maxTimeoutSeconds) {
-    return `timeout_seconds must be ${LIMITS.minTimeoutSeconds} to ${LIMITS.maxTimeoutSeconds} (up to ${LIMITS.maxStreamTimeoutSeconds} for a streamed command; ${how})`;
-  }
-  if (d.max_bytes !== undefined) return `max_bytes applies only to a streamed command (${how})`;
-  return null;
-}
-
-/** argv from the data part, undefined when it names no command, or a reason it is unusable. */
-function argvFromData(d: v.InferOutput<typeof CommandDataSchema>): string[] | undefined | string {
-  const allNs = d.all_namespaces ? ["-A"] : [];
-  if (d.argv) {
-    if (d.argv[0] === "kubectl") return "argv is kubectl's arguments without the word kubectl";
-    return buildArgv({ commandType: d.argv[0]!, args: d.argv.slice(1), ...(d.namespace ? { namespace: d.namespace } : {}), extraArgs: [...(d.extra_args ?? []), ...allNs] });
-  }
-  let verb = d.command ?? d.command_type;
-  let lead: string[] = [];
-  if (verb !== undefined && /\s/.test(verb.trim())) {
-    // A whole command line in `command`.
-    const split = splitCommandLine(verb.trim());
-    if (!split.ok) return split.reason;
-    lead = split.words[0] === "kubectl" ? split.words.slice(1) : split.words;
-    verb = lead.shift();
-  }
-  if (verb === undefined) {
-    if (!d.resource && !d.name && !d.args?.length) return undefined;
-    verb = "get";
-  }
-  verb = verb.trim();
-  if (verb === "kubectl" || verb === "") return "command is the kubectl verb, e.g. \"get\"";
-  // As in the MCP tool: resource and name join as resource/name (so `logs pod/web-1` never reads web-1 as a container).
-  const target = d.resource && d.name ? [`${d.resource}/${d.name}`] : d.resource ? [d.resource] : d.name ? [d.name] : [];
-  const args = [...lead, ...target, ...(d.args ?? [])];
-  return buildArgv({ commandType: verb, args, namespace: d.namespace ?? "default", extraArgs: [...(d.extra_args ?? []), ...allNs] });
 }

@@ -4,7 +4,7 @@
  * lib/http/serve.ts otherwise (Node: HTTP and SSE only).
  */
 import { serve, type HttpServer } from "../http/serve.ts";
-import type { Kubently } from "../kubently.ts";
+import type { KubentlyHost } from "../services.ts";
 import { createA2AHandler, type A2AHandler, type A2AOptions } from "./handler.ts";
 import type { BunServerLike, BunWebSocketHandler } from "./websocket.ts";
 
@@ -36,7 +36,7 @@ type BunServe = (options: {
 }) => { port: number; stop: (force?: boolean) => Promise<void> | void };
 
 /** Starts the A2A server for `kubently`; `close()` drains running tasks, then stops listening. */
-export async function startA2AServer(kubently: Kubently, options: A2AServerOptions): Promise<A2AServer> {
+export async function startA2AServer(kubently: KubentlyHost, options: A2AServerOptions): Promise<A2AServer> {
   const handler = createA2AHandler(kubently, options);
   const hostname = options.hostname ?? "127.0.0.1";
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
@@ -49,7 +49,8 @@ export async function startA2AServer(kubently: Kubently, options: A2AServerOptio
       websocket: handler.websocket,
       // SSE streams stay quiet while a command runs (up to its timeout); Bun's cap is 255 s.
       idleTimeout: 120,
-      maxRequestBodySize: (options.maxBodyBytes ?? 64 * 1024) + 1024,
+      // Far above the handler's own cap, so an oversized body gets its JSON 413, not an empty one from Bun.
+      maxRequestBodySize: 64 * 1024 * 1024,
     });
     return {
       port: server.port,

@@ -17,7 +17,7 @@
  * is denied there, with the reason.
  */
 import { DENIED_VERBS, VERB_GROUPS, VERBS, GLOBAL_FLAGS, isObjectName, resolveResourceType, verbTakesNamespace } from "../kubectl/index.ts";
-import { splitCommandLine } from "./command-line.ts";
+import { splitCommandLine } from "../kubectl/index.ts";
 
 /** What a text message asks for. */
 export type TextRequest =

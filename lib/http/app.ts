@@ -4,84 +4,25 @@
  * `{ error, code, details?, request_id }` with a 4xx status; only a bug is a 500.
  */
 import { Elysia } from "elysia";
-import { verifyAuditChain } from "../audit.ts";
-import type { ClusterService } from "../clusters.ts";
-import type { CoreContext } from "../context.ts";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
-import type { ExecuteService } from "../execute.ts";
+import type { StreamEvent } from "../execute.ts";
 import { presentedSecret, requireRole } from "../identity.ts";
 import { LIMITS } from "../limits.ts";
 import { AgentInfoSchema, type Identity } from "../schemas.ts";
-import type { SessionService } from "../sessions.ts";
+import type { KubentlyHost } from "../services.ts";
 import { newId } from "../_utils.ts";
-import type { KeyService, KeyView } from "../keys.ts";
-import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, FanoutBody, fanoutJson, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, RotateTokenBody, argvOf, commandJson, parseBody, sessionJson } from "./bodies.ts";
-import { mcpHttpHandler } from "../mcp/http.ts";
-import { headerText, timeoutHeader } from "./headers.ts";
-import { sseResponse } from "./sse.ts";
+import { headerText, timeoutHeader } from "../wire/headers.ts";
+import { errorResponse, jsonResponse as json, pathOf, readJsonBody } from "../wire/http.ts";
+import { sseResponse, type SseEvent } from "../wire/sse.ts";
+import { clusterJson, commandJson, fanoutJson, keyJson, sessionJson, storedCommandJson } from "../wire/views.ts";
+import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
 import { openApiDocument } from "./openapi.ts";
 
-/** The services the HTTP layer calls. */
-export interface HttpServices {
-  ctx: CoreContext;
-  clusters: ClusterService;
-  sessions: SessionService;
-  execute: ExecuteService;
-  keys: KeyService;
+/** What the REST app serves besides its own routes. */
+export interface HttpAppOptions {
   version: string;
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Reads a JSON body within the size cap; rejects bad UTF-8 and bad JSON with a 4xx. */
-async function readJson(request: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
-  const type = request.headers.get("content-type");
-  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new KubentlyError("UNSUPPORTED_MEDIA_TYPE", `content-type must be application/json, not ${type.slice(0, 60)}`);
-  }
-  const bytes = await readCapped(request, maxBytes);
-  if (bytes.length === 0) return undefined;
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new KubentlyError("INVALID_JSON", "request body is not valid UTF-8");
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new KubentlyError("INVALID_JSON", `request body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-/** Reads the body, stopping as soon as it passes `maxBytes` (a missing or lying content-length included). */
-async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new KubentlyError("PAYLOAD_TOO_LARGE", `request body is over the ${maxBytes}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  /** Serves `/mcp` (GET, POST, DELETE); absent: no MCP route. */
+  mcp?: (request: Request) => Promise<Response>;
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -106,9 +47,21 @@ const onBehalfOf = (request: Request) => {
   return who ? { onBehalfOf: who } : {};
 };
 
+/** A streamed command's events as SSE: chunks with their seq as the event id, then the result as `view` shows it. */
+async function* sseEvents(events: AsyncIterable<StreamEvent>, view: (e: Extract<StreamEvent, { type: "result" }>) => unknown): AsyncGenerator<SseEvent> {
+  for await (const e of events) {
+    yield e.type === "chunk" ? { event: "chunk", id: e.seq, data: { seq: e.seq, data: e.data } } : { event: "result", data: view(e) };
+  }
+}
+const sseError = (e: unknown): SseEvent => ({ event: "error", data: { error: (e as Error).message } });
+
 /** Builds the Elysia app for one Kubently instance. */
-export function createHttpApp(services: HttpServices) {
-  const { ctx, clusters, sessions, execute, keys } = services;
+export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
+  // The methods each route pattern answers (filled once the app is built), for 405 and Allow.
+  const patterns: { re: RegExp; method: string }[] = [];
+  const methodsOf = (path: string) => [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
+  const ctx = host.context;
+  const { clusters, sessions, execute, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
   const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
   const admin = async (request: Request) => {
@@ -124,34 +77,40 @@ export function createHttpApp(services: HttpServices) {
     await ctx.authenticator.authenticateAgent(clusterId, token);
     return clusterId;
   };
-  const body = (request: Request, max = LIMITS.maxBodyBytes) => readJson(request, max);
-  // MCP over streamable HTTP, as the caller's identity; the handler reads the body itself.
-  const mcp = mcpHttpHandler({ context: ctx, services: { clusters, sessions, execute, keys } });
+  const body = (request: Request, max = LIMITS.maxBodyBytes) => readJsonBody(request, max);
+  const mcp = options.mcp ?? (async (request: Request) => {
+    throw new KubentlyError("NOT_FOUND", `no route for ${request.method} /mcp (MCP is not served here)`);
+  });
 
-  return new Elysia()
+  const app = new Elysia()
     .onRequest(({ request, set }) => {
       const id = newId();
       requestIds.set(request, id);
       set.headers["x-request-id"] = id;
     })
     .onError(({ error, code, request }) => {
-      const request_id = requestIds.get(request) ?? newId();
-      const headers = { "x-request-id": request_id };
-      if (isKubentlyError(error)) {
-        ctx.metrics.inc("kubently_http_errors_total", { code: error.code });
-        const extra: Record<string, string> = error.code === "RATE_LIMITED" ? { "retry-after": String((error.details as { retry_after?: number })?.retry_after ?? 1) } : {};
-        return json(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id }, { ...headers, ...extra });
+      const requestId = requestIds.get(request) ?? newId();
+      if (code === "NOT_FOUND" && !isKubentlyError(error)) {
+        const path = pathOf(request);
+        const allowed = methodsOf(path);
+        if (allowed.length === 0) return errorResponse(new KubentlyError("NOT_FOUND", `no route for ${request.method.slice(0, 16)} ${path.slice(0, 200)}`), requestId, ctx.metrics);
+        const res = errorResponse(new KubentlyError("METHOD_NOT_ALLOWED", `${path.slice(0, 200)} answers ${allowed.join(", ")}, not ${request.method.slice(0, 16)}`), requestId, ctx.metrics);
+        res.headers.set("allow", allowed.join(", "));
+        return res;
       }
-      if (code === "NOT_FOUND") return json(404, { error: `no route for ${request.method} ${new URL(request.url).pathname}`, code: "NOT_FOUND", request_id }, headers);
-      if (code === "PARSE") return json(400, { error: "request body could not be parsed", code: "INVALID_JSON", request_id }, headers);
-      ctx.metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });
-      console.error(`[kubently] request ${request_id} failed:`, error);
-      return json(500, { error: "internal error", code: "INTERNAL", request_id }, headers);
+      if (code === "PARSE") return errorResponse(new KubentlyError("INVALID_JSON", "request body could not be parsed"), requestId, ctx.metrics);
+      return errorResponse(error, requestId, ctx.metrics);
     })
-    // Bodies are read by readJson (size cap, UTF-8, JSON errors as 4xx), never by Elysia's parser.
+    // Bodies are read by readJsonBody (size cap, UTF-8, JSON errors as 4xx), never by Elysia's parser.
     .onParse(() => null)
+    // A path segment that is not valid percent-encoding reaches a route as null: refuse it here.
+    .onBeforeHandle(({ params }) => {
+      for (const [name, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+        if (typeof value !== "string") throw new KubentlyError("BAD_REQUEST", `the ${name} in the path is not valid percent-encoded UTF-8`);
+      }
+    })
 
-    .get("/health", () => ({ status: "healthy", version: services.version, backend: ctx.backend.name }))
+    .get("/health", () => ({ status: "healthy", version: options.version, backend: ctx.backend.name }))
     .get("/healthz", () => ({ status: "healthy" }))
     .get("/ready", async () => {
       const ok = await ctx.backend.ping().catch(() => false);
@@ -163,7 +122,7 @@ export function createHttpApp(services: HttpServices) {
     })
     .get("/openapi.json", async ({ request }) => {
       await caller(request);
-      return openApiDocument(services.version);
+      return openApiDocument(options.version);
     })
 
     .post("/debug/session", async ({ request }) => {
@@ -188,7 +147,6 @@ export function createHttpApp(services: HttpServices) {
       const identity = await caller(request);
       const input = parseBody(ExecuteBody, await body(request));
       const argv = argvOf(input);
-      if (input.max_bytes !== undefined && !input.stream) throw new KubentlyError("VALIDATION_FAILED", "max_bytes applies only with stream: true");
       const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
       const outcome = await execute.execute(identity, {
@@ -196,10 +154,11 @@ export function createHttpApp(services: HttpServices) {
         argv,
         ...(input.session_id ? { sessionId: input.session_id } : {}),
         ...(correlationId ? { correlationId } : {}),
-        ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
         wait: input.stream ? false : (input.wait ?? true),
         signal: request.signal,
-        ...(input.stream ? { stream: input.max_bytes ? { maxBytes: input.max_bytes } : {} } : {}),
+        ...(input.stream ? { stream: true } : {}),
+        ...(input.max_bytes !== undefined ? { maxBytes: input.max_bytes } : {}),
         ...onBehalfOf(request),
       });
       const headers = { "x-correlation-id": outcome.correlationId, "x-command-id": outcome.commandId };
@@ -214,7 +173,8 @@ export function createHttpApp(services: HttpServices) {
             }
             if (!ended) await execute.cancel(identity, outcome.commandId).catch(() => {});
           };
-          return sseResponse(cancelOnLeave, (r) => commandJson({ ...outcome, status: r.status, result: r }), request.signal, headers);
+          const view = (e: { result: NonNullable<typeof outcome.result> }) => commandJson({ ...outcome, status: e.result.status, result: e.result });
+          return sseResponse((signal) => sseEvents(cancelOnLeave(signal), view), { clientSignal: request.signal, onError: sseError, headers });
         }
         return json(202, { ...commandJson(outcome), stream_url: `/debug/stream/${outcome.commandId}` }, headers);
       }
@@ -226,9 +186,8 @@ export function createHttpApp(services: HttpServices) {
       const { command } = await execute.result(identity, params.id);
       const resume = request.headers.get("last-event-id");
       const from = resume !== null ? intParam("Last-Event-ID", resume, 0, Number.MAX_SAFE_INTEGER, 0) + 1 : intParam("from", (query as Record<string, string | undefined>).from, 0, Number.MAX_SAFE_INTEGER, 0);
-      const view = (r: Parameters<typeof commandJson>[0]["result"]) =>
-        commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: r?.status ?? "queued", result: r ?? null, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
-      return sseResponse((signal) => execute.follow(identity, command.id, { from, signal }), view, request.signal, { "x-correlation-id": command.correlationId });
+      const events = (signal: AbortSignal) => sseEvents(execute.follow(identity, command.id, { from, signal }), (e) => storedCommandJson(command, e.result));
+      return sseResponse(events, { clientSignal: request.signal, onError: sseError, headers: { "x-correlation-id": command.correlationId } });
     })
     .post("/debug/fanout", async ({ request }) => {
       const identity = await caller(request);
@@ -239,7 +198,7 @@ export function createHttpApp(services: HttpServices) {
         clusterIds: input.cluster_ids,
         argv: argvOf(input),
         correlationId,
-        ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
         signal: request.signal,
         ...onBehalfOf(request),
       });
@@ -253,8 +212,7 @@ export function createHttpApp(services: HttpServices) {
     })
     .get("/debug/result/:id", async ({ request, params }) => {
       const { command, result } = await execute.result(await caller(request), params.id);
-      const view = commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: result?.status ?? "queued", result, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
-      return json(result ? 200 : 202, view);
+      return json(result ? 200 : 202, storedCommandJson(command, result));
     })
     .delete("/debug/command/:id", async ({ request, params }) => {
       await execute.cancel(await caller(request), params.id);
@@ -273,8 +231,7 @@ export function createHttpApp(services: HttpServices) {
     .post("/admin/agents/:cluster_id/token", async ({ request, params }) => {
       const identity = await admin(request);
       const input = parseBody(CreateTokenBody, await body(request));
-      const created = await clusters.createToken(params.cluster_id, input?.token);
-      await ctx.backend.audit.append({ at: created.createdAt, eventType: "agent.token.created", identity: identity.name, role: identity.role, clusterId: created.clusterId });
+      const created = await keys.createAgentToken(identity, params.cluster_id, input?.token);
       return json(201, { token: created.token, clusterId: created.clusterId, createdAt: new Date(created.createdAt).toISOString() });
     })
     .post("/admin/agents/:cluster_id/token/rotate", async ({ request, params }) => {
@@ -300,9 +257,7 @@ export function createHttpApp(services: HttpServices) {
     })
     .get("/admin/agents/:cluster_id/status", async ({ request, params }) => clusterJson(await clusters.status(await admin(request), params.cluster_id)))
     .delete("/admin/agents/:cluster_id/token", async ({ request, params }) => {
-      const identity = await admin(request);
-      await clusters.revokeToken(params.cluster_id);
-      await ctx.backend.audit.append({ at: Date.now(), eventType: "agent.token.revoked", identity: identity.name, role: identity.role, clusterId: params.cluster_id });
+      await keys.revokeAgentTokens(await admin(request), params.cluster_id);
       return new Response(null, { status: 204 });
     })
 
@@ -311,22 +266,23 @@ export function createHttpApp(services: HttpServices) {
       const q = query as Record<string, string | undefined>;
       const since = timeParam("since", q.since);
       const until = timeParam("until", q.until);
-      const entries = await ctx.backend.audit.query({
+      const entries = await audit.query(identity, {
         ...(q.event_type ? { eventType: q.event_type } : {}),
         ...(q.cluster_id ? { clusterId: q.cluster_id } : {}),
         ...(q.session_id ? { sessionId: q.session_id } : {}),
         ...(q.correlation_id ? { correlationId: q.correlation_id } : {}),
         ...(since !== undefined ? { since } : {}),
         ...(until !== undefined ? { until } : {}),
-        // Only admins read everyone's entries.
-        ...(identity.role === "admin" ? {} : { identity: identity.name }),
         limit: intParam("limit", q.limit, 1, LIMITS.maxAuditLimit, LIMITS.defaultAuditLimit),
       });
       return { entries: entries.map((e) => ({ ...e, timestamp: new Date(e.at).toISOString() })), count: entries.length, service_identity: identity.name };
     })
-    .get("/audit/verify", async ({ request }) => {
-      await admin(request);
-      return verifyAuditChain(ctx.backend.audit);
+    .get("/audit/verify", async ({ request, query }) => {
+      const identity = await caller(request);
+      const q = query as Record<string, string | undefined>;
+      const fromSeq = q.from_seq === undefined || q.from_seq === "" ? undefined : intParam("from_seq", q.from_seq, 1, Number.MAX_SAFE_INTEGER, 1);
+      const since = timeParam("since", q.since);
+      return audit.verify(identity, { ...(fromSeq !== undefined ? { fromSeq } : {}), ...(since !== undefined ? { since } : {}), signal: request.signal });
     })
 
     .post("/mcp", ({ request }) => mcp(request))
@@ -366,24 +322,9 @@ export function createHttpApp(services: HttpServices) {
       const info = parseBody(AgentInfoSchema, raw === undefined ? {} : raw);
       return clusters.heartbeat(clusterId, info);
     });
+  for (const r of app.routes) {
+    const source = r.path.split("/").map((seg) => (seg.startsWith(":") ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/");
+    patterns.push({ re: new RegExp(`^${source}/?$`), method: r.method });
+  }
+  return app;
 }
-
-function keyJson(k: KeyView) {
-  const iso = (ms?: number) => (ms === undefined ? null : new Date(ms).toISOString());
-  return { id: k.id, name: k.name, role: k.role, clusters: k.clusters ?? null, namespaces: k.namespaces ?? null, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) };
-}
-
-function clusterJson(s: Awaited<ReturnType<ClusterService["status"]>>) {
-  const c = s.cluster;
-  return {
-    cluster_id: c.id,
-    connected: c.connected,
-    created_at: new Date(c.createdAt).toISOString(),
-    last_seen: c.lastSeenAt ? new Date(c.lastSeenAt).toISOString() : null,
-    agent: c.agent ?? null,
-    active_sessions: s.activeSessions,
-    queue_depth: s.queueDepth,
-    has_token: s.hasToken,
-  };
-}
-

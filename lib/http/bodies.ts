@@ -4,15 +4,12 @@
  * 400 naming the field and never reaches a service.
  */
 import * as v from "valibot";
-import { describeIssues } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
-import type { ExecuteOutcome, FanoutEntry } from "../execute.ts";
-import { buildArgv } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
-import type { Result, Session } from "../schemas.ts";
+import { describeIssues, integerIn } from "../schemas.ts";
+import { argvOfSpec, type ExecuteSpec } from "../wire/execute-spec.ts";
 
 const shortText = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength));
-const integerIn = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /** The command types Kubently's REST API accepts. */
 export const COMMAND_TYPES = ["get", "describe", "logs", "top", "events", "version", "api-resources", "api-versions", "explain", "rollout", "auth", "cluster-info"] as const;
@@ -57,14 +54,6 @@ export const FanoutBody = v.object({
   timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
 });
 
-/** A fan-out answer: per cluster, the CommandView or an error. */
-export function fanoutJson(correlationId: string, entries: FanoutEntry[]) {
-  const results = entries.map((e) =>
-    e.outcome ? commandJson(e.outcome) : { cluster_id: e.clusterId, status: "error" as const, success: false, code: e.error!.code, error: e.error!.message },
-  );
-  return { correlation_id: correlationId, count: results.length, succeeded: results.filter((r) => r.success).length, results };
-}
-
 /** `POST /admin/keys`. */
 export const CreateKeyBody = v.object({
   name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, "must be 1-64 letters, digits or ._:@-")),
@@ -86,12 +75,11 @@ export const ExplainBody = v.object({
   argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
 });
 
-/** argv from either a full `argv` or Kubently's `command_type` + `args` (+ namespace, extra_args). */
-export function argvOf(input: Pick<v.InferOutput<typeof ExplainBody>, "argv" | "command_type" | "args" | "namespace" | "extra_args">): string[] {
-  if (input.argv && (input.command_type || input.args || input.extra_args)) {
-    throw new KubentlyError("VALIDATION_FAILED", "give either argv, or command_type with args, not both");
-  }
-  return input.argv ?? buildArgv({ commandType: input.command_type ?? "get", args: input.args ?? [], namespace: input.namespace ?? "default", extraArgs: input.extra_args ?? [] });
+/** argv from a full `argv`, or Kubently's `command_type` + `args` (+ namespace, extra_args). */
+export function argvOf(input: ExecuteSpec): string[] {
+  const argv = argvOfSpec(input);
+  if (!argv) throw new KubentlyError("VALIDATION_FAILED", "give argv, or command_type with its args");
+  return argv;
 }
 
 /** `POST /agent/extend`. */
@@ -119,43 +107,4 @@ export function parseBody<S extends v.GenericSchema>(schema: S, input: unknown):
   throw new KubentlyError("VALIDATION_FAILED", describeIssues(parsed.issues), {
     details: { fields: parsed.issues.map((i) => ({ field: v.getDotPath(i) ?? "body", message: i.message })) },
   });
-}
-
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-
-/** Session as the REST API shows it. */
-export function sessionJson(s: Session) {
-  return {
-    session_id: s.id,
-    cluster_id: s.clusterId,
-    status: s.status,
-    created_at: iso(s.createdAt),
-    last_activity_at: iso(s.lastActivityAt),
-    expires_at: iso(s.lastActivityAt + s.ttlMs),
-    ttl_seconds: Math.round(s.ttlMs / 1000),
-    correlation_id: s.correlationId ?? null,
-    service_identity: s.createdBy,
-  };
-}
-
-/** A command's outcome as the REST API shows it (Kubently's CommandResponse). */
-export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | "sessionId" | "correlationId" | "status"> & { result?: Result | null }) {
-  const r = o.result;
-  return {
-    command_id: o.commandId,
-    session_id: o.sessionId ?? null,
-    cluster_id: o.clusterId,
-    status: o.status,
-    success: o.status === "success",
-    correlation_id: o.correlationId,
-    output: r?.output ?? "",
-    error: r?.error ?? null,
-    code: r?.code ?? null,
-    policy: r?.policy ?? null,
-    exit_code: r?.exitCode ?? null,
-    truncated: r?.truncated ?? false,
-    redacted: r?.redacted ?? false,
-    execution_time_ms: r?.durationMs ?? null,
-    executed_at: r ? iso(r.executedAt) : null,
-  };
 }

@@ -23,6 +23,8 @@ export interface ServeOptions {
 
 type Handler = (request: Request) => Response | Promise<Response>;
 
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 431: "Request Header Fields Too Large", 501: "Not Implemented" };
+
 /** Starts an HTTP server for `handler`. */
 export async function serve(handler: Handler, options: ServeOptions = {}): Promise<HttpServer> {
   const hostname = options.hostname ?? "127.0.0.1";
@@ -41,8 +43,25 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     });
     return { port: server.port, url: `http://${shown}:${server.port}`, close: async () => void (await server.stop(true)) };
   }
-  const server = createServer((req, res) => void bridge(handler, req, res));
+  const server = createServer((req, res) => {
+    bridge(handler, req, res).catch((e) => {
+      console.error("[kubently] a request failed in the HTTP bridge:", e);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error", code: "INTERNAL" }));
+      else res.destroy();
+    });
+  });
   server.keepAliveTimeout = 65_000;
+  // What node:http refuses before a handler runs (oversized headers, a bad Content-Length or
+  // request line, an unknown method) still answers the documented JSON error shape.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const [status, code, error] =
+      err.code === "HPE_HEADER_OVERFLOW" ? [431, "BAD_REQUEST", "request headers are too large"]
+      : err.code === "HPE_INVALID_METHOD" ? [501, "METHOD_NOT_ALLOWED", "unknown HTTP method"]
+      : [400, "BAD_REQUEST", "malformed HTTP request"];
+    const body = JSON.stringify({ error, code });
+    socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, hostname, resolve));
   const port = (server.address() as { port: number }).port;
   return {
@@ -67,7 +86,9 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
     chunks.push(chunk as Buffer);
   }
   const method = req.method ?? "GET";
-  const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+  // The target is a path (origin-form); routing never depends on Host, which the handler checks itself.
+  const target = req.url?.startsWith("/") ? req.url : absoluteTarget(req.url);
+  const request = new Request(`http://localhost${target}`, {
     method,
     headers: req.headers as Record<string, string>,
     ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
@@ -88,4 +109,14 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
     res.write(value);
   }
   res.end();
+}
+
+/** The path and query of an absolute-form request target (`GET http://host/path`), else "/". */
+function absoluteTarget(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? "/");
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return "/";
+  }
 }

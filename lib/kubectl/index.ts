@@ -1,6 +1,7 @@
 /**
  * The kubectl argv grammar: parse and judge read-only commands, resolve
- * resource spellings, and build argv from REST requests.
+ * resource spellings, build argv from REST requests, and split a command
+ * line into words the way a shell quotes them.
  */
 export { parseKubectl, isStreaming } from "./parse.ts";
 export type { ParsedCommand, ParseDenial, ParseOptions, ParseResult } from "./parse.ts";
@@ -34,3 +35,5 @@ export {
 } from "./spec.ts";
 export type { ArgModel, FlagKind, FlagSpec, Rule, VerbSpec } from "./spec.ts";
 export { namespaceScopeProblem } from "./scope.ts";
+export { splitCommandLine, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "./command-line.ts";
+export { secretMetadataProblem, SECRETS_MODES, type SecretsMode } from "./secrets.ts";

@@ -35,7 +35,8 @@ import {
   type Rule,
   type VerbSpec,
 } from "./spec.ts";
-import { isObjectName, isRestricted, splitResourceArgs, toRef, type ResourceRef } from "./resources.ts";
+import { isObjectName, isRestricted, resourceKey, splitResourceArgs, toRef, type ResourceRef } from "./resources.ts";
+import { secretMetadataProblem, type SecretsMode } from "./secrets.ts";
 
 /** A command the grammar accepts. */
 export interface ParsedCommand {
@@ -69,6 +70,14 @@ export interface ParseOptions {
   restrictedResources?: readonly string[];
   /** Highest `-v` level accepted. @default 4 */
   maxVerbosity?: number;
+  /**
+   * How Secrets are treated when `secrets` is restricted: `"metadata"` lets
+   * the forms that print no value pass (`get` tables and `-o name`,
+   * `describe`; see `secrets.ts`), `"deny"` denies them all. The grammar on
+   * its own is strictest; the `read-only` policy defaults to `"metadata"`.
+   * @default "deny"
+   */
+  secrets?: SecretsMode;
 }
 
 const fail = (rule: Rule, reason: string): ParseDenial => ({ ok: false, rule, reason });
@@ -389,13 +398,6 @@ function parse(argv: unknown, options: ParseOptions): ParseResult {
   const read = readPositionals(path.spec, scanned.positionals);
   if (!read.ok) return read;
   const resources = [...read.refs, ...st.extraRefs];
-  const restricted = options.restrictedResources ?? DEFAULT_RESTRICTED_RESOURCES;
-  for (const ref of resources) {
-    if (isRestricted(ref.resource, restricted)) {
-      const what = ref.name === undefined ? ref.resource : `${ref.resource}/${ref.name}`;
-      return fail("restricted-resource", `${q(what)} is a restricted resource`);
-    }
-  }
   const namespace = st.flags.get("namespace");
   const output = st.flags.get("output");
   const command: ParsedCommand = {
@@ -407,6 +409,17 @@ function parse(argv: unknown, options: ParseOptions): ParseResult {
   };
   if (typeof namespace === "string") command.namespace = namespace;
   if (typeof output === "string") command.output = output;
+  const restricted = options.restrictedResources ?? DEFAULT_RESTRICTED_RESOURCES;
+  for (const ref of resources) {
+    if (!isRestricted(ref.resource, restricted)) continue;
+    const what = q(ref.name === undefined ? ref.resource : `${ref.resource}/${ref.name}`);
+    if (options.secrets === "metadata" && resourceKey(ref.resource) === "secrets") {
+      const problem = secretMetadataProblem(command);
+      if (problem === null) continue;
+      return fail("restricted-resource", `${what} is a restricted resource readable only as metadata: ${problem}`);
+    }
+    return fail("restricted-resource", `${what} is a restricted resource`);
+  }
   return { ok: true, command };
 }
 

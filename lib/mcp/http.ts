@@ -1,6 +1,6 @@
 /**
  * `mcpHttpHandler`: MCP over streamable HTTP, as a fetch-style handler the
- * API mounts at `/mcp` (works on Node 20 and Bun: web-standard Request and
+ * API mounts at `/mcp` (works on Node and Bun: web-standard Request and
  * Response only).
  *
  * Stateless by design: no `Mcp-Session-Id` is issued. Every POST carries the
@@ -21,22 +21,20 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { localClient } from "../client.ts";
-import { KubentlyError, isKubentlyError } from "../errors.ts";
 import { presentedSecret } from "../identity.ts";
-import type { Kubently } from "../kubently.ts";
 import { LIMITS } from "../limits.ts";
+import type { KubentlyHost } from "../services.ts";
 import { withKeepAlive } from "../_keep-alive.ts";
 import { newId } from "../_utils.ts";
-import { headerText, timeoutHeader } from "../http/headers.ts";
+import { headerText, timeoutHeader } from "../wire/headers.ts";
+import { KubentlyError, isKubentlyError } from "../errors.ts";
+import { checkOrigin, errorResponse, jsonResponse as json, readBodyText } from "../wire/http.ts";
 import { callRegistry } from "./_calls.ts";
+import { messageProblem } from "./_messages.ts";
 import { createMcpServer } from "./server.ts";
 
-/**
- * What the handler needs of a Kubently instance: a whole `Kubently`, or just
- * its context and services (so `createHttpApp` can mount it before the
- * instance object exists).
- */
-export type McpHost = Pick<Kubently, "context" | "services">;
+/** What the handler needs of a Kubently instance (a whole `Kubently` will do): its context and services. */
+export type McpHost = KubentlyHost;
 
 /** Options for {@link mcpHttpHandler}. */
 export interface McpHttpOptions {
@@ -48,18 +46,20 @@ export interface McpHttpOptions {
    */
   jsonResponse?: boolean;
   /**
-   * Browser origins allowed to call `/mcp`. A request whose `Origin` header
-   * is not listed is refused with 403 (requests without `Origin`, i.e. every
-   * non-browser client, are not affected). The API key is required either way.
-   * @default every origin (the key is the guard)
+   * Host names besides loopback that requests may name in `Host` (`"*"`:
+   * any). Anything else is refused with 403: the guard against DNS
+   * rebinding the MCP spec asks for. A server reached by a DNS name lists it.
+   * @default [] (loopback only)
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Browser origins allowed to call `/mcp` besides those on an allowed host
+   * (requests without `Origin`, i.e. every non-browser client, are not
+   * affected). The API key is required either way.
+   * @default []
    */
   allowedOrigins?: readonly string[];
 }
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
-
 
 /** Copies a response with extra headers (responses built by the SDK may not be mutable on every runtime). */
 function withHeaders(response: Response, body: ReadableStream<Uint8Array> | null, extra: Record<string, string>): Response {
@@ -113,14 +113,24 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
   const calls = callRegistry();
 
   async function handle(request: Request, requestId: string): Promise<Response> {
-    const origin = request.headers.get("origin");
-    if (origin && options.allowedOrigins && !options.allowedOrigins.includes(origin)) {
-      throw new KubentlyError("FORBIDDEN", `origin ${origin.slice(0, 100)} may not call /mcp`);
-    }
+    checkOrigin(request, options);
     const identity = await authenticator.authenticate(presentedSecret(request.headers));
     if (request.method !== "POST") {
-      return json(405, { error: "this MCP endpoint is stateless: only POST is served (no server-initiated stream, no sessions to delete)", code: "METHOD_NOT_ALLOWED", request_id: requestId }, { allow: "POST" });
+      const refused = errorResponse(new KubentlyError("METHOD_NOT_ALLOWED", "this MCP endpoint is stateless: only POST is served (no server-initiated stream, no sessions to delete)"), requestId, metrics);
+      refused.headers.set("allow", "POST");
+      return refused;
     }
+    // The body is read and checked here (size, UTF-8, JSON, JSON-RPC shape), then handed to the SDK parsed.
+    let message: unknown;
+    try {
+      message = JSON.parse(await readBodyText(request, LIMITS.maxBodyBytes));
+    } catch (e) {
+      const tooLarge = isKubentlyError(e, "PAYLOAD_TOO_LARGE");
+      const error = tooLarge ? { code: -32600, message: `Invalid Request: ${e.message}`, data: { code: "PAYLOAD_TOO_LARGE" } } : { code: -32700, message: `Parse error: ${isKubentlyError(e) ? e.message : "the body is not valid JSON"}` };
+      return json(tooLarge ? 413 : 400, { jsonrpc: "2.0", id: null, error }, { "x-request-id": requestId });
+    }
+    const problem = messageProblem(message);
+    if (problem) return json(400, problem, { "x-request-id": requestId });
     const correlationId = headerText(request, "x-correlation-id");
     const onBehalfOf = headerText(request, "x-service-identity");
     const timeoutSeconds = timeoutHeader(request);
@@ -148,7 +158,7 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
     await server.connect(transport);
     let response: Response;
     try {
-      response = await transport.handleRequest(request);
+      response = await transport.handleRequest(request, { parsedBody: message });
     } catch (e) {
       close();
       throw e;
@@ -169,14 +179,7 @@ export function mcpHttpHandler(kubently: McpHost, options: McpHttpOptions = {}):
     try {
       return await handle(request, requestId);
     } catch (error) {
-      const headers = { "x-request-id": requestId };
-      if (isKubentlyError(error)) {
-        metrics.inc("kubently_http_errors_total", { code: error.code });
-        return json(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id: requestId }, headers);
-      }
-      metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });
-      console.error(`[kubently] MCP request ${requestId} failed:`, error);
-      return json(500, { error: "internal error", code: "INTERNAL", request_id: requestId }, headers);
+      return errorResponse(error, requestId, metrics, "MCP request");
     }
   };
 }

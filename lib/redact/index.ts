@@ -11,8 +11,11 @@
  * 3. pattern rules run over everything (`_patterns.ts`).
  *
  * Every pass is linear in the input, never throws, and is idempotent: the
- * mask is a fixed point of every rule.
+ * mask is a fixed point of every rule. `redactResult` applies it to a
+ * command's result for the policies that redact (`redact-secrets`, and
+ * `read-only` over what Secret metadata commands print).
  */
+import type { Result } from "../schemas.ts";
 import { outputShape, type OutputShape } from "./_argv.ts";
 import { redactDescribe } from "./_describe.ts";
 import { redactJson } from "./_json.ts";
@@ -139,4 +142,34 @@ function isCustomColumns(argv: readonly string[] | undefined): boolean {
   if (!Array.isArray(argv)) return false;
   const strings = argv.filter((a): a is string => typeof a === "string");
   return strings.some((a) => a.includes("custom-columns")) && !strings.some((a) => /^--no[-_]headers/.test(a));
+}
+
+/**
+ * Redacts a command's result: `output` by the argv that produced it, `error`
+ * (stderr may hold request and response bodies, or a value quoted in an
+ * error message) as plain text. The result gets `redacted: true` when
+ * anything was masked and is returned untouched otherwise. Never throws: if
+ * redaction itself fails, the result is a `POLICY_FAILED` failure naming
+ * `policy`, with no output, so nothing unredacted leaves.
+ */
+export function redactResult(result: Result, rules: RedactRules, argv: readonly string[] | undefined, policy: string): Result {
+  try {
+    const shape = outputShape(argv);
+    const output = typeof result.output === "string" ? result.output : String(result.output ?? "");
+    const redactedOutput = redactText(output, rules, { argv, shape });
+    const error = typeof result.error === "string" ? redactText(result.error, rules, { shape: { format: "default", readsSecrets: false } }) : result.error;
+    if (redactedOutput === result.output && error === result.error) return result;
+    return { ...result, output: redactedOutput, ...(error === undefined ? {} : { error }), redacted: true };
+  } catch {
+    // Unreachable by design; answered as the pipeline answers a failed after hook.
+    return {
+      ...result,
+      status: "failure",
+      output: "",
+      code: "POLICY_FAILED",
+      policy,
+      error: `policy ${JSON.stringify(policy)} failed after execution; output withheld`,
+      redacted: true,
+    };
+  }
 }

@@ -6,8 +6,9 @@
  * start something read over several lines (a private key block, a Secret
  * manifest, describe's Environment or Data section...): from there the rest
  * goes out whole when the command ends. Output whose structure we cannot see
- * (templates, unknown printers, anything that reads Secrets in text form) is
- * never cut.
+ * (templates, unknown printers) is never cut, nor is text from a command
+ * other than `get` that reads Secrets (a Secret table or name list holds no
+ * value, so `get secrets -w` streams by line).
  */
 import { parseKubectl } from "../kubectl/index.ts";
 import { outputShape } from "./_argv.ts";
@@ -20,10 +21,12 @@ export function streamUnit(argv: readonly string[]): StreamUnit {
   const shape = outputShape(argv);
   if (shape.format === "json") return "json";
   if (shape.format === "yaml") return "yaml";
-  if (shape.format === "template" || shape.format === "unknown" || shape.readsSecrets) return "whole";
+  if (shape.format === "template" || shape.format === "unknown") return "whole";
   const parsed = parseKubectl(argv, { restrictedResources: [], maxVerbosity: 10 });
   // describe prints sections (Data, Environment) that are read as a whole.
   if (!parsed.ok || parsed.command.path[0] === "describe") return "whole";
+  // A table or a name list of Secrets holds no value; any other text that reads them is read whole.
+  if (shape.readsSecrets && parsed.command.path[0] !== "get") return "whole";
   return "line";
 }
 
@@ -44,8 +47,9 @@ export function safeCut(text: string, unit: StreamUnit): Cut {
     case "whole":
       return { cut: 0, holdRest: true };
     case "json":
-      // kubectl prints JSON indented: a document ends with a `}` alone at column 0.
-      return { cut: lastMatchEnd(text, /^\}\r?\n/gm), holdRest: false };
+      // kubectl prints JSON indented, a document ending with a `}` alone at column 0; watch events
+      // (`--output-watch-events`) come compact, one whole document per line.
+      return { cut: lastMatchEnd(text, /^(?:\}|\{.*\})\r?\n/gm), holdRest: false };
     case "yaml": {
       // Documents are separated by a `---` line; cut before the last one.
       const starts = [...text.matchAll(/^---\r?\n/gm)].map((m) => m.index);

@@ -366,10 +366,10 @@ export function configMap(ctx: BuildContext, namespace: string, name: string, cr
   return { apiVersion: "v1", kind: "ConfigMap", metadata: objectMeta(ctx, "ConfigMap", name, namespace, createdAgo, labels ? { labels } : {}), data };
 }
 
-/** A Secret; `data` is given in plain text and stored base64-encoded, as the API does. */
-export function secret(ctx: BuildContext, namespace: string, name: string, createdAgo: number, type: string, data: Record<string, string>, annotations?: Record<string, string>): KubeObject {
+/** A Secret; `data` is given in plain text and stored base64-encoded, as the API does. `meta` adds labels or annotations. */
+export function secret(ctx: BuildContext, namespace: string, name: string, createdAgo: number, type: string, data: Record<string, string>, meta: Pick<Partial<ObjectMeta>, "labels" | "annotations"> = {}): KubeObject {
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]));
-  return { apiVersion: "v1", kind: "Secret", metadata: objectMeta(ctx, "Secret", name, namespace, createdAgo, annotations ? { annotations } : {}), type, data: encoded };
+  return { apiVersion: "v1", kind: "Secret", metadata: objectMeta(ctx, "Secret", name, namespace, createdAgo, meta), type, data: encoded };
 }
 
 /** A ServiceAccount. */

@@ -133,11 +133,6 @@ export function findResourceType(group: string, version: string, resource: strin
   return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.resource === resource) ?? null;
 }
 
-/** The resource type with the given kind in `group/version`, or null. */
-export function findResourceTypeByKind(group: string, version: string, kind: string): ResourceType | null {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.kind === kind) ?? null;
-}
-
 /**
  * The resource type kubectl would pick for `spec`: a plural (`pods`), singular
  * (`pod`), short name (`po`) or kind (`Pod`), optionally qualified by group

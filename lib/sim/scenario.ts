@@ -9,7 +9,9 @@
  * - `payments/payments-api`: a rollout stuck on ImagePullBackOff for the tag
  *   `registry.example.com/payments:v2.3.1-typo` while the old pods serve;
  * - `payments/ledger-reconciler`: Pending, it requests 64Gi and no node fits;
- * - Secrets `shop/db-credentials` and `shop/ci-deployer-token`, ConfigMaps,
+ * - Secrets `shop/db-credentials`, `shop/ci-deployer-token` (a service-account
+ *   token), `payments/gateway-api-key` (applied: its last-applied annotation
+ *   holds the values) and `payments/registry-credentials`, ConfigMaps,
  *   CoreDNS and kube-proxy in `kube-system`, `default/kubernetes`.
  */
 import { Buffer } from "node:buffer";
@@ -236,7 +238,7 @@ function shop(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs>): vo
     "ca.crt": FAKE_CA,
     namespace: ns,
     token: "eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmVudGx5LXNpbSJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50Iiwia3ViZXJuZXRlcy5pby9zZXJ2aWNlYWNjb3VudC9uYW1lc3BhY2UiOiJzaG9wIiwia3ViZXJuZXRlcy5pby9zZXJ2aWNlYWNjb3VudC9zZXJ2aWNlLWFjY291bnQubmFtZSI6ImNpLWRlcGxveWVyIn0.c2ltdWxhdGVkLXNpZ25hdHVyZS1ub3QtdmFsaWQ",
-  }, { "kubernetes.io/service-account.name": "ci-deployer", "kubernetes.io/service-account.uid": deployer }));
+  }, { annotations: { "kubernetes.io/service-account.name": "ci-deployer", "kubernetes.io/service-account.uid": deployer } }));
   add(configMap(ctx, ns, "web-config", nsAge, {
     "default.conf": [
       "server {",
@@ -414,7 +416,21 @@ function payments(ctx: BuildContext, add: Add, logs: Map<string, ContainerLogs>)
   const ns = "payments";
   const nsAge = 19 * DAY;
   add(serviceAccount(ctx, ns, "payments-api", nsAge));
-  add(secret(ctx, ns, "gateway-api-key", nsAge, "Opaque", { "api-key": "gw_live_7f3c9a1e5b2d4f60c8e1" }));
+  // Created with `kubectl apply`: the last-applied-configuration annotation holds the manifest,
+  // its `stringData` in clear text and its `data` in base64, as on a real cluster.
+  const gateway = { "api-key": "gw_live_7f3c9a1e5b2d4f60c8e1", "webhook-signing-key": "whsec_5d2b8f1c9a7e3064b1d2" };
+  const applied = {
+    apiVersion: "v1",
+    data: { "webhook-signing-key": Buffer.from(gateway["webhook-signing-key"]).toString("base64") },
+    kind: "Secret",
+    metadata: { annotations: {}, labels: { app: "payments-api" }, name: "gateway-api-key", namespace: ns },
+    stringData: { "api-key": gateway["api-key"] },
+    type: "Opaque",
+  };
+  add(secret(ctx, ns, "gateway-api-key", nsAge, "Opaque", gateway, {
+    labels: { app: "payments-api" },
+    annotations: { "kubectl.kubernetes.io/last-applied-configuration": `${JSON.stringify(applied)}\n` },
+  }));
   add(secret(ctx, ns, "registry-credentials", nsAge, "kubernetes.io/dockerconfigjson", {
     ".dockerconfigjson": JSON.stringify({ auths: { "registry.example.com": { username: "payments-ci", password: "not-a-real-password", auth: Buffer.from("payments-ci:not-a-real-password").toString("base64") } } }),
   }));

@@ -670,18 +670,10 @@ const PRINTERS: Record<string, Printer> = {
   NodeMetrics: nodeMetricsPrinter,
 };
 
-/** Kinds printed by kube-apiserver's default convertor (Name, Created At); everything else served has a printer above. */
-export const DEFAULT_PRINTED_KINDS = ["LimitRange", "Role", "ClusterRole"] as const;
-
 function rowObject(o: KubeObject, include: IncludeObject): object | undefined {
   if (include === "None") return undefined;
   if (include === "Object") return o;
   return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata };
-}
-
-/** Whether kube-apiserver has a printer for `kind` (otherwise {@link toTable} uses the default Name / Created At columns). */
-export function hasPrinter(kind: string): boolean {
-  return kind in PRINTERS;
 }
 
 /**

@@ -56,7 +56,26 @@ async function scanAll(log: AuditLog): Promise<AuditEntry[]> {
 const TAMPER_TESTS = [
   "verifyAuditChain(log) reports an edited entry at its seq",
   "verifyAuditChain(log) reports a deleted entry at its seq",
+  "verifyAuditChain(log, { pageSize }) reports an entry deleted at a page boundary",
+  "verifyAuditChain(log, { fromSeq }) reports an edited entry after fromSeq and a deleted one at it",
 ];
+
+/** Wraps a log so every `read` call is recorded (its options and how many entries it answered). */
+function recording(log: AuditLog) {
+  const reads: { options: Parameters<AuditLog["read"]>[0]; got: number }[] = [];
+  const wrapped: AuditLog = {
+    windowed: log.windowed,
+    append: (e) => log.append(e),
+    query: (q) => log.query(q),
+    scan: () => log.scan(),
+    async read(options) {
+      const page = await log.read(options);
+      reads.push({ options, got: page.length });
+      return page;
+    },
+  };
+  return { log: wrapped, reads };
+}
 
 /** Registers the AuditLog conformance suite for one adapter. */
 export function describeAuditLog<L extends AuditLog>(
@@ -176,16 +195,16 @@ export function describeAuditLog<L extends AuditLog>(
 
     it("verifyAuditChain(log) is ok on a clean log", async () => {
       const log = await fresh();
-      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 0 });
+      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 0, partial: false });
       for (let i = 0; i < 10; i++) await log.append(input({ at: 1_000 + i }));
-      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 10 });
+      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 10, firstSeq: 1, lastSeq: 10, partial: false });
     });
 
     it("append(entry) by 50 concurrent callers still forms one valid chain", async () => {
       const log = await fresh();
       const appended = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(input({ at: 1_000 + i }))));
       expect(appended.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 50 });
+      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 50, firstSeq: 1, lastSeq: 50, partial: false });
       const scanned = await scanAll(log);
       expect(scanned).toEqual([...appended].sort((a, b) => a.seq - b.seq));
     });
@@ -197,7 +216,95 @@ export function describeAuditLog<L extends AuditLog>(
       i.argv!.push("--all-namespaces");
       (await log.query())[0]!.argv!.push("-o", "yaml");
       for await (const e of log.scan()) e.identity = "mallory";
-      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 1 });
+      expect(await verifyAuditChain(log)).toEqual({ ok: true, count: 1, firstSeq: 1, lastSeq: 1, partial: false });
+    });
+
+    it("read() returns [] on an empty log", async () => {
+      const log = await fresh();
+      expect(await log.read()).toEqual([]);
+      expect(await log.read({ fromSeq: 5, since: 0, limit: 10 })).toEqual([]);
+    });
+
+    it("read({ fromSeq, limit }) returns one page of the chain in order, from fromSeq", async () => {
+      const log = await fresh();
+      const appended: AuditEntry[] = [];
+      for (let i = 0; i < 7; i++) appended.push(await log.append(input({ at: 1_000 + i })));
+      expect(await log.read()).toEqual(appended);
+      expect(await log.read({ limit: 3 })).toEqual(appended.slice(0, 3));
+      expect(await log.read({ fromSeq: 4, limit: 3 })).toEqual(appended.slice(3, 6));
+      expect(await log.read({ fromSeq: 7, limit: 3 })).toEqual(appended.slice(6));
+      expect(await log.read({ fromSeq: 8 })).toEqual([]);
+      expect(await log.read({ fromSeq: 0, limit: 1 })).toEqual(appended.slice(0, 1));
+      expect(await log.read({ limit: 0 })).toEqual([]);
+    });
+
+    it("read({ since }) starts at the first entry with at >= since and returns the later ones whatever their at", async () => {
+      const log = await fresh();
+      const appended: AuditEntry[] = [];
+      for (const at of [100, 200, 300, 150, 400]) appended.push(await log.append(input({ at })));
+      expect(await log.read({ since: 250 })).toEqual(appended.slice(2));
+      expect(await log.read({ since: 300, limit: 2 })).toEqual(appended.slice(2, 4));
+      expect(await log.read({ since: 0 })).toEqual(appended);
+      expect(await log.read({ since: 100, fromSeq: 4 })).toEqual(appended.slice(3));
+      expect(await log.read({ since: 160, fromSeq: 4 })).toEqual(appended.slice(4));
+      expect(await log.read({ since: 401 })).toEqual([]);
+    });
+
+    it("read() does not share objects with the caller", async () => {
+      const log = await fresh();
+      await log.append(input());
+      (await log.read())[0]!.argv!.push("-o", "yaml");
+      (await log.read())[0]!.identity = "mallory";
+      expect(await verifyAuditChain(log)).toMatchObject({ ok: true, count: 1 });
+    });
+
+    it("verifyAuditChain(log, { fromSeq }) checks from that entry on and says the check is partial", async () => {
+      const log = await fresh();
+      for (let i = 0; i < 10; i++) await log.append(input({ at: 1_000 + i }));
+      expect(await verifyAuditChain(log, { fromSeq: 4 })).toEqual({ ok: true, count: 7, firstSeq: 4, lastSeq: 10, partial: true });
+      expect(await verifyAuditChain(log, { fromSeq: 1 })).toEqual({ ok: true, count: 10, firstSeq: 1, lastSeq: 10, partial: false });
+      expect(await verifyAuditChain(log, { fromSeq: 10 })).toEqual({ ok: true, count: 1, firstSeq: 10, lastSeq: 10, partial: true });
+      // Past the end: nothing to check yet (an incremental check that is up to date).
+      expect(await verifyAuditChain(log, { fromSeq: 11 })).toEqual({ ok: true, count: 0, partial: false });
+    });
+
+    it("verifyAuditChain(log, { since }) starts at the first entry at or after since", async () => {
+      const log = await fresh();
+      for (let i = 0; i < 10; i++) await log.append(input({ at: 1_000 + i * 10 }));
+      expect(await verifyAuditChain(log, { since: 1_055 })).toEqual({ ok: true, count: 4, firstSeq: 7, lastSeq: 10, partial: true });
+      expect(await verifyAuditChain(log, { since: 1_060 })).toEqual({ ok: true, count: 4, firstSeq: 7, lastSeq: 10, partial: true });
+      expect(await verifyAuditChain(log, { since: 0 })).toEqual({ ok: true, count: 10, firstSeq: 1, lastSeq: 10, partial: false });
+      expect(await verifyAuditChain(log, { since: 1_055, fromSeq: 9 })).toEqual({ ok: true, count: 2, firstSeq: 9, lastSeq: 10, partial: true });
+      expect(await verifyAuditChain(log, { since: 5_000 })).toEqual({ ok: true, count: 0, partial: false });
+    });
+
+    it("verifyAuditChain(log, { pageSize }) reads the chain in pages of pageSize, each from where the last ended", async () => {
+      const log = await fresh();
+      for (let i = 0; i < 25; i++) await log.append(input({ at: 1_000 + i }));
+      const { log: watched, reads } = recording(log);
+      expect(await verifyAuditChain(watched, { pageSize: 10 })).toEqual({ ok: true, count: 25, firstSeq: 1, lastSeq: 25, partial: false });
+      expect(reads).toEqual([
+        { options: { fromSeq: undefined, since: undefined, limit: 10 }, got: 10 },
+        { options: { fromSeq: 11, limit: 10 }, got: 10 },
+        { options: { fromSeq: 21, limit: 10 }, got: 5 },
+      ]);
+    });
+
+    it("verifyAuditChain(log, { signal }) stops between pages and says it was aborted", async () => {
+      const log = await fresh();
+      for (let i = 0; i < 25; i++) await log.append(input({ at: 1_000 + i }));
+      const stop = new AbortController();
+      const { log: watched, reads } = recording(log);
+      const original = watched.read;
+      watched.read = async (o) => {
+        const page = await original(o);
+        stop.abort(); // after the first page
+        return page;
+      };
+      const v = await verifyAuditChain(watched, { pageSize: 10, signal: stop.signal });
+      expect(v).toMatchObject({ ok: false, aborted: true, count: 10, firstSeq: 1, lastSeq: 10 });
+      expect(reads.length).toBe(1);
+      expect(await verifyAuditChain(log, { signal: stop.signal })).toMatchObject({ ok: false, aborted: true, count: 0 });
     });
 
     it(TAMPER_TESTS[0]!, async () => {
@@ -216,6 +323,31 @@ export function describeAuditLog<L extends AuditLog>(
       const v = await verifyAuditChain(log);
       expect(v.ok).toBe(false);
       expect(v.brokenAt).toBe(3);
+    });
+
+    it(TAMPER_TESTS[2]!, async () => {
+      const log = await fresh();
+      for (let i = 0; i < 6; i++) await log.append(input({ at: 1_000 + i }));
+      await options.tamper!(log, { op: "delete", seq: 3 });
+      expect(await verifyAuditChain(log, { pageSize: 2 })).toEqual({
+        ok: false,
+        count: 3,
+        firstSeq: 1,
+        lastSeq: 2,
+        partial: false,
+        brokenAt: 3,
+        reason: "entry 3 is missing",
+      });
+    });
+
+    it(TAMPER_TESTS[3]!, async () => {
+      const log = await fresh();
+      for (let i = 0; i < 8; i++) await log.append(input({ at: 1_000 + i }));
+      await options.tamper!(log, { op: "edit", seq: 6 });
+      expect(await verifyAuditChain(log, { fromSeq: 3 })).toMatchObject({ ok: false, brokenAt: 6, firstSeq: 3, lastSeq: 5, partial: true });
+      expect(await verifyAuditChain(log, { fromSeq: 7 })).toMatchObject({ ok: true, firstSeq: 7, lastSeq: 8 });
+      await options.tamper!(log, { op: "delete", seq: 7 });
+      expect(await verifyAuditChain(log, { fromSeq: 7 })).toMatchObject({ ok: false, brokenAt: 7, reason: "entry 7 is missing" });
     });
 
     h.done();

@@ -92,6 +92,28 @@ if (missing) {
   describeBackend("redis", () => redisBackend({ url: server!.url, prefix: `kt-${uid()}` }));
 
   describe("redisBackend", () => {
+    test("sessions.create() prunes expired sessions from an index nobody lists (issue 17)", async () => {
+      // The all-sessions index was pruned only by an unfiltered list(): without one it grew forever.
+      const prefix = `kt-${uid()}`;
+      const backend = redisBackend({ url: server!.url, prefix });
+      try {
+        const session = (ttlMs: number) => {
+          const now = Date.now();
+          return { id: `s-${uid()}`, clusterId: "c1", createdBy: "svc", createdAt: now, lastActivityAt: now, ttlMs, status: "active" as const };
+        };
+        for (let i = 0; i < 20; i++) await backend.sessions.create(session(30));
+        // Let Redis expire those 20 hashes; their index members stay behind.
+        await new Promise((r) => setTimeout(r, 150));
+        for (let i = 0; i < 40; i++) await backend.sessions.create(session(60_000));
+        // Each create samples 4 members of each index and drops the expired ones: some of the 20 are gone.
+        expect(await raw!.zcard(`${prefix}:sessions`)).toBeLessThan(60);
+        expect(await raw!.zcard(`${prefix}:sessions:c1`)).toBeLessThan(60);
+        expect((await backend.sessions.list()).length).toBe(40);
+      } finally {
+        await backend.close();
+      }
+    });
+
     test("ping() answers false once closed", async () => {
       const backend = redisBackend({ url: server!.url, prefix: `kt-${uid()}` });
       await backend.close();
@@ -107,7 +129,7 @@ if (missing) {
         const input = (i: number) => ({ at: 1_000 + i, eventType: "command.executed", identity: `svc-${i % 2 ? "a" : "b"}` });
         const appended = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).audit.append(input(i))));
         expect(appended.map((e) => e.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-        expect(await verifyAuditChain(a.audit)).toEqual({ ok: true, count: 60 });
+        expect(await verifyAuditChain(a.audit)).toEqual({ ok: true, count: 60, firstSeq: 1, lastSeq: 60, partial: false });
       } finally {
         await Promise.all([a.close(), b.close()]);
       }

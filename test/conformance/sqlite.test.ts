@@ -140,8 +140,8 @@ describe("sqliteBackend", () => {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).audit.append({ at: i, eventType: "test", identity: `id-${i}` })),
       );
-      expect(await verifyAuditChain(a.audit)).toEqual({ ok: true, count: 20 });
-      expect(await verifyAuditChain(b.audit)).toEqual({ ok: true, count: 20 });
+      expect(await verifyAuditChain(a.audit)).toEqual({ ok: true, count: 20, firstSeq: 1, lastSeq: 20, partial: false });
+      expect(await verifyAuditChain(b.audit)).toEqual({ ok: true, count: 20, firstSeq: 1, lastSeq: 20, partial: false });
     } finally {
       await cleanup();
     }

@@ -53,7 +53,7 @@ function debuggingWalk(name: string, target: () => { url: string; cluster: strin
     expect(logs.body.status).toBe("success");
     expect(logs.body.output.trim().split("\n").length).toBeGreaterThan(1);
 
-    const denied = await post(`${url}/debug/execute`, KEY, { cluster_id: cluster, session_id: sid, argv: ["get", "secrets", "-n", ns] });
+    const denied = await post(`${url}/debug/execute`, KEY, { cluster_id: cluster, session_id: sid, argv: ["get", "secrets", "-n", ns, "-o", "yaml"] });
     expect(denied.status).toBe(403);
     expect(denied.body).toMatchObject({ status: "denied", policy: "read-only" });
     expect(denied.body.error).toContain("secrets");

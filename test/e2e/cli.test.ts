@@ -145,7 +145,7 @@ describe.skipIf(skip)("kubently exec", () => {
   });
 
   test("a denied command exits 3 and names the policy and reason on stderr", async () => {
-    const r = await cli(["exec", "sim", "--", "get", "secrets", "-n", "shop"]);
+    const r = await cli(["exec", "sim", "--", "get", "secrets", "-n", "shop", "-o", "yaml"]);
     expect(r).toMatchObject({ code: 3, stdout: "" });
     expect(r.stderr).toMatch(/^denied by policy "read-only": .*secrets/);
   });
@@ -164,7 +164,7 @@ describe.skipIf(skip)("kubently exec", () => {
     expect(view.command_id).toMatch(UUID);
     expect(view.output).toContain("shop");
 
-    const denied = await cli(["exec", "sim", "--json", "--", "get", "secrets", "-A"]);
+    const denied = await cli(["exec", "sim", "--json", "--", "get", "secrets", "-A", "-o", "json"]);
     expect(denied.code).toBe(3);
     expect(JSON.parse(denied.stdout)).toMatchObject({ status: "denied", policy: "read-only" });
   });
@@ -195,7 +195,7 @@ describe.skipIf(skip)("kubently debug", () => {
       "get namespaces",
       "kubectl get pods -n shop -o name",
       "# a comment is skipped",
-      "get secrets -A",
+      "get secrets -A -o yaml",
       `logs '${POD}' -n shop --tail=2`,
       "get pods | grep web",
       "exit",
@@ -322,13 +322,13 @@ describe.skipIf(skip)("kubently key", () => {
 describe.skipIf(skip)("kubently audit", () => {
   test("shows the executed and denied commands, filters them, and verifies the chain", async () => {
     await cli(["exec", "sim", "--correlation-id", "cli-audit-1", "--", "get", "pods", "-A"]);
-    await cli(["exec", "sim", "--", "get", "secrets", "-n", "payments"]);
+    await cli(["exec", "sim", "--", "get", "secrets", "-n", "payments", "-o", "yaml"]);
 
     const all = await cli(["audit", "--cluster", "sim", "--limit", "200"], ADMIN);
     expect(all.code).toBe(0);
     expect(all.stdout.split("\n")[0]).toMatch(/^TIME\s+EVENT\s+IDENTITY\s+CLUSTER\s+OUTCOME\s+COMMAND$/);
     expect(all.stdout).toMatch(/command\.queued\s+ops\s+sim\s+allowed\s+get pods -A$/m);
-    expect(all.stdout).toMatch(/command\.denied\s+ops\s+sim\s+denied \(read-only\)\s+get secrets -n payments$/m);
+    expect(all.stdout).toMatch(/command\.denied\s+ops\s+sim\s+denied \(read-only\)\s+get secrets -n payments -o yaml$/m);
     expect(all.stdout).toMatch(/command\.executed\s+ops\s+sim\s+success/m);
 
     const denied = await cli(["audit", "--event", "command.denied"], ADMIN);

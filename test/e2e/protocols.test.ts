@@ -11,6 +11,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { BINARY, ensureBinary, hasTool, keyedFetch, prerequisites, run, type Proc } from "./_harness.ts";
+import { clusterOutputOf } from "../_protocols.ts";
 
 const { skip } = prerequisites([hasTool("kubectl") ? null : "kubectl is not on PATH", ensureBinary()]);
 const KEY = "proto-key-0123456789abcdef";
@@ -42,6 +43,8 @@ describe.skipIf(skip)("protocols against the compiled binary", () => {
     const task = (await client.sendMessage({ message } as never)) as Task;
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(JSON.stringify(task.artifacts)).toContain("CrashLoopBackOff");
+    // The output came from the cluster: the artifact says it is data, not instructions.
+    expect(task.artifacts?.[0]?.metadata).toMatchObject({ "kubently/untrusted": true });
   });
 
   test("MCP over HTTP: tools listed with the caller's clusters; execute_kubectl runs kubectl; a denial is a tool error", async () => {
@@ -52,9 +55,9 @@ describe.skipIf(skip)("protocols against the compiled binary", () => {
     expect(JSON.stringify(exec.inputSchema)).toContain('"zz-cluster-7"');
     const ok = (await client.callTool({ name: "execute_kubectl", arguments: { cluster_id: "zz-cluster-7", command: "describe", resource: "deployment", name: "web", namespace: "shop" } })) as CallToolResult;
     expect(ok.isError).toBeFalsy();
-    expect(textOf(ok)).toContain("Name:");
+    expect(clusterOutputOf(ok)).toContain("Name:");
     expect(ok.structuredContent).toMatchObject({ status: "success" });
-    const denied = (await client.callTool({ name: "execute_kubectl", arguments: { cluster_id: "zz-cluster-7", command: "get", resource: "secrets", namespace: "shop" } })) as CallToolResult;
+    const denied = (await client.callTool({ name: "execute_kubectl", arguments: { cluster_id: "zz-cluster-7", command: "get", resource: "secrets", namespace: "shop", args: ["-o", "yaml"] } })) as CallToolResult;
     expect(denied.isError).toBe(true);
     expect(textOf(denied)).toContain("read-only");
     await client.close();
@@ -66,7 +69,7 @@ describe.skipIf(skip)("protocols against the compiled binary", () => {
     const clusters = (await client.callTool({ name: "list_clusters", arguments: {} })) as CallToolResult;
     expect(textOf(clusters)).toContain("zz-cluster-7");
     const logs = (await client.callTool({ name: "execute_kubectl", arguments: { cluster_id: "zz-cluster-7", command: "get", resource: "pods", args: ["-A"] } })) as CallToolResult;
-    expect(textOf(logs)).toContain("ImagePullBackOff");
+    expect(clusterOutputOf(logs)).toContain("ImagePullBackOff");
     await client.close();
   });
 });

@@ -17,6 +17,7 @@ import { readOnly } from "../../plugins/read-only.ts";
 import { pollUntil } from "../_fixtures.ts";
 import { EXECUTOR_KINDS, liveReaders, simExecutor } from "../_executors.ts";
 import { readSse } from "../_sse.ts";
+import { a2aDataOf, a2aTextOf } from "../_protocols.ts";
 
 const KEY = "a2a-stream-key-0123456789abcdef";
 const POD = "web-7d4b9c8f6d-x2kqp";
@@ -76,8 +77,8 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
     return { seen, updates, states, final: states.at(-1)! };
   }
 
-  const textOf = (parts: Part[] | undefined) => (parts ?? []).flatMap((p) => (p.content?.$case === "text" ? [p.content.value] : [])).join("");
-  const dataOf = (parts: Part[] | undefined) => (parts ?? []).flatMap((p) => (p.content?.$case === "data" ? [p.content.value as Record<string, unknown>] : []))[0];
+  const textOf = a2aTextOf;
+  const dataOf = a2aDataOf;
   /** The output streamed: the text parts of the chunk updates, in order. */
   const streamedText = (updates: TaskArtifactUpdateEvent[]) => updates.filter((u) => !u.lastChunk).map((u) => textOf(u.artifact?.parts)).join("");
 
@@ -87,6 +88,8 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
     expect(updates.every((u) => u.artifact?.artifactId === id)).toBe(true);
     expect(updates.map((u) => u.append)).toEqual(updates.map((_, i) => i > 0));
     expect(updates.map((u) => u.lastChunk)).toEqual(updates.map((_, i) => i === updates.length - 1));
+    // Every piece carries cluster output, so every update says it is data, not instructions.
+    expect(updates.every((u) => u.artifact?.metadata?.["kubently/untrusted"] === true)).toBe(true);
     const closing = updates.at(-1)!;
     expect(textOf(closing.artifact?.parts)).toBe("");
     const data = dataOf(closing.artifact?.parts)!;
@@ -137,7 +140,7 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
     });
 
     test("a denied command ends rejected and streams nothing", async () => {
-      for (const req of [request({ $case: "text", value: "kubectl delete pod x -n shop --context sim" }), data({ cluster_id: "sim", command: "get", resource: "secrets", namespace: "shop", args: ["-w"] })]) {
+      for (const req of [request({ $case: "text", value: "kubectl delete pod x -n shop --context sim" }), data({ cluster_id: "sim", command: "get", resource: "secrets", namespace: "shop", args: ["-w", "-o", "json"] })]) {
         const { updates, final } = await stream(req);
         expect(final.state).toBe(TaskState.TASK_STATE_REJECTED);
         expect(textOf(final.message?.parts)).toStartWith("Denied by policy read-only:");

@@ -211,7 +211,7 @@ describe("readMessage(message)", () => {
 
   test("bad data parts are refused naming the field", () => {
     expect(readMessage(msg([data({ cluster_id: 5, command: "get" })]))).toMatchObject({ ok: false, reason: expect.stringContaining("cluster_id") });
-    expect(readMessage(msg([data({ cluster_id: "prod", timeout_seconds: 99 })]))).toMatchObject({ ok: false, reason: expect.stringContaining("timeout_seconds") });
+    expect(readMessage(msg([data({ cluster_id: "prod", timeout_seconds: 999 })]))).toMatchObject({ ok: false, reason: expect.stringContaining("timeout_seconds") });
     expect(readMessage(msg([data({ cluster_id: "prod", argv: [] })]))).toMatchObject({ ok: false });
     expect(readMessage(msg([data({ cluster_id: "prod", argv: ["kubectl", "get"] })]))).toMatchObject({ ok: false, reason: expect.stringContaining("without the word kubectl") });
     expect(readMessage(msg([data({ cluster_id: "prod", correlation_id: "bad\u0001id", command: "get" })]))).toMatchObject({ ok: false, reason: expect.stringContaining("correlation_id") });

@@ -15,6 +15,7 @@ import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { slowExecutor } from "../_fixtures.ts";
+import { a2aDataOf, a2aTextOf } from "../_protocols.ts";
 
 const KEY = "a2a-bot-key-0123456789abcdef";
 const SCOPED = "a2a-scoped-key-0123456789abcdef";
@@ -94,8 +95,8 @@ async function send(client: Client, parts: Part[], o: { contextId?: string; task
   return result as Task;
 }
 
-const textOf = (parts: Part[] | undefined) => (parts ?? []).flatMap((p) => (p.content?.$case === "text" ? [p.content.value] : [])).join("\n");
-const dataOf = (parts: Part[] | undefined) => (parts ?? []).flatMap((p) => (p.content?.$case === "data" ? [p.content.value as Record<string, unknown>] : []))[0];
+const textOf = (parts: Part[] | undefined) => a2aTextOf(parts, "\n");
+const dataOf = a2aDataOf;
 
 describe("agent card", () => {
   test("GET /.well-known/agent-card.json (v1.0) names the public URL, streaming and skills with examples", async () => {
@@ -210,6 +211,8 @@ describe("message/send", () => {
     expect(dataOf(artifact.parts)).toMatchObject({ status: "success", exit_code: 0, truncated: false, cluster_id: "prod-eu", argv: ["get", "pods", "-n", "shop"] });
     expect(dataOf(artifact.parts)?.command_id).toBeString();
     expect(dataOf(artifact.parts)).not.toHaveProperty("output");
+    // Command output came from the cluster: the artifact marks it as data, never instructions.
+    expect(artifact.metadata).toEqual({ "kubently/untrusted": true, "kubently/source": "cluster-output" });
   });
 
   test("a DataPart with argv runs it as given", async () => {
@@ -279,7 +282,7 @@ describe("message/send", () => {
     expect(task.artifacts).toEqual([]);
     expect(textOf(task.status?.message?.parts)).toMatch(/^Denied by policy read-only: /);
     expect(dataOf(task.status?.message?.parts)).toMatchObject({ status: "denied", policy: "read-only" });
-    const secrets = await send(await connect(), [data({ cluster_id: "prod-eu", command: "get", resource: "secrets", namespace: "shop" })]);
+    const secrets = await send(await connect(), [data({ cluster_id: "prod-eu", command: "get", resource: "secrets", namespace: "shop", args: ["-o", "yaml"] })]);
     expect(secrets.status?.state).toBe(TaskState.TASK_STATE_REJECTED);
   });
 

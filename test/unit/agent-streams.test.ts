@@ -32,12 +32,12 @@ describe("streams and the agent's workers", () => {
     const k = await kubently();
     k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), concurrency: 1 });
     const { execute } = k.services;
-    const follows = [1, 2].map(() => execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 5_000, wait: false }));
+    const follows = [1, 2].map(() => execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: true, timeoutSeconds: 5, wait: false }));
     const ids = (await Promise.all(follows)).map((o) => o.commandId);
     // Both streams are running: each has posted output.
     for (const id of ids) expect((await k.backend.streams.read(id, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
     const started = performance.now();
-    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutMs: 4_000 });
+    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutSeconds: 4 });
     expect(plain.status).toBe("success");
     expect(performance.now() - started).toBeLessThan(3_000);
     for (const id of ids) await execute.cancel(ADMIN, id);
@@ -47,12 +47,12 @@ describe("streams and the agent's workers", () => {
     const k = await kubently();
     k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), concurrency: 1, maxStreams: 1 });
     const { execute } = k.services;
-    const first = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "a"], stream: {}, timeoutMs: 2_000, wait: false });
+    const first = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "a"], stream: true, timeoutSeconds: 2, wait: false });
     expect((await k.backend.streams.read(first.commandId, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
-    const second = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "b"], stream: {}, timeoutMs: 8_000, wait: false });
+    const second = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "b"], stream: true, timeoutSeconds: 8, wait: false });
     expect((await k.backend.streams.read(second.commandId, 0, { waitMs: 3_000 })).length).toBeGreaterThan(0);
     // The worker is busy with the second stream: a plain command waits for it to end.
-    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutMs: 2_000 });
+    const plain = await execute.execute(ADMIN, { clusterId: "c1", argv: ["get", "pods"], timeoutSeconds: 2 });
     expect(plain.status).toBe("timeout");
     await execute.cancel(ADMIN, second.commandId);
   });
@@ -61,7 +61,7 @@ describe("streams and the agent's workers", () => {
     const k = await kubently();
     const agent = k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100) });
     const { execute } = k.services;
-    const queued = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 120_000, wait: false });
+    const queued = await execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: true, timeoutSeconds: 120, wait: false });
     await k.backend.streams.read(queued.commandId, 0, { waitMs: 3_000 });
     const started = performance.now();
     await agent.stop();
@@ -86,7 +86,7 @@ describe("edges", () => {
     k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100) });
     const gone = AbortSignal.abort();
     const started = performance.now();
-    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutMs: 60_000, signal: gone }, () => {});
+    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutSeconds: 60, signal: gone }, () => {});
     expect(out.status).toBe("cancelled");
     expect(performance.now() - started).toBeLessThan(5_000);
     // Audited like any caller that went away.
@@ -98,7 +98,7 @@ describe("edges", () => {
     const k = await kubently();
     const slow = definePolicy({ id: "slow", before: () => new Promise((r) => setTimeout(r, 300)) });
     const agent = k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(100), policies: [readOnly(), slow] });
-    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 60_000, wait: false });
+    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: true, timeoutSeconds: 60, wait: false });
     await new Promise((r) => setTimeout(r, 100)); // the agent has it, and is in the slow policy
     const started = performance.now();
     await agent.stop();
@@ -108,7 +108,7 @@ describe("edges", () => {
 
   test("a streamed command whose agent died after sending output is not run again: it fails AGENT_LOST", async () => {
     const k = await kubently();
-    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: {}, timeoutMs: 30_000, wait: false });
+    const queued = await k.services.execute.execute(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], stream: true, timeoutSeconds: 30, wait: false });
     // A first agent takes it for 300 ms, sends a line, and dies.
     const first = await k.backend.queue.lease("c1", { waitMs: 1_000, leaseMs: 300 });
     expect(first?.command.id).toBe(queued.commandId);
@@ -122,7 +122,7 @@ describe("edges", () => {
   test("a policy that caps output (output-limits) applies to each piece; the result is exactly what was sent", async () => {
     const k = await kubently();
     k.startLocalAgent({ clusterId: "c1", executor: tickingExecutor(20), policies: [readOnly(), outputLimits({ maxBytes: 30 })] });
-    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutMs: 1_500 }, () => {});
+    const out = await k.services.execute.streamed(ADMIN, { clusterId: "c1", argv: ["logs", "-f", "web"], timeoutSeconds: 2 }, () => {});
     expect(out.result).toMatchObject({ status: "success", code: "STREAM_TIME_BUDGET" });
     const sent = await joined(k, out.commandId);
     expect(sent.length).toBeGreaterThan(30);

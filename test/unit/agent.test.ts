@@ -99,7 +99,7 @@ describe("startAgent", () => {
     k.startLocalAgent({ clusterId: "c1", executor: echoExecutor(), policies: [readOnly()] });
     const admin = { kind: "admin", name: "admin", keyId: "t", role: "admin" } as const;
     try {
-      for (const argv of [["delete", "pod", "web"], ["get", "secrets", "-A"], ["get", "pods", "--as=system:masters"], ["exec", "web", "--", "sh"]]) {
+      for (const argv of [["delete", "pod", "web"], ["get", "secrets", "-A", "-o", "json"], ["get", "pods", "--as=system:masters"], ["exec", "web", "--", "sh"]]) {
         const out = await k.services.execute.execute(admin, { clusterId: "c1", argv });
         expect(out.result).toMatchObject({ status: "denied", code: "AGENT_REFUSED", policy: "read-only", output: "" });
         expect(out.result!.error).toContain("refused by the agent");

@@ -1,21 +1,17 @@
 /** The in-process and HTTP clients behave the same (A2A, MCP and the CLI build on them). */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { memoryBackend } from "../../adapters/memory/index.ts";
 import { echoExecutor } from "../../lib/agent/executors.ts";
 import { httpClient, localClient, type KubentlyClient } from "../../lib/client.ts";
 import { isKubentlyError } from "../../lib/errors.ts";
-import { createKubently, type Kubently } from "../../lib/kubently.ts";
-import { readOnly } from "../../plugins/read-only.ts";
+import type { Kubently } from "../../lib/kubently.ts";
+import { protocolApi } from "../_protocols.ts";
 
 const KEY = "client-key-0123456789abcdef";
 let k: Kubently;
 let url: string;
 
 beforeAll(async () => {
-  k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "bot", key: KEY }], clusters: [{ id: "c1" }] });
-  await k.ready();
-  url = (await k.listen({ port: 0 })).url;
-  k.startLocalAgent({ clusterId: "c1", executor: echoExecutor() });
+  ({ k, url } = await protocolApi({ keys: [{ name: "bot", key: KEY }], clusters: { c1: echoExecutor() } }));
 });
 afterAll(() => k.close());
 

@@ -169,8 +169,8 @@ describe("execute", () => {
     expect(bad.status).toBe(400);
   });
 
-  test("secrets are refused at the API", async () => {
-    const body = await ok(await call("POST", "/debug/execute", { cluster_id: "c1", args: ["secrets"], namespace: "shop" }), 403);
+  test("secret values are refused at the API", async () => {
+    const body = await ok(await call("POST", "/debug/execute", { cluster_id: "c1", args: ["secrets"], namespace: "shop", extra_args: ["-o", "yaml"] }), 403);
     expect(body.status).toBe("denied");
   });
 
@@ -218,7 +218,8 @@ describe("bad input is a 4xx naming the problem", () => {
     ["args not strings", { cluster_id: "c1", args: [1, 2] }, { "content-type": "application/json" }, 400, "VALIDATION_FAILED"],
     ["timeout too large", { cluster_id: "c1", timeout_seconds: 999 }, { "content-type": "application/json" }, 400, "VALIDATION_FAILED"],
     ["argv and args together", { cluster_id: "c1", argv: ["version"], args: ["pods"] }, { "content-type": "application/json" }, 400, "VALIDATION_FAILED"],
-    ["bad cluster id", { cluster_id: "../etc" }, { "content-type": "application/json" }, 404, "CLUSTER_NOT_FOUND"],
+    ["bad cluster id", { cluster_id: "../etc", argv: ["get", "pods"] }, { "content-type": "application/json" }, 404, "CLUSTER_NOT_FOUND"],
+    ["no command", { cluster_id: "c1" }, { "content-type": "application/json" }, 400, "VALIDATION_FAILED"],
     ["not JSON content type", "a=1", { "content-type": "application/x-www-form-urlencoded" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["oversized body", { cluster_id: "c1", args: ["x".repeat(70_000)] }, { "content-type": "application/json" }, 413, "PAYLOAD_TOO_LARGE"],
     ["empty body", "", { "content-type": "application/json" }, 400, "VALIDATION_FAILED"],

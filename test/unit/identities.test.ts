@@ -139,7 +139,7 @@ describe(`agent tokens (${name})`, () => {
 describe(`POST /debug/policy/explain (${name})`, () => {
   test("says which policy decided and why, without running anything", async () => {
     const before = await k.backend.audit.query({ limit: 1000 });
-    const deny = await call("POST", "/debug/policy/explain", ADMIN, { cluster_id: "prod", argv: ["get", "secrets", "-n", "shop"] });
+    const deny = await call("POST", "/debug/policy/explain", ADMIN, { cluster_id: "prod", argv: ["get", "secrets", "-n", "shop", "-o", "yaml"] });
     expect(deny.body).toMatchObject({ decision: "deny", policy: "read-only", policies: ["read-only"] });
     expect(deny.body.reason).toContain("restricted-resource");
     const allow = await call("POST", "/debug/policy/explain", ADMIN, { cluster_id: "prod", command_type: "get", args: ["pods"], namespace: "shop" });

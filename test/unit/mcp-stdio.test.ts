@@ -7,10 +7,9 @@ import { resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { memoryBackend } from "../../adapters/memory/index.ts";
 import { echoExecutor } from "../../lib/agent/executors.ts";
-import { createKubently, type Kubently } from "../../lib/kubently.ts";
-import { readOnly } from "../../plugins/read-only.ts";
+import type { Kubently } from "../../lib/kubently.ts";
+import { clusterOutputOf, mcpTextOf, protocolApi } from "../_protocols.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");
@@ -27,10 +26,7 @@ let k: Kubently;
 let url: string;
 
 beforeAll(async () => {
-  k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "desk", key: KEY }], clusters: [{ id: "c1" }] });
-  await k.ready();
-  url = (await k.listen({ port: 0 })).url;
-  k.startLocalAgent({ clusterId: "c1", executor: echoExecutor() });
+  ({ k, url } = await protocolApi({ keys: [{ name: "desk", key: KEY }], clusters: { c1: echoExecutor() } }));
 });
 afterAll(() => k.close());
 
@@ -44,7 +40,7 @@ async function spawnServer(env: Record<string, string>) {
 }
 
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+const textOf = mcpTextOf;
 
 describe("kubently mcp (stdio)", () => {
   test("lists tools for the key's clusters and runs kubectl through the remote API", async () => {
@@ -57,7 +53,7 @@ describe("kubently mcp (stdio)", () => {
 
       const r = await call(client, "execute_kubectl", { cluster_id: "c1", command: "get", resource: "pods", args: ["-o", "wide"] });
       expect(r.isError).toBeFalsy();
-      expect(textOf(r)).toBe("get pods -n default -o wide\n");
+      expect(clusterOutputOf(r)).toBe("get pods -n default -o wide\n");
       const view = r.structuredContent as { command_id: string; status: string; correlation_id: string };
       expect(view).toMatchObject({ status: "success", correlation_id: "stdio-test" });
       // The remote API audited it as the key's identity, with the correlation id sent by the stdio server.
@@ -75,7 +71,7 @@ describe("kubently mcp (stdio)", () => {
       const sessionId = (s.structuredContent as { session_id: string }).session_id;
       expect((await call(client, "execute_kubectl", { cluster_id: "c1", command: "version", session_id: sessionId })).structuredContent).toMatchObject({ session_id: sessionId, status: "success" });
       expect((await call(client, "close_session", { session_id: sessionId })).isError).toBeFalsy();
-      expect(textOf(await call(client, "get_command_result", { command_id: view.command_id }))).toBe("get pods -n default -o wide\n");
+      expect(clusterOutputOf(await call(client, "get_command_result", { command_id: view.command_id }))).toBe("get pods -n default -o wide\n");
     } finally {
       await client.close();
     }

@@ -23,6 +23,7 @@ import { readOnly } from "../../plugins/read-only.ts";
 import { pollUntil } from "../_fixtures.ts";
 import { EXECUTOR_KINDS, liveReaders, simExecutor } from "../_executors.ts";
 import { readSse } from "../_sse.ts";
+import { clusterOutputOf } from "../_protocols.ts";
 
 const KEY = "mcp-stream-key-0123456789abcdef";
 const OTHER = "mcp-stream-other-0123456789abcdef";
@@ -108,7 +109,8 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
       expect(bytesOf(notes)).toBe(view.output);
       expect(view.output.split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(8);
       expect(view.output).toContain("HTTP/1.1");
-      expect(textOf(result)).toBe(`${view.output}[output truncated]\n`);
+      expect(clusterOutputOf(result)).toBe(view.output);
+      expect(textOf(result)).toEndWith(">>>\n[output truncated]\n");
     });
 
     test("logs -f stops at a small byte budget (max_bytes), long before its time budget", async () => {
@@ -134,7 +136,7 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
       const client = await connect();
       for (const args of [
         { cluster_id: "sim", command: "delete", resource: "pod", name: "x", namespace: "shop" },
-        { cluster_id: "sim", command: "get", resource: "secrets", namespace: "shop", args: ["-w"] },
+        { cluster_id: "sim", command: "get", resource: "secrets", namespace: "shop", args: ["-w", "-o", "yaml"] },
       ]) {
         const { result, notes } = await streamed(client, args);
         expect(result.isError).toBe(true);
@@ -166,9 +168,9 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
       const call = async (args: Record<string, unknown>) => (await client.callTool({ name: "execute_kubectl", arguments: args })) as CallToolResult;
       const long = await call({ ...FOLLOW, timeout_seconds: 60 });
       expect(long.isError).toBe(true);
-      expect(textOf(long)).toBe(`VALIDATION_FAILED: timeout_seconds must be 1 to ${LIMITS.maxTimeoutSeconds} (up to ${LIMITS.maxStreamTimeoutSeconds} when streamed)`);
+      expect(textOf(long)).toBe(`VALIDATION_FAILED: timeout_seconds must be 1 to ${LIMITS.maxTimeoutSeconds} (up to ${LIMITS.maxStreamTimeoutSeconds} for a streamed command)`);
       const bytes = await call({ ...FOLLOW, timeout_seconds: 2, max_bytes: 300 });
-      expect(textOf(bytes)).toMatch(/^VALIDATION_FAILED: max_bytes applies only when the call streams/);
+      expect(textOf(bytes)).toMatch(/^VALIDATION_FAILED: max_bytes applies only to a streamed command/);
       // As before streaming existed: logs -f runs until its timeout kills it.
       const plain = await call({ ...FOLLOW, timeout_seconds: 2 });
       expect(plain.isError).toBe(true);

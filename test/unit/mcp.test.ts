@@ -4,8 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { memoryBackend } from "../../adapters/memory/index.ts";
 import { echoExecutor, kubectlExecutor, type Executor } from "../../lib/agent/executors.ts";
@@ -15,6 +14,7 @@ import { MCP_TOOL_NAMES, mcpHttpHandler } from "../../lib/mcp/index.ts";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { slowExecutor } from "../_fixtures.ts";
+import { clusterOutputOf, mcpConnect, mcpTextOf } from "../_protocols.ts";
 
 const KEY = "mcp-bot-key-0123456789abcdef";
 const SCOPED = "mcp-scoped-key-0123456789abcdef";
@@ -61,15 +61,10 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-async function connect(headers: Record<string, string> = { "x-api-key": KEY }, base = server.url): Promise<Client> {
-  const client = new Client({ name: "kubently-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } }));
-  clients.push(client);
-  return client;
-}
+const connect = (headers: Record<string, string> = { "x-api-key": KEY }, base = server.url) => mcpConnect(base, headers, clients);
 
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+const textOf = mcpTextOf;
 const rpc = (body: unknown) => JSON.stringify({ jsonrpc: "2.0", id: 1, ...(body as object) });
 const postHeaders = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
@@ -111,7 +106,7 @@ describe("MCP over streamable HTTP", () => {
 
     const r = await call(client, "execute_kubectl", { cluster_id: "c1", command: "get", resource: "pods", args: ["-A"], session_id: session.session_id });
     expect(r.isError).toBeFalsy();
-    expect(textOf(r)).toBe("get pods -A\n");
+    expect(clusterOutputOf(r)).toBe("get pods -A\n");
     const view = r.structuredContent as { command_id: string; status: string; exit_code: number; session_id: string; truncated: boolean };
     expect(view).toMatchObject({ status: "success", exit_code: 0, session_id: session.session_id, truncated: false, error: null });
 
@@ -127,7 +122,7 @@ describe("MCP over streamable HTTP", () => {
 
   test("argv is built with buildArgv: resource/name, namespace default, subcommands", async () => {
     const client = await connect();
-    const out = async (args: Record<string, unknown>) => textOf(await call(client, "execute_kubectl", { cluster_id: "c1", ...args }));
+    const out = async (args: Record<string, unknown>) => clusterOutputOf(await call(client, "execute_kubectl", { cluster_id: "c1", ...args }));
     expect(await out({ command: "describe", resource: "pod", name: "web-1", namespace: "shop" })).toBe("describe pod/web-1 -n shop\n");
     expect(await out({ command: "get", resource: "pods" })).toBe("get pods -n default\n");
     expect(await out({ command: "logs", name: "web-1", namespace: "shop", args: ["--tail", "20"] })).toBe("logs web-1 -n shop --tail 20\n");
@@ -262,7 +257,7 @@ describe("MCP over streamable HTTP", () => {
 
   test("JSON response mode and the origin allowlist", async () => {
     const client = await connect({ "x-api-key": KEY }, jsonServer.url);
-    expect(textOf(await call(client, "execute_kubectl", { cluster_id: "c1", command: "version" }))).toBe("version\n");
+    expect(clusterOutputOf(await call(client, "execute_kubectl", { cluster_id: "c1", command: "version" }))).toBe("version\n");
     const res = await fetch(`${jsonServer.url}/mcp`, { method: "POST", headers: { ...postHeaders, "x-api-key": KEY }, body: rpc({ method: "tools/list", params: {} }) });
     expect(res.headers.get("content-type")).toContain("application/json");
     const evil = await fetch(`${jsonServer.url}/mcp`, { method: "POST", headers: { ...postHeaders, "x-api-key": KEY, origin: "https://evil.example" }, body: rpc({ method: "tools/list", params: {} }) });
@@ -276,11 +271,12 @@ describe("MCP over streamable HTTP", () => {
     const client = await connect();
     const r = await call(client, "execute_kubectl", { cluster_id: "sim", command: "get", resource: "pods", namespace: "shop", args: ["-l", "app=web"] });
     expect(r.isError).toBeFalsy();
-    expect(textOf(r)).toMatch(/^NAME\s+READY\s+STATUS/);
-    expect(textOf(r).match(/\bweb-\S+\s+1\/1\s+Running/g)).toHaveLength(3);
+    expect(clusterOutputOf(r)).toMatch(/^NAME\s+READY\s+STATUS/);
+    expect(clusterOutputOf(r).match(/\bweb-\S+\s+1\/1\s+Running/g)).toHaveLength(3);
     const missing = await call(client, "execute_kubectl", { cluster_id: "sim", command: "get", resource: "pod", name: "nope", namespace: "shop" });
     expect(missing.isError).toBe(true);
-    expect(textOf(missing)).toMatch(/^kubectl exited with code 1: .*pods "nope" not found/);
+    expect(textOf(missing)).toStartWith("kubectl exited with code 1: Error output of command");
+    expect(clusterOutputOf(missing)).toMatch(/pods "nope" not found/);
     expect(missing.structuredContent).toMatchObject({ status: "failure", exit_code: 1 });
   });
 });

@@ -68,6 +68,13 @@ describe("read-only policy", () => {
     ["rollout", "status", "sts", "db", "--revision=3"],
     ["rollout", "history", "deploy/web", "--revision=2", "-o", "yaml"],
     ["get", "pods", "-v=4", "--request-timeout=10s"],
+    ["get", "secrets"],
+    ["get", "secret/x", "-o", "name"],
+    ["get", "Secret.v1./x", "-n", "shop", "-o", "wide"],
+    ["get", "po,secret", "x"],
+    ["get", "secrets", "-A", "-w", "--show-labels", "--sort-by=.metadata.name"],
+    ["describe", "secrets"],
+    ["describe", "secret", "default-token"],
   ])("allows %j", async (...argv: string[]) => {
     expect(await decide(argv)).toEqual({ effect: "allow" });
   });
@@ -85,14 +92,16 @@ describe("read-only policy", () => {
     [["run", "x", "--image=busybox", "--overrides={\"spec\":{\"hostPID\":true}}"], "denied-verb"],
     [["-n", "get", "delete", "pod", "x"], "flag-before-verb"],
     [["--context", "get", "delete", "pod", "x"], "flag-before-verb"],
-    [["get", "secrets"], "restricted-resource"],
-    [["get", "secret/x"], "restricted-resource"],
-    [["get", "Secret.v1./x"], "restricted-resource"],
+    // Secrets only as metadata (test/unit/secret-metadata.test.ts has the full matrix).
+    [["get", "secrets", "-o", "json"], "restricted-resource"],
+    [["get", "secret/x", "-oyaml"], "restricted-resource"],
+    [["get", "Secret.v1./x", "--output=json"], "restricted-resource"],
     [["get", "secrets.v1.", "-o", "yaml"], "restricted-resource"],
-    [["describe", "secrets"], "restricted-resource"],
-    [["describe", "secret", "default-token"], "restricted-resource"],
-    [["get", "pods,secrets"], "restricted-resource"],
-    [["get", "po,secret", "x"], "restricted-resource"],
+    [["get", "pods,secrets", "-o", "json"], "restricted-resource"],
+    [["get", "po,secret", "x", "-o", "yaml"], "restricted-resource"],
+    [["get", "secrets", "--sort-by=.data.password"], "restricted-resource"],
+    [["get", "secrets.example.com"], "restricted-resource"],
+    [["get", "secrets", "-o", "jsonpath={.items[*].data}"], "output-format"],
     [["get", "po", "--kubeconfig=/etc/x"], "global-flag"],
     [["get", "pods", "-v=9"], "verbosity"],
     [["get", "pods", "--v=10"], "verbosity"],
@@ -166,7 +175,8 @@ describe("read-only policy", () => {
     expect(await verdict(["get", "cm"], { restrictedResources: ["configmaps"] })).toBe("restricted-resource");
     expect(await verdict(["get", "secrets"], { restrictedResources: ["configmaps"] })).toBe("allow");
     expect(await verdict(["get", "secrets"], { restrictedResources: [] })).toBe("allow");
-    expect(await verdict(["get", "secrets"], { restrictedResources: ["secrets", "configmaps"] })).toBe("restricted-resource");
+    expect(await verdict(["get", "secrets", "-o", "yaml"], { restrictedResources: ["secrets", "configmaps"] })).toBe("restricted-resource");
+    expect(await verdict(["get", "secrets", "-o", "yaml"], { restrictedResources: ["configmaps"] })).toBe("allow");
   });
 
   test("allowFollow: false denies commands that never end on their own", async () => {
@@ -192,8 +202,8 @@ describe("read-only policy", () => {
 
   test("in a pipeline a denial names the policy and keeps argv", async () => {
     const pipeline = createPipeline([readOnly()], "agent");
-    const denied = await pipeline.before({ argv: ["get", "secrets"], clusterId: "c1", requestedBy: "t" });
-    expect(denied).toMatchObject({ allowed: false, policy: "read-only", argv: ["get", "secrets"] });
+    const denied = await pipeline.before({ argv: ["get", "secrets", "-o", "yaml"], clusterId: "c1", requestedBy: "t" });
+    expect(denied).toMatchObject({ allowed: false, policy: "read-only", argv: ["get", "secrets", "-o", "yaml"] });
     expect(denied.reason).toStartWith("restricted-resource: ");
     const allowed = await pipeline.before({ argv: ["get", "pods"], clusterId: "c1", requestedBy: "t" });
     expect(allowed).toMatchObject({ allowed: true, argv: ["get", "pods"] });

@@ -19,6 +19,7 @@ import { type Executor, kubectlExecutor } from "../../lib/agent/executors.ts";
 import type { Result } from "../../lib/schemas.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { redactSecrets } from "../../plugins/redact-secrets.ts";
+import { formsOf } from "../_secrets.ts";
 
 const KUBECTL_FOUND = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 const CHECKOUT_POD = "checkout-6b8f9d7c5c-8wzrn";
@@ -37,31 +38,6 @@ const asResult = (output: string): Result => ({
 });
 const redact = (argv: readonly string[], output: string) =>
   policy.after({ side: "agent", argv, clusterId: "sim", requestedBy: "tester" }, asResult(output));
-
-/** Every form a secret value can take in output: itself, base64, decoded JSON strings, JWT segments, PEM body lines, long prefixes. */
-function formsOf(plain: string, encoded?: string): string[] {
-  const forms = new Set<string>([plain]);
-  if (encoded) forms.add(encoded);
-  const nested = (v: unknown) => {
-    if (typeof v === "string") forms.add(v);
-    else if (v && typeof v === "object") for (const x of Object.values(v)) nested(x);
-  };
-  try {
-    nested(JSON.parse(plain));
-  } catch {
-    // not JSON
-  }
-  for (const s of [...forms]) {
-    if (/^[A-Za-z0-9+/]{8,}={0,2}$/.test(s) && s.length % 4 === 0) {
-      const decoded = Buffer.from(s, "base64").toString("utf8");
-      if (/^[\x20-\x7e]+$/.test(decoded)) forms.add(decoded); // `auth` in a docker config is base64 of user:password
-    }
-    for (const seg of s.split(".")) if (s.startsWith("eyJ") && seg.length >= 16) forms.add(seg);
-    for (const line of s.split("\n")) if (line.length >= 16 && !line.startsWith("-----")) forms.add(line.trim());
-  }
-  for (const s of [...forms]) if (s.length >= 32) forms.add(s.slice(0, 24)).add(s.slice(-24));
-  return [...forms].filter((s) => s.length >= 4);
-}
 
 if (!KUBECTL_FOUND) {
   if (process.env.CI === "true") {

@@ -92,11 +92,11 @@ describe("sqliteBackend restart", () => {
     const lease = await after.queue.lease("prod-eu", { waitMs: 1_000 });
     expect(lease?.command).toEqual(pending);
     expect(lease?.attempt).toBe(1);
-    expect(await verifyAuditChain(after.audit)).toEqual({ ok: true, count: 3 });
+    expect(await verifyAuditChain(after.audit)).toEqual({ ok: true, count: 3, firstSeq: 1, lastSeq: 3, partial: false });
     // The chain goes on from where it stopped.
     const next = await after.audit.append({ at: now + 3, eventType: "session.created", identity: "svc:restart" });
     expect(next.seq).toBe(4);
-    expect(await verifyAuditChain(after.audit)).toEqual({ ok: true, count: 4 });
+    expect(await verifyAuditChain(after.audit)).toEqual({ ok: true, count: 4, firstSeq: 1, lastSeq: 4, partial: false });
   });
 
   test("a command leased but not completed before the restart is re-delivered when its lease expires", async () => {

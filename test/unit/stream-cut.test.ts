@@ -23,7 +23,10 @@ describe("streamUnit", () => {
     [["get", "pods", "-w", "-o", "json"], "json"],
     [["get", "pods", "--watch", "-oyaml"], "yaml"],
     [["get", "pods", "-w", "-o", "jsonpath={.items[*].metadata.name}"], "whole"],
-    [["get", "secrets", "-w"], "whole"],
+    // A Secret table or name list holds no value; other commands that read Secrets are read whole.
+    [["get", "secrets", "-w"], "line"],
+    [["get", "secrets", "-w", "-o", "name"], "line"],
+    [["events", "--for", "secret/x", "-w"], "whole"],
     [["describe", "pod", "web-1"], "whole"],
     [["get", "pods", "-o", "custom-columns=N:.metadata.name"], "whole"],
     [["not-a-verb", "--what"], "whole"],
@@ -68,6 +71,12 @@ describe("safeCut", () => {
     const one = '{\n  "kind": "Pod",\n  "spec": {\n  }\n}\n';
     expect(safeCut(one + '{\n  "kind"', "json")).toEqual({ cut: one.length, holdRest: false });
     expect(safeCut('{\n  "kind": "Pod"', "json")).toEqual({ cut: 0, holdRest: false });
+  });
+
+  test("json: after each compact document (kubectl's --output-watch-events), never inside one", () => {
+    const events = '{"type":"ADDED","object":{"kind":"Secret","data":{"k":"[REDACTED]"}}}\n{"type":"MODIFIED","object":{}}\n';
+    expect(safeCut(`${events}{"type":"DELETED","obj`, "json")).toEqual({ cut: events.length, holdRest: false });
+    expect(safeCut('{"type":"ADDED","object":{"kind":"Secret"', "json")).toEqual({ cut: 0, holdRest: false });
   });
 
   test("yaml: before the last document separator", () => {

@@ -178,7 +178,7 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
 
   describe("denied and invalid streams", () => {
     test("a denied command answers 403 denied at once, with no stream", async () => {
-      for (const argv of [["delete", "pod", "x"], ["get", "secrets", "-w"]]) {
+      for (const argv of [["delete", "pod", "x"], ["get", "secrets", "-w", "-o", "yaml"]]) {
         const res = await call("/debug/execute", { body: { cluster_id: "sim", argv, stream: true } });
         expect(res.status).toBe(403);
         const body = await res.json();
@@ -188,9 +188,9 @@ describe.each(EXECUTOR_KINDS)("%s executor", (kind) => {
     });
 
     test.each([
-      [{ timeout_seconds: 31 }, "timeout_seconds must be 1 to 30 (up to 300 when streamed)"],
+      [{ timeout_seconds: 31 }, "timeout_seconds must be 1 to 30 (up to 300 for a streamed command)"],
       [{ stream: true, timeout_seconds: LIMITS.maxStreamTimeoutSeconds + 1 }, "timeout_seconds"],
-      [{ max_bytes: 100 }, "max_bytes applies only with stream: true"],
+      [{ max_bytes: 100 }, "max_bytes applies only to a streamed command"],
       [{ stream: true, max_bytes: 0 }, "max_bytes"],
       [{ stream: true, max_bytes: LIMITS.maxStreamBytes + 1 }, "max_bytes"],
       [{ stream: "yes" }, "stream"],

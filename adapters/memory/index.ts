@@ -40,11 +40,9 @@ export interface MemoryBackendOptions {
   maxCounterWindows?: number;
 }
 
-/** What a bounded memory store reports: what it holds and what it dropped. */
-export interface MemoryStoreStats extends BackendStoreStats {
-  /** Entries dropped since start to stay within the bounds. */
-  dropped: number;
-}
+import type { MemoryStoreStats } from "./_stats.ts";
+
+export type { MemoryStoreStats };
 
 /** How often (at most) a store walks all its entries for expired ones; between walks it looks at the oldest only. */
 const FULL_SWEEP_MS = 60_000;

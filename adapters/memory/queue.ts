@@ -3,7 +3,7 @@ import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { agentLostResult, deadlineResult, noOutputResult, type ResultCode } from "../../lib/results.ts";
 import { Waiters, clone, newId } from "../../lib/_utils.ts";
-import type { MemoryStoreStats } from "./index.ts";
+import type { MemoryStoreStats } from "./_stats.ts";
 
 /** Extra time a lease gets beyond the command's own timeout. */
 export const LEASE_GRACE_MS = 5_000;

@@ -5,7 +5,7 @@
 import type { OutputChunk, OutputStreams } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { Waiters } from "../../lib/_utils.ts";
-import type { MemoryStoreStats } from "./index.ts";
+import type { MemoryStoreStats } from "./_stats.ts";
 
 /** The `CONFLICT` for a chunk that skips ahead of the command's next `seq`; every adapter throws this one. */
 export const streamGap = (commandId: string, seq: number, next: number): KubentlyError =>

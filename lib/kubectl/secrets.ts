@@ -20,7 +20,6 @@
  * printer columns could show anything. Fail closed: what this module does
  * not recognise is denied.
  */
-import type { ParsedCommand } from "./parse.ts";
 import { resourceKey, splitTypeNameArgs } from "./resources.ts";
 
 /**
@@ -37,6 +36,14 @@ export const SECRETS_MODES: readonly SecretsMode[] = Object.freeze(["metadata", 
 const CORE_SPELLING = /^[A-Za-z]+(\.|\.v1\.)?$/;
 // `--sort-by` paths that order by metadata only; kubectl also accepts them in braces or without the dot.
 const METADATA_SORT = /^\{?\.?(metadata\.(name|namespace|creationTimestamp)|type)\}?$/;
+/** What the rule reads of a parsed command (a `ParsedCommand` will do). */
+export interface SecretRead {
+  path: readonly string[];
+  positionals: readonly string[];
+  flags: ReadonlyMap<string, string | true>;
+  output?: string;
+}
+
 const METADATA_OUTPUTS: readonly (string | undefined)[] = [undefined, "wide", "name"];
 // The fields kube-apiserver lets a Secret list select on; anything else would be an oracle on the
 // values where a server allowed it (the simulated cluster does).
@@ -49,7 +56,7 @@ const q = (s: string): string => JSON.stringify(s.length > 80 ? `${s.slice(0, 77
  * null when `command` reads Secrets only in a form that prints no Secret
  * value; otherwise why not, naming the offending token.
  */
-export function secretMetadataProblem(command: ParsedCommand): string | null {
+export function secretMetadataProblem(command: SecretRead): string | null {
   const verb = command.path.join(" ");
   if (verb !== "get" && verb !== "describe") {
     return `${q(verb)} cannot read Secrets; only get (as a table or -o name) and describe may`;

@@ -76,7 +76,8 @@ Server flags (each also as KUBENTLY_<NAME> in the environment, or camelCase in -
   --concurrency N     agent: commands run at once (default 4)
   --kubeconfig PATH   agent/all: kubeconfig for kubectl
   --kubectl PATH      agent/all: the kubectl binary (default: kubectl on PATH)
-  --signing-key-file P api/all: Ed25519 PKCS#8 PEM key that signs commands (default: a fresh key per start)
+  --signing-key-file P api/all: Ed25519 PKCS#8 PEM key that signs commands (required with redis; default:
+                      sqlite keeps one in <sqlite-file>.signing.pem, memory makes a fresh one per start)
   --api-public-key-file P  agent: pin the API's signing public key (default: fetched from the API)
 `;
 
@@ -160,6 +161,13 @@ interface RunningApi {
 
 async function startApi(config: Config, extra: { clusters?: { id: string; token?: string }[]; defaultHost: string }): Promise<RunningApi> {
   const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
+  if (config.backend === "redis" && !config.signingKeyFile) {
+    // Redis keeps no signing key (whoever can write the queue must not be able to sign), and replicas must share one.
+    throw new Error(
+      "--backend redis needs --signing-key-file (KUBENTLY_SIGNING_KEY_FILE), the same file on every replica: " +
+        "Kubently does not keep the private key in Redis. Make one with: kubently keygen > signing.pem 2> public.pem",
+    );
+  }
   const signingKey = config.signingKeyFile ? readFileSync(config.signingKeyFile, "utf8") : undefined;
   const backend = await backendFrom(config);
   const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
@@ -173,6 +181,7 @@ async function startApi(config: Config, extra: { clusters?: { id: string; token?
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
   });
   await kubently.ready();
+  if (!signingKey && backend.signingKey) log("info", `commands are signed with the key kept in ${backend.signingKey.location} (keep it secret)`);
   const hostname = config.host ?? extra.defaultHost;
   if (!config.allowedHosts && !["127.0.0.1", "localhost", "::1"].includes(hostname)) {
     log("warn", `listening on ${hostname}: /mcp answers only loopback Host names until --allowed-hosts lists the names clients use (DNS-rebinding guard)`);

@@ -34,6 +34,8 @@ export function clusterService(ctx: CoreContext) {
   const { auth, queue, sessions } = ctx.backend;
   /** When we last wrote lastSeenAt per cluster: polls arrive often, writes need not. */
   const lastWrite = new Map<string, number>();
+  /** Per cluster, the agents' time per command as this replica saw it (a moving average), for admission control. */
+  const serviceTimes = new Map<string, { ms: number; samples: number }>();
 
   const markSeen = async (clusterId: string, agent?: AgentInfo) => {
     const now = Date.now();
@@ -45,6 +47,13 @@ export function clusterService(ctx: CoreContext) {
   /** A re-delivered streamed command whose first run already sent output. */
   const rerunsAStream = async (lease: Lease): Promise<boolean> =>
     lease.attempt > 1 && lease.command.stream !== undefined && (await ctx.backend.streams.read(lease.command.id, 0, { limit: 1 })).length > 0;
+
+  function observeServiceTime(clusterId: string, ms: number): void {
+    const s = serviceTimes.get(clusterId);
+    // A weight of 0.2 follows a change within ten commands or so without jumping at one outlier.
+    if (s) serviceTimes.set(clusterId, { ms: s.ms + 0.2 * (ms - s.ms), samples: s.samples + 1 });
+    else serviceTimes.set(clusterId, { ms, samples: 1 });
+  }
 
   const service = {
     /** Clusters the identity may use, ordered by id. */
@@ -136,6 +145,7 @@ export function clusterService(ctx: CoreContext) {
       ctx.metrics.observe("kubently_command_duration_ms", result.durationMs);
       // Outcome only: never output or stderr, which may hold what redaction exists to keep out.
       const command = await queue.getCommand(result.commandId);
+      if (command && !command.stream && result.status !== "denied") observeServiceTime(clusterId, result.durationMs);
       const refused = result.status === "denied";
       await ctx.backend.audit.append({
         at: Date.now(),
@@ -153,6 +163,16 @@ export function clusterService(ctx: CoreContext) {
       });
     },
 
+    /**
+     * The time the cluster's agent takes per plain command, as a moving
+     * average of the results this replica received; undefined until it has
+     * seen {@link SERVICE_SAMPLES} of them.
+     */
+    serviceTimeMs(clusterId: string): number | undefined {
+      const s = serviceTimes.get(clusterId);
+      return s && s.samples >= SERVICE_SAMPLES ? s.ms : undefined;
+    },
+
     /** Agent heartbeat: records versions and capabilities; says whether a session keeps the cluster active. */
     async heartbeat(clusterId: string, info: AgentInfo): Promise<{ active: boolean }> {
       await markSeen(clusterId, info);
@@ -161,6 +181,9 @@ export function clusterService(ctx: CoreContext) {
   };
   return service;
 }
+
+/** Results a replica must have seen from a cluster before admission control judges its queue. */
+export const SERVICE_SAMPLES = 5;
 
 /** The cluster service type. */
 export type ClusterService = ReturnType<typeof clusterService>;

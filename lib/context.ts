@@ -15,6 +15,6 @@ export interface CoreContext {
   pipeline: PolicyPipeline;
   authenticator: Authenticator;
   metrics: Metrics;
-  /** Signs every queued command; agents verify before running. */
+  /** Signs every queued command; agents verify before running. A kept key's signer throws `BACKEND_UNAVAILABLE` until `ready()` has loaded it. */
   signer: CommandSigner;
 }

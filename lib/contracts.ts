@@ -115,6 +115,15 @@ export interface CommandQueue {
    * False when unknown or already resolved.
    */
   cancel(commandId: string, reason?: string): Promise<boolean>;
+  /**
+   * Calls `listener` with the result of every command the queue ends on its
+   * own (its deadline passed without a result: `DEADLINE_EXCEEDED`; its
+   * deliveries ran out: `AGENT_LOST`), once across every replica sharing the
+   * backend: the replica whose sweep made the change. Not called for results
+   * agents post, nor for {@link CommandQueue.cancel}: their callers know.
+   * The API audits these ends, so every command gets its terminal entry.
+   */
+  onEnded(listener: (result: Result) => void): void;
   /** Commands waiting for delivery (not leased) on the cluster. */
   depth(clusterId: string): Promise<number>;
 }
@@ -259,6 +268,25 @@ export interface OutputStreams {
   read(commandId: string, from: number, options?: ReadChunksOptions): Promise<OutputChunk[]>;
 }
 
+/**
+ * Keeps the API's command-signing key (PKCS#8 PEM) between starts, for a
+ * backend whose state survives them: without it, commands queued before a
+ * restart would carry a signature no agent accepts after it. Never inside the
+ * stores above: whoever can write the queue must not be able to sign
+ * (docs/security.md), so an adapter keeps it apart (SQLite: a file of its
+ * own) or not at all (Redis: replicas are configured with one key).
+ */
+export interface SigningKeyStore {
+  /** Where the key is kept (a file path), for messages. */
+  readonly location: string;
+  /**
+   * The kept key; when there is none, `create()`'s, kept first. Concurrent
+   * first calls, from other processes too, answer one key: the first writer
+   * wins and the others read its key.
+   */
+  load(create: () => string): Promise<string>;
+}
+
 /** What an adapter declares about itself instead of the core probing it. */
 export interface BackendCapabilities {
   /** State survives a restart of the process. */
@@ -303,6 +331,11 @@ export interface Backend {
   streams: OutputStreams;
   /** Shared counters for rate limits; absent on backends that have none (rate limits then fail to start). */
   counters?: CounterStore;
+  /**
+   * Where the signing key survives a restart; `createKubently` uses it when no
+   * `signingKey` is configured. Absent: a fresh key per start.
+   */
+  signingKey?: SigningKeyStore;
   /** Drops and sizes of a backend that bounds its own stores (memory); read by `/metrics`. */
   stats?(): BackendStats;
   /** Resolves when the backend answers; used by `/ready`. */

@@ -16,6 +16,9 @@ import { noOutputResult } from "./results.ts";
 import { checkTraceText } from "./schemas.ts";
 import { newId } from "./_utils.ts";
 
+/** Workers assumed for an agent that has not said how many it runs (the agent's default). */
+const DEFAULT_AGENT_WORKERS = 4;
+
 /** A request to run one kubectl command. */
 export interface ExecuteInput {
   clusterId: string;
@@ -131,7 +134,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
   async function run(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     requireRole(identity, ["admin", "operator"], "execute commands");
     checkInput(input);
-    await clusters.get(identity, input.clusterId);
+    const cluster = await clusters.get(identity, input.clusterId);
     if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
 
     const id = newId();
@@ -159,8 +162,9 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       return { commandId: id, ...base, correlationId, status: "denied", argv: input.argv, result };
     }
 
-    const now = Date.now();
     const timeoutMs = (input.timeoutSeconds ?? (input.stream ? LIMITS.defaultStreamTimeoutSeconds : LIMITS.defaultTimeoutSeconds)) * 1000;
+    if (!input.stream) await admit(cluster, timeoutMs);
+    const now = Date.now();
     const command: Command = {
       id,
       ...base,
@@ -174,15 +178,23 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       ...(input.stream ? { stream: { maxBytes: input.maxBytes ?? LIMITS.defaultStreamBytes } } : {}),
     };
     command.signature = ctx.signer.sign(command);
-    await audit.append({
-      ...auditBase,
-      at: now,
-      eventType: "command.queued",
-      argv: decision.argv,
-      decision: "allowed",
-      ...(decision.rewrites.length ? { reason: `rewritten by ${decision.rewrites.map((r) => r.policy).join(", ")}` } : {}),
-    });
+    // Queued first, audited second: a command the backend refused (503) leaves no entry. Should the audit
+    // fail after the push, the command is cancelled so nothing runs unaudited. (A very fast agent's
+    // command.executed may then precede command.queued in the chain.)
     await queue.push(command);
+    try {
+      await audit.append({
+        ...auditBase,
+        at: now,
+        eventType: "command.queued",
+        argv: decision.argv,
+        decision: "allowed",
+        ...(decision.rewrites.length ? { reason: `rewritten by ${decision.rewrites.map((r) => r.policy).join(", ")}` } : {}),
+      });
+    } catch (e) {
+      await queue.cancel(command.id, "the audit log could not record the command").catch(() => false);
+      throw e;
+    }
     ctx.metrics.inc("kubently_commands_total", { status: "queued" });
 
     const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
@@ -190,6 +202,30 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
     const result = (await settle(command, auditBase, input.signal))!;
     return { ...outcome, status: result.status, result };
+  }
+
+  /**
+   * Admission control: refuses a plain command at once (429 `CLUSTER_BUSY`)
+   * when the cluster's queue cannot be worked off within its timeout, the
+   * wait being the queue depth times the agent's observed time per command
+   * divided by its workers. Work that cannot finish is never started, so an
+   * overloaded cluster keeps its goodput instead of timing everyone out.
+   * Until a replica has seen a few results from the cluster it admits all.
+   */
+  async function admit(cluster: { id: string; agent?: { concurrency?: number } }, timeoutMs: number): Promise<void> {
+    const serviceMs = clusters.serviceTimeMs(cluster.id);
+    if (serviceMs === undefined) return;
+    const depth = await queue.depth(cluster.id);
+    const workers = cluster.agent?.concurrency ?? DEFAULT_AGENT_WORKERS;
+    const waitMs = Math.ceil(depth / workers) * serviceMs;
+    if (waitMs + serviceMs <= timeoutMs) return;
+    ctx.metrics.inc("kubently_commands_refused_total", { reason: "cluster_busy" });
+    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    throw new KubentlyError(
+      "CLUSTER_BUSY",
+      `cluster ${cluster.id} has ${depth} commands waiting (about ${Math.ceil(waitMs / 1000)} s of work at ${Math.round(serviceMs)} ms each on ${workers} workers): this command could not finish within its ${timeoutMs / 1000} s timeout; retry after ${retryAfter} s`,
+      { details: { retry_after: retryAfter, queue_depth: depth, service_ms: Math.round(serviceMs), workers } },
+    );
   }
 
   /**
@@ -203,20 +239,41 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     if (result) return result;
     if (signal?.aborted && !cancelOnAbort) return null;
     const reason = signal?.aborted ? "the caller went away" : "no result within the command's timeout";
-    await queue.cancel(command.id, reason);
+    // Whoever cancels it audits it: a result that lands meanwhile was audited by its agent's post.
+    const ended = await queue.cancel(command.id, reason);
     result = await queue.getResult(command.id);
     if (result?.status === "cancelled" && !signal?.aborted) {
       result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
     }
-    await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    if (ended) await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
     return result ?? noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", reason);
   }
 
-  /** Audit fields naming a command and the identity acting on it. */
-  function auditOf(identity: Identity, c: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId" | "onBehalfOf">) {
+  /**
+   * Audits the commands the queue ends on its own (deadline passed, agent
+   * lost), whoever waited or not: with the results agents post (audited by
+   * the cluster service) and the cancels made here, every command the API
+   * accepted gets exactly one terminal entry.
+   */
+  queue.onEnded((result) => {
+    void (async () => {
+      const command = await queue.getCommand(result.commandId);
+      if (!command) return;
+      await audit.append({
+        ...auditOf({ name: command.requestedBy }, command),
+        at: Date.now(),
+        eventType: result.code === "AGENT_LOST" ? "command.lost" : "command.timeout",
+        outcome: result.status,
+        reason: `${result.code}: ${result.error ?? ""}`.trim(),
+      });
+    })().catch((e) => console.error(`[kubently] could not audit the end of command ${result.commandId}:`, e));
+  });
+
+  /** Audit fields naming a command and who acts on it (the requester, without a role, when the queue ended it). */
+  function auditOf(who: { name: string; role?: Identity["role"] }, c: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId" | "onBehalfOf">) {
     return {
-      identity: identity.name,
-      role: identity.role,
+      identity: who.name,
+      ...(who.role ? { role: who.role } : {}),
       clusterId: c.clusterId,
       commandId: c.id,
       correlationId: c.correlationId,

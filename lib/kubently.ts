@@ -18,7 +18,8 @@ import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./ident
 import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
 import { createServices, type KubentlyHost, type Services } from "./services.ts";
-import { createSigner } from "./signing.ts";
+import { KubentlyError } from "./errors.ts";
+import { createSigner, generateSigningKeyPem, type CommandSigner } from "./signing.ts";
 import { VERSION } from "./version.ts";
 import { canonicalRequest } from "./wire/http.ts";
 
@@ -39,8 +40,12 @@ export interface KubentlyOptions {
   /** Clusters to register at start, with an agent token to accept for each. */
   clusters?: readonly { id: string; token?: string }[];
   /**
-   * PKCS#8 PEM Ed25519 key that signs commands. Replicas sharing a backend must
-   * share it; with none, a fresh key is made at start (agents fetch the public key).
+   * PKCS#8 PEM Ed25519 key that signs commands; it is never stored. Replicas
+   * sharing a backend must share it. With none, the backend's
+   * {@link Backend.signingKey} store keeps one across restarts (SQLite: a
+   * file beside the database, made by the first start); a backend without one
+   * (memory, Redis) gets a fresh key per start, and commands queued before a
+   * restart then fail `SIGNATURE_INVALID`.
    */
   signingKey?: string;
   /**
@@ -70,21 +75,69 @@ export interface Kubently extends KubentlyHost {
   listenA2A(options: A2AServerOptions): Promise<A2AServer>;
   /** Runs an agent in this process for a registered cluster (no HTTP hop). */
   startLocalAgent(options: LocalAgentOptions): RunningAgent;
-  /** Registers each configured cluster and token; idempotent. */
+  /**
+   * Registers each configured cluster and token, and waits for the signing
+   * key kept by the backend; idempotent. Await it before serving: until the
+   * key is loaded, queuing a command fails with `BACKEND_UNAVAILABLE`.
+   */
   ready(): Promise<void>;
   /** Stops A2A (draining its tasks), local agents and servers, then closes the backend. */
   close(): Promise<void>;
 }
 
-/** Creates a Kubently instance. Call `ready()` before serving. */
+/**
+ * The signer of an instance: the configured key; else the key the backend
+ * keeps (loading starts at once, `ready()` waits for it); else a fresh one.
+ * A kept key's signer exists before the key is loaded; until then, or when
+ * the load failed, using it throws `BACKEND_UNAVAILABLE`: nothing is ever
+ * signed with a stand-in key that agents would refuse after a restart.
+ */
+function instanceSigner(backend: Backend, configured: string | undefined): { signer: CommandSigner; loaded: Promise<CommandSigner> } {
+  const store = configured ? undefined : backend.signingKey;
+  if (!store) {
+    const signer = createSigner(configured);
+    return { signer, loaded: Promise.resolve(signer) };
+  }
+  let current: CommandSigner | undefined;
+  let failure: unknown;
+  const loaded = store.load(generateSigningKeyPem).then((pem) => {
+    try {
+      return (current = createSigner(pem));
+    } catch (e) {
+      throw new KubentlyError("VALIDATION_FAILED", `the signing key in ${store.location}: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  // Reported by ready() and by every use of the signer; not an unhandled rejection meanwhile.
+  loaded.catch((e: unknown) => (failure = e));
+  const use = (): CommandSigner => {
+    if (current) return current;
+    const why = failure ? `could not be loaded: ${(failure as Error).message}` : "is not loaded yet: await ready() before serving";
+    throw new KubentlyError("BACKEND_UNAVAILABLE", `the signing key in ${store.location} ${why}`, failure ? { cause: failure } : {});
+  };
+  return {
+    signer: {
+      get keyId() {
+        return use().keyId;
+      },
+      get publicKeyPem() {
+        return use().publicKeyPem;
+      },
+      sign: (command) => use().sign(command),
+    },
+    loaded,
+  };
+}
+
+/** Creates a Kubently instance. Await `ready()` before serving. */
 export function createKubently(options: KubentlyOptions): Kubently {
   const backend = options.backend ?? memoryBackend();
+  const { signer, loaded: signerLoaded } = instanceSigner(backend, options.signingKey);
   const context: CoreContext = {
     backend,
     pipeline: createPipeline(options.policies, "api"),
     authenticator: createAuthenticator(backend.auth, options.apiKeys ?? []),
     metrics: createMetrics({ backend }),
-    signer: createSigner(options.signingKey),
+    signer,
   };
   const services = createServices(context);
   const { clusters, execute } = services;
@@ -123,12 +176,14 @@ export function createKubently(options: KubentlyOptions): Kubently {
         ...agentOptions,
         agentId,
         policies: agentOptions.policies ?? options.policies,
-        transport: localTransport(clusters, agentOptions.clusterId, agentId, [context.signer.publicKeyPem]),
+        // Asked when the first command arrives: a kept key may still be loading when the agent starts.
+        transport: localTransport(clusters, agentOptions.clusterId, agentId, async () => [(await signerLoaded).publicKeyPem]),
       });
       agents.add(agent);
       return agent;
     },
     async ready() {
+      await signerLoaded;
       for (const c of options.clusters ?? []) {
         await clusters.register(c.id);
         if (c.token) {

@@ -4,8 +4,10 @@
  * when; the agent verifies before running anything. A compromised queue
  * backend can therefore not make an agent run a command: it cannot sign.
  *
- * The private key never enters the backend. Replicas that share a backend
- * must share the key (configuration); a single API may generate one at start.
+ * The private key never enters the backend's stores. Replicas that share a
+ * backend must share the key (configuration); otherwise the backend's
+ * `SigningKeyStore` keeps one apart from them (SQLite: a file beside the
+ * database) or each start makes a fresh one (memory).
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { KubentlyError } from "./errors.ts";

@@ -59,6 +59,7 @@ export class MemoryQueue implements CommandQueue {
   private readonly leaseWaiters = new Waiters<true>();
   private readonly resultWaiters = new Waiters<Result>();
   private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly endedListeners: ((result: Result) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -172,7 +173,7 @@ export class MemoryQueue implements CommandQueue {
     else line.push(entry.command.id);
     entry.state = "pending";
     entry.lease = undefined;
-    this.arm(entry, deadline, () => this.resolve(entry, deadlineResult(entry.command)));
+    this.arm(entry, deadline, () => this.end(entry, deadlineResult(entry.command)));
     this.leaseWaiters.notifyOne(clusterId, true);
   }
 
@@ -188,7 +189,7 @@ export class MemoryQueue implements CommandQueue {
         entry = candidate;
         break;
       }
-      this.resolve(candidate, deadlineResult(candidate.command));
+      this.end(candidate, deadlineResult(candidate.command));
     }
     if (line && line.length === 0) this.pending.delete(clusterId);
     if (!entry) return null;
@@ -208,10 +209,17 @@ export class MemoryQueue implements CommandQueue {
 
   private expireLease(entry: Entry): void {
     if (entry.attempt < MAX_DELIVERIES && entry.command.deadline > Date.now()) return this.enqueue(entry, true);
-    this.resolve(
-      entry,
-      agentLostResult(entry.command, entry.attempt),
-    );
+    this.end(entry, agentLostResult(entry.command, entry.attempt));
+  }
+
+  /** Resolves a command the queue ends on its own, and tells the listeners. */
+  private end(entry: Entry, result: Result): void {
+    this.resolve(entry, result);
+    for (const listener of this.endedListeners) listener(entry.result!);
+  }
+
+  onEnded(listener: (result: Result) => void): void {
+    this.endedListeners.push(listener);
   }
 
   private arm(entry: Entry, at: number, fire: () => void): void {

@@ -88,6 +88,7 @@ export class RedisQueue implements CommandQueue {
   private nextLeaseEnd = 0;
   /** Earliest lease this replica handed out since the current sweep began. */
   private leasedSinceSweep = Infinity;
+  private readonly endedListeners: ((result: Result) => void)[] = [];
   private closed = false;
 
   constructor(
@@ -392,13 +393,28 @@ export class RedisQueue implements CommandQueue {
       await r.redis.publish(r.channel, `q:${clusterId}`);
     } else if (state === "lost") {
       await this.discard(r, clusterId, jobIdOf(id), { failed: "AGENT_LOST" });
+      await this.announceEnded(id);
     }
   }
 
   private async expireDeadline(r: Runtime, m: string): Promise<void> {
     const [clusterId, id] = parseMember(m);
     const state = await this.script<string>(r, "deadline", clusterId, id, [JSON.stringify(deadlineResult(clusterId, id)), JSON.stringify(lostResult(clusterId, id))]);
-    if (state === "expired" || state === "lost") await this.discard(r, clusterId, jobIdOf(id), "remove");
+    if (state === "expired" || state === "lost") {
+      await this.discard(r, clusterId, jobIdOf(id), "remove");
+      await this.announceEnded(id);
+    }
+  }
+
+  /** Tells the listeners of a command this replica's sweep ended (its script made the change, so no other replica does). */
+  private async announceEnded(commandId: string): Promise<void> {
+    if (this.endedListeners.length === 0) return;
+    const result = await this.getResult(commandId).catch(() => null);
+    if (result) for (const listener of this.endedListeners) listener(result);
+  }
+
+  onEnded(listener: (result: Result) => void): void {
+    this.endedListeners.push(listener);
   }
 
   /** The sweeper's tick. */

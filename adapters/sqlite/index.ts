@@ -3,11 +3,13 @@
  * `better-sqlite3` under Node (an optional peer dependency, loaded on first
  * use). One API process per file: a second process on the same file stays
  * correct (transactions) but hears about the first one's writes only through
- * a periodic check. See docs/adapters/sqlite.md.
+ * a periodic check. The API's signing key is kept in a file of its own beside
+ * the database (`signingKeyFile`). See docs/adapters/sqlite.md.
  */
 import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, OutputStreams, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { openDatabase, wrapDatabase, type SqliteDatabase, type SqliteDriver } from "./_driver.ts";
+import { keyFileStore } from "./_key-file.ts";
 import { commitWatch } from "./_wake.ts";
 import { SqliteQueue } from "./queue.ts";
 import { prepareDatabase } from "./schema.ts";
@@ -45,6 +47,15 @@ export interface SqliteBackendOptions {
   pollIntervalMs?: number;
   /** How long a write waits for another connection's lock before failing with `BACKEND_UNAVAILABLE`. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * The file that keeps the API's command-signing key between starts
+   * (PKCS#8 PEM), created with mode 0600 by the first start and read by
+   * `createKubently` when it is given no `signingKey`. Never a row in the
+   * database: write access to the database must not give the power to sign.
+   * `false`: keep no key (a fresh one per start).
+   * @default `${filename}.signing.pem` for a file; none for `":memory:"`, a `file:` URI or a `database`
+   */
+  signingKeyFile?: string | false;
 }
 
 interface Opened {
@@ -93,6 +104,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
   const filename = options.filename ?? ":memory:";
   let opened: Opened | undefined;
   let closed = false;
+  const onDisk = ownsDatabase && filename !== ":memory:" && filename !== "" && !filename.startsWith("file:");
+  const keyFile = options.signingKeyFile ?? (onDisk ? `${filename}.signing.pem` : false);
 
   const open = async (): Promise<Opened> => {
     const database = options.database ?? (await openDatabase(filename));
@@ -158,6 +171,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     getResult: true,
     getCommand: true,
     cancel: true,
+    onEnded: true,
     depth: true,
   });
   const auth = deferred<AuthStore>(current("auth"), part("auth"), {
@@ -189,6 +203,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     queue,
     auth,
     audit,
+    ...(keyFile ? { signingKey: keyFileStore(keyFile) } : {}),
     counters: deferred<CounterStore>(current("counters"), part("counters"), { hit: true }),
     streams: deferred<OutputStreams>(current("streams"), part("streams"), { append: true, read: true }),
     async ping() {

@@ -47,6 +47,8 @@ interface Effects {
   results: [string, string][];
   /** Clusters that got a command back in line, for lease waiters. */
   requeued: string[];
+  /** Results of commands the sweep ended on its own (deadline, lost), for the onEnded listeners. */
+  ended?: string[];
 }
 
 const SQL = {
@@ -80,6 +82,7 @@ export class SqliteQueue implements CommandQueue {
   private readonly resultWaiters = new TrackedWaiters<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nextAt = Infinity;
+  private readonly endedListeners: ((result: Result) => void)[] = [];
   private closed = false;
   private readonly leaseTx: (clusterId: string, options: LeaseOptions, effects: Effects) => Lease | null;
   private readonly completeTx: (commandId: string, leaseId: string | undefined, result: Result) => string;
@@ -265,6 +268,7 @@ export class SqliteQueue implements CommandQueue {
       const result = JSON.stringify(deadlineResult(JSON.parse(row.command) as Command));
       this.resolveRow(row, result);
       effects.results.push([row.id, result]);
+      (effects.ended ??= []).push(result);
     }
     for (const row of this.db.prepare(SQL.dueLeases).all<Row>(now)) {
       if (row.attempt < MAX_DELIVERIES && row.deadline > now) {
@@ -275,6 +279,7 @@ export class SqliteQueue implements CommandQueue {
         const result = JSON.stringify(agentLostResult(JSON.parse(row.command) as Command, row.attempt));
         this.resolveRow(row, result);
         effects.results.push([row.id, result]);
+        (effects.ended ??= []).push(result);
       }
     }
   }
@@ -294,6 +299,11 @@ export class SqliteQueue implements CommandQueue {
   private announce(effects: Effects): void {
     for (const [id, json] of effects.results) this.resultWaiters.notifyAll(id, json);
     for (const clusterId of effects.requeued) this.leaseWaiters.notifyOne(clusterId, true);
+    for (const json of effects.ended ?? []) for (const listener of this.endedListeners) listener(JSON.parse(json) as Result);
+  }
+
+  onEnded(listener: (result: Result) => void): void {
+    this.endedListeners.push(listener);
   }
 
   /** Runs a sweep now when the timer is overdue (a busy event loop), so callers never see stale leases. */

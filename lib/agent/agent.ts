@@ -119,6 +119,7 @@ function toResult(command: Command, agentId: string, out: ExecOutput): Result {
 
 /** Starts the agent's workers and heartbeat. */
 export function startAgent(options: AgentOptions): RunningAgent {
+  const workerCount = options.concurrency ?? 4;
   const agentId = options.agentId ?? `agent-${Math.random().toString(36).slice(2, 10)}`;
   const pipeline = createPipeline(options.policies, "agent");
   const controller = new AbortController();
@@ -273,7 +274,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
     // Versions are worth a few seconds, never the heartbeat itself (a cluster that is slow to answer stays connected).
     const versions = (await Promise.race([options.executor.describe?.().catch(() => ({})), sleep(5_000).then(() => ({}))])) ?? {};
     const covers = options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {};
-    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
+    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     while (!controller.signal.aborted) {
       await options.transport.heartbeat(info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
       await sleep(options.heartbeatMs ?? LIMITS.heartbeatIntervalMs, controller.signal).catch(() => {});
@@ -285,7 +286,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const keepAlive = setInterval(() => {}, 1 << 30);
   const streams = new Set<Promise<void>>();
   const maxStreams = options.maxStreams ?? LIMITS.maxAgentStreams;
-  const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
+  const workers = Array.from({ length: workerCount }, worker);
   const beat = heartbeat();
   log("info", `agent ${agentId} serving cluster ${options.clusterId} with ${workers.length} workers (${options.executor.name})`);
   return {

@@ -77,11 +77,20 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
   };
 }
 
-/** Calls the cluster service directly; the caller vouches for the agent. */
-export function localTransport(clusters: ClusterService, clusterId: string, agentId: string, publicKeys: readonly string[]): AgentTransport {
+/**
+ * Calls the cluster service directly; the caller vouches for the agent.
+ * `publicKeys` are the keys commands must be signed with, or a function
+ * answering them when the agent first asks (a key still being loaded).
+ */
+export function localTransport(
+  clusters: ClusterService,
+  clusterId: string,
+  agentId: string,
+  publicKeys: readonly string[] | (() => Promise<readonly string[]>),
+): AgentTransport {
   return {
     async config() {
-      return { publicKeys: [...publicKeys] };
+      return { publicKeys: [...(typeof publicKeys === "function" ? await publicKeys() : publicKeys)] };
     },
     async lease({ waitMs, signal }) {
       const lease = await clusters.lease(clusterId, { waitMs, signal, agentId });

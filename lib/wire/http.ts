@@ -20,7 +20,7 @@ export function errorResponse(error: unknown, requestId: string, metrics: Metric
   if (isKubentlyError(error)) {
     metrics.inc("kubently_http_errors_total", { code: error.code });
     const retryAfter = (error.details as { retry_after?: number } | undefined)?.retry_after;
-    if (error.code === "RATE_LIMITED") headers["retry-after"] = String(retryAfter ?? 1);
+    if (error.status === 429) headers["retry-after"] = String(retryAfter ?? 1);
     return jsonResponse(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id: requestId }, headers);
   }
   metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });

@@ -252,6 +252,29 @@ export function describeCommandQueue(
       expect(await q.depth(c.clusterId)).toBe(0);
     });
 
+    it("onEnded(listener) hears, once, of every command the queue ends itself (deadline, lost), and of nothing else", async () => {
+      const q = await fresh();
+      const heard: Result[] = [];
+      q.onEnded((r) => heard.push(r));
+      const cluster = clusterId();
+      const expiring = command(cluster, { deadline: Date.now() + 100 });
+      const answered = command(cluster);
+      const cancelled = command(cluster);
+      await q.push(expiring);
+      await sleep(150);
+      await pushAndLease(q, answered, 10_000).then((l) => q.complete(l, result(answered)));
+      await q.push(cancelled);
+      await q.cancel(cancelled.id);
+      const lost = command(cluster, { deadline: Date.now() + 100 });
+      await pushAndLease(q, lost, 250);
+      expect((await q.awaitResult(expiring.id, { waitMs: 3_000 }))?.code).toBe("DEADLINE_EXCEEDED");
+      expect((await q.awaitResult(lost.id, { waitMs: 3_000 }))?.code).toBe("AGENT_LOST");
+      await sleep(300);
+      const codes = Object.fromEntries(heard.map((r) => [r.commandId, r.code]));
+      expect(codes).toEqual({ [expiring.id]: "DEADLINE_EXCEEDED", [lost.id]: "AGENT_LOST" });
+      expect(heard).toHaveLength(2);
+    });
+
     it("lease(cluster) skips expired commands and hands out the next live one", async () => {
       const q = await fresh();
       const cluster = clusterId();

@@ -1,4 +1,5 @@
 /** The conformance suites against the in-memory backend: a fresh backend per test, closed after it. */
+import { expect, test } from "bun:test";
 import { memoryBackend, type memoryAudit } from "../../adapters/memory/index.ts";
 import type { AuditLog } from "../../lib/contracts.ts";
 import { fromBackend } from "./_options.ts";
@@ -28,3 +29,10 @@ describeAuditLog("memory", fromBackend(() => memoryBackend(), "audit"), {
 describeOutputStreams("memory", fromBackend(() => memoryBackend(), "streams"));
 
 describeBackend("memory", () => memoryBackend());
+
+// Nothing survives a restart: createKubently makes a fresh signing key per start.
+test("signingKey is absent on the memory backend (issue 17)", async () => {
+  const backend = memoryBackend();
+  expect(backend.signingKey).toBeUndefined();
+  await backend.close();
+});

@@ -91,6 +91,9 @@ if (missing) {
 
   describeBackend("redis", () => redisBackend({ url: server!.url, prefix: `kt-${uid()}` }));
 
+  // The private key never enters Redis: whoever can write the queue must not be able to sign
+  // (docs/security.md); replicas share a configured signingKey. The absence is tested below.
+
   describe("redisBackend", () => {
     test("sessions.create() prunes expired sessions from an index nobody lists (issue 17)", async () => {
       // The all-sessions index was pruned only by an unfiltered list(): without one it grew forever.
@@ -109,6 +112,15 @@ if (missing) {
         expect(await raw!.zcard(`${prefix}:sessions`)).toBeLessThan(60);
         expect(await raw!.zcard(`${prefix}:sessions:c1`)).toBeLessThan(60);
         expect((await backend.sessions.list()).length).toBe(40);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    test("signingKey is absent: Redis never holds the signing key (issue 17)", async () => {
+      const backend = redisBackend({ url: server!.url, prefix: `kt-${uid()}` });
+      try {
+        expect(backend.signingKey).toBeUndefined();
       } finally {
         await backend.close();
       }

@@ -5,14 +5,15 @@
  * and, through test/node/conformance.mjs, under Node (better-sqlite3).
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { isBun, openDatabase, wrapDatabase } from "../../adapters/sqlite/_driver.ts";
 import { sqliteBackend, type SqliteBackendOptions } from "../../adapters/sqlite/index.ts";
 import { verifyAuditChain } from "../../lib/audit.ts";
 import type { AuditLog, Backend } from "../../lib/contracts.ts";
 import type { Command } from "../../lib/schemas.ts";
+import { generateSigningKeyPem } from "../../lib/signing.ts";
 import { sleep, timed, uid } from "./_harness.ts";
 import type { BackendPart, Make, MakeContext } from "./_options.ts";
 import { describeAuditLog } from "./audit-log.ts";
@@ -22,6 +23,7 @@ import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
 import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
+import { describeSigningKeyStore } from "./signing-key-store.ts";
 import { testCommand } from "../_fixtures.ts";
 
 /** The file behind each audit log made here, for the tamper hook. */
@@ -83,6 +85,17 @@ describeOutputStreams("sqlite", fresh<"streams", { resultTtlMs?: number }>("stre
 const command = (clusterId: string, over: Partial<Command> = {}): Command => testCommand(clusterId, { timeoutMs: 1_000, ...over });
 
 describeBackend("sqlite", () => sqliteBackend({ filename: join(mkdtempSync(join(tmpdir(), "kubently-sqlite-backend-")), "k.db") }));
+
+describeSigningKeyStore("sqlite", (context) => {
+  const filename = tempFile(context);
+  return {
+    open() {
+      const backend = sqliteBackend({ filename });
+      context.onTeardown(() => backend.close());
+      return backend.signingKey!;
+    },
+  };
+});
 
 describe("sqliteBackend", () => {
   const teardowns: (() => unknown)[] = [];
@@ -173,6 +186,45 @@ describe("sqliteBackend", () => {
     expect((error as { code?: string })?.code).toBe("BACKEND_UNAVAILABLE");
     await expect(backend.queue.depth("c-x")).rejects.toThrow();
     await backend.close();
+  });
+
+  test("signingKey keeps the key in <file>.signing.pem (mode 0600), never in the database (issue 17)", async () => {
+    // Whoever can write the database must not be able to sign commands (docs/security.md).
+    try {
+      const filename = tempFile(context);
+      const backend = sqliteBackend({ filename });
+      context.onTeardown(() => backend.close());
+      expect(backend.signingKey?.location).toBe(`${filename}.signing.pem`);
+      const pem = await backend.signingKey!.load(generateSigningKeyPem);
+      expect(readFileSync(`${filename}.signing.pem`, "utf8")).toBe(pem);
+      if (process.platform !== "win32") expect(statSync(`${filename}.signing.pem`).mode & 0o777).toBe(0o600);
+      await backend.ping();
+      await backend.close();
+      const body = pem.split("\n").find((line) => line && !line.startsWith("-----"))!;
+      for (const f of [filename, `${filename}-wal`]) {
+        if (existsSync(f)) expect(readFileSync(f).includes(body)).toBe(false);
+      }
+      expect(readdirSync(dirname(filename)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("signingKey is absent for \":memory:\", a host database and signingKeyFile: false; signingKeyFile names the file", async () => {
+    try {
+      const memory = sqliteBackend({ filename: ":memory:" });
+      const off = sqliteBackend({ filename: tempFile(context), signingKeyFile: false });
+      const database = await openDatabase(":memory:");
+      const host = sqliteBackend({ database });
+      const elsewhere = join(dirname(tempFile(context)), "keys", "api.pem");
+      const named = sqliteBackend({ filename: ":memory:", signingKeyFile: elsewhere });
+      for (const b of [memory, off, host, named]) context.onTeardown(() => b.close());
+      context.onTeardown(() => wrapDatabase(database).close());
+      expect([memory.signingKey, off.signingKey, host.signingKey]).toEqual([undefined, undefined, undefined]);
+      expect(named.signingKey?.location).toBe(elsewhere);
+    } finally {
+      await cleanup();
+    }
   });
 
   test("a database from a newer Kubently is refused, not migrated", async () => {

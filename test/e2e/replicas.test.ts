@@ -45,7 +45,7 @@ describe.skipIf(skip)("two API replicas on Redis", () => {
     await agent.waitFor(/serving cluster sim/);
     // Two more replicas with a tight shared limit, on their own prefix.
     for (let i = 0; i < 2; i++) {
-      const api = run(["api", "--config", join(dir, "limited.json"), "--backend", "redis", "--redis-url", redis.url, "--redis-prefix", "lim", "--port", "0", "--disable-a2a", "--host", "127.0.0.1", "--api-keys", `l:${LIMITED}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
+      const api = run(["api", "--config", join(dir, "limited.json"), "--backend", "redis", "--redis-url", redis.url, "--redis-prefix", "lim", "--port", "0", "--disable-a2a", "--host", "127.0.0.1", "--api-keys", `l:${LIMITED}`, "--signing-key-file", join(dir, "signing.pem")], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
       procs.push(api);
       urls.push((await api.waitFor(/API listening on (http:\/\/\S+) /))[1]!);
     }

@@ -483,7 +483,7 @@ describe.skipIf(skip)("kubently exec --follow", () => {
   });
 
   test("a denied follow exits 3 at once", async () => {
-    const r = await cli(["exec", "sim", "--follow", "--", "get", "secrets", "-A", "-w"]);
+    const r = await cli(["exec", "sim", "--follow", "--", "get", "secrets", "-A", "-w", "-o", "yaml"]);
     expect(r).toMatchObject({ code: 3, stdout: "" });
     expect(r.stderr).toMatch(/^denied by policy "read-only"/);
   });

@@ -117,6 +117,11 @@ function toResult(command: Command, agentId: string, out: ExecOutput): Result {
   };
 }
 
+/** A result post is retried for at least this long... */
+const RESULT_RETRY_MIN_MS = 10_000;
+/** ...and until this long past the command's deadline (its lease's grace). */
+const RESULT_RETRY_GRACE_MS = 5_000;
+
 /** Starts the agent's workers and heartbeat. */
 export function startAgent(options: AgentOptions): RunningAgent {
   const workerCount = options.concurrency ?? 4;
@@ -220,14 +225,21 @@ export function startAgent(options: AgentOptions): RunningAgent {
   }
 
   async function submit(job: AgentJob, result: Result): Promise<void> {
-    // A result is worth a few retries: the lease outlives the command by a grace period.
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // A result is worth retrying while its lease may still be current (the lease outlives the
+    // command's deadline by a grace period, and an API restart takes seconds): until then, or
+    // until the API says the lease is gone (a permanent rejection).
+    const until = Math.max(Date.now() + RESULT_RETRY_MIN_MS, job.command.deadline + RESULT_RETRY_GRACE_MS);
+    for (let attempt = 0; ; attempt++) {
       try {
         return await options.transport.submit(job, result);
       } catch (e) {
         if ((e as { permanent?: boolean }).permanent) return log("warn", `result for ${job.command.id} rejected: ${(e as Error).message}`);
+        const wait = backoffDelay(attempt, initial, 2_000);
+        // A stopping agent tries a few times only: its stop must not wait out the lease.
+        const stopping = controller.signal.aborted && attempt >= 4;
+        if (stopping || Date.now() + wait > until) return log("warn", `posting result for ${job.command.id} failed; giving up: ${(e as Error).message}`);
         log("warn", `posting result for ${job.command.id} failed: ${(e as Error).message}`);
-        await sleep(backoffDelay(attempt, initial, 2_000));
+        await sleep(wait);
       }
     }
   }

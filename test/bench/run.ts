@@ -8,15 +8,23 @@
  *   `kubently demo` with the kubectl and the native executor, 1/4/16 callers;
  * - streaming: time to the first line and per-line lag (kubectl's timestamp
  *   to arrival over SSE) of `logs -f --timestamps`, 1 and 16 streams at once;
- * - idle RSS of the API and the agent.
+ * - idle RSS of the API and the agent;
+ * - a soak per backend (RSS growth under full load, `_soak.ts`) and a 10x
+ *   overload of one slow cluster (goodput, 429 `CLUSTER_BUSY`, `_overload.ts`).
+ *
+ * `KUBENTLY_BENCH_SECTIONS=soak,overload` runs only the sections named
+ * (overhead, reads, agent, soak, overload); all of them by default.
+ * `KUBENTLY_BENCH_BACKENDS=memory,redis` limits the backends measured.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinary, hasTool, run, type Proc } from "../e2e/_harness.ts";
-import { redisUnavailable, startRedis } from "../_redis.ts";
+import { ensureBinary, hasTool, run } from "../e2e/_harness.ts";
 import { readEventStream } from "../../lib/_event-stream.ts";
 import { startSimCluster } from "../../lib/sim/index.ts";
+import { backends, pct, rssMb, urlOf } from "./_load.ts";
+import { overloadSection } from "./_overload.ts";
+import { soakSection } from "./_soak.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
@@ -26,8 +34,8 @@ const LEVELS = [
   { callers: 64, requests: 12_000 },
 ];
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+const sections = new Set((process.env.KUBENTLY_BENCH_SECTIONS ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+const wanted = (section: string) => sections.size === 0 || sections.has(section);
 
 async function load(url: string, cluster: string, argv: string[], callers: number, requests: number) {
   const body = JSON.stringify({ cluster_id: cluster, argv });
@@ -79,91 +87,76 @@ async function table(label: string, url: string, cluster: string) {
   }
 }
 
-async function urlOf(proc: Proc, re: RegExp) {
-  return (await proc.waitFor(re))[1]!;
-}
-
-/** The backends to measure, each with the flags that select it (redis gets its own server). */
-async function backends(): Promise<{ name: string; args: () => string[]; stop?: () => Promise<void> }[]> {
-  const dir = mkdtempSync(join(tmpdir(), "kubently-bench-"));
-  let n = 0;
-  const list: { name: string; args: () => string[]; stop?: () => Promise<void> }[] = [
-    { name: "memory", args: () => [] },
-    { name: "sqlite", args: () => ["--backend", "sqlite", "--sqlite-file", join(dir, `bench-${n++}.db`)] },
-  ];
-  if (redisUnavailable() === null) {
-    const redis = await startRedis();
-    list.push({ name: "redis", args: () => ["--backend", "redis", "--redis-url", redis.url, "--redis-prefix", `bench${n++}`], stop: () => redis.stop() });
-  } else console.log(`(redis skipped: ${redisUnavailable()})`);
-  return list;
-}
-
 async function main() {
   const missing = ensureBinary();
   if (missing) throw new Error(missing);
   console.log(`# Kubently benchmark (${new Date().toISOString()}, ${navigator.hardwareConcurrency} cores)\n`);
-  console.log("## Execute overhead, echo executor, real HTTP through dist/kubently\n");
-  console.log("| backend | mode | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- | --- |");
   const rss: string[] = [];
-  for (const backend of await backends()) {
-    const all = run(["all", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
-    const allUrl = await urlOf(all, /API listening on (http:\/\/\S+);/);
-    await table(`${backend.name} | all (in-process agent)`, allUrl, "bench");
-    await all.stop();
+  if (wanted("overhead")) {
+    console.log("## Execute overhead, echo executor, real HTTP through dist/kubently\n");
+    console.log("| backend | mode | callers | p50 ms | p99 ms | commands/s | failures |\n| --- | --- | --- | --- | --- | --- | --- |");
+    for (const backend of await backends()) {
+      const all = run(["all", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`, "--cluster-id", "bench", "--executor", "echo", "--concurrency", "64"]);
+      const allUrl = await urlOf(all, /API listening on (http:\/\/\S+);/);
+      await table(`${backend.name} | all (in-process agent)`, allUrl, "bench");
+      await all.stop();
 
-    const api = run(["api", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
-    const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
-    await Bun.sleep(500);
-    const apiIdle = rssMb(api.child.pid!);
-    const agent = run(["agent", "--api-url", apiUrl, "--cluster-id", "bench", "--token", TOKEN, "--executor", "echo", "--concurrency", "64"]);
-    await agent.waitFor(/serving cluster bench/);
-    await Bun.sleep(1_000);
-    const agentIdle = rssMb(agent.child.pid!);
-    await table(`${backend.name} | api + agent (HTTP)`, apiUrl, "bench");
-    rss.push(`| ${backend.name} | ${apiIdle.toFixed(1)} | ${rssMb(api.child.pid!).toFixed(1)} | ${agentIdle.toFixed(1)} | ${rssMb(agent.child.pid!).toFixed(1)} |`);
-    await agent.stop();
-    await api.stop();
-    await backend.stop?.();
+      const api = run(["api", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `bench:${TOKEN}` });
+      const apiUrl = await urlOf(api, /API listening on (http:\/\/\S+) /);
+      await Bun.sleep(500);
+      const apiIdle = rssMb(api.child.pid!);
+      const agent = run(["agent", "--api-url", apiUrl, "--cluster-id", "bench", "--token", TOKEN, "--executor", "echo", "--concurrency", "64"]);
+      await agent.waitFor(/serving cluster bench/);
+      await Bun.sleep(1_000);
+      const agentIdle = rssMb(agent.child.pid!);
+      await table(`${backend.name} | api + agent (HTTP)`, apiUrl, "bench");
+      rss.push(`| ${backend.name} | ${apiIdle.toFixed(1)} | ${rssMb(api.child.pid!).toFixed(1)} | ${agentIdle.toFixed(1)} | ${rssMb(agent.child.pid!).toFixed(1)} |`);
+      await agent.stop();
+      await api.stop();
+      await backend.stop?.();
+    }
   }
 
-  console.log("\n## Real reads against the simulated cluster (`kubently demo`): kubectl vs native, same run\n");
-  if (!hasTool("kubectl")) console.log("kubectl is not on PATH: skipped");
-  else {
-    console.log("| executor | command | callers | p50 ms | p99 ms | commands/s | failures | demo RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
-    const POD = "web-7d4b9c8f6d-x2kqp";
-    const commands: [string, string[]][] = [
-      ["get pods -A", ["get", "pods", "-A"]],
-      ["logs --tail=50", ["logs", "-n", "shop", POD, "--tail=50"]],
-      ["describe pod", ["describe", "pod", "-n", "shop", POD]],
-    ];
-    for (const executor of ["kubectl", "native"] as const) {
-      const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "16", "--executor", executor]);
-      const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
-      for (const [label, argv] of commands) {
-        for (const callers of [1, 4, 16]) {
-          // kubectl costs ~100 ms a command: fewer requests keep the run short.
-          const requests = executor === "kubectl" ? 20 * callers + 20 : 300 * callers;
-          const r = await load(demoUrl, "demo", argv, callers, requests);
-          console.log(`| ${executor} | ${label} | ${callers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.failures} | ${rssMb(demo.child.pid!).toFixed(0)} |`);
+  if (wanted("reads")) {
+    console.log("\n## Real reads against the simulated cluster (`kubently demo`): kubectl vs native, same run\n");
+    if (!hasTool("kubectl")) console.log("kubectl is not on PATH: skipped");
+    else {
+      console.log("| executor | command | callers | p50 ms | p99 ms | commands/s | failures | demo RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
+      const POD = "web-7d4b9c8f6d-x2kqp";
+      const commands: [string, string[]][] = [
+        ["get pods -A", ["get", "pods", "-A"]],
+        ["logs --tail=50", ["logs", "-n", "shop", POD, "--tail=50"]],
+        ["describe pod", ["describe", "pod", "-n", "shop", POD]],
+      ];
+      for (const executor of ["kubectl", "native"] as const) {
+        const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "16", "--executor", executor]);
+        const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
+        for (const [label, argv] of commands) {
+          for (const callers of [1, 4, 16]) {
+            // kubectl costs ~100 ms a command: fewer requests keep the run short.
+            const requests = executor === "kubectl" ? 20 * callers + 20 : 300 * callers;
+            const r = await load(demoUrl, "demo", argv, callers, requests);
+            console.log(`| ${executor} | ${label} | ${callers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${r.failures} | ${rssMb(demo.child.pid!).toFixed(0)} |`);
+          }
         }
+        await demo.stop();
+      }
+      const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "4"]);
+      const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
+      console.log("\n## Streaming: `logs -f --timestamps` over SSE (`kubently demo`, a line every 200 ms per stream)\n");
+      console.log("| streams | first line p50 ms | line lag p50 ms | line lag p99 ms | lines |\n| --- | --- | --- | --- | --- |");
+      for (const streams of [1, 16]) {
+        const all = await Promise.all(Array.from({ length: streams }, () => streamLag(demoUrl)));
+        const lags = all.flatMap((a) => a.lags).sort((a, b) => a - b);
+        const firsts = all.map((a) => a.first).sort((a, b) => a - b);
+        console.log(`| ${streams} | ${pct(firsts, 50).toFixed(0)} | ${pct(lags, 50).toFixed(1)} | ${pct(lags, 99).toFixed(1)} | ${lags.length} |`);
       }
       await demo.stop();
     }
-    const demo = run(["demo", "--port", "0", "--a2a-port", "0", "--api-key", KEY, "--concurrency", "4"]);
-    const demoUrl = await urlOf(demo, /API:\s+(http:\/\/\S+)/);
-    console.log("\n## Streaming: `logs -f --timestamps` over SSE (`kubently demo`, a line every 200 ms per stream)\n");
-    console.log("| streams | first line p50 ms | line lag p50 ms | line lag p99 ms | lines |\n| --- | --- | --- | --- | --- |");
-    for (const streams of [1, 16]) {
-      const all = await Promise.all(Array.from({ length: streams }, () => streamLag(demoUrl)));
-      const lags = all.flatMap((a) => a.lags).sort((a, b) => a - b);
-      const firsts = all.map((a) => a.first).sort((a, b) => a - b);
-      console.log(`| ${streams} | ${pct(firsts, 50).toFixed(0)} | ${pct(lags, 50).toFixed(1)} | ${pct(lags, 99).toFixed(1)} | ${lags.length} |`);
-    }
-    await demo.stop();
   }
 
-  console.log("\n## Agent RSS under native load (`api` + `agent --executor native` as two processes, 16 callers, 3,000 commands each)\n");
-  {
+  if (wanted("agent")) {
+    console.log("\n## Agent RSS under native load (`api` + `agent --executor native` as two processes, 16 callers, 3,000 commands each)\n");
     const sim = await startSimCluster();
     const kubeconfig = await sim.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kubently-bench-")), "config"));
     const api = run(["api", "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${KEY}`], { KUBENTLY_AGENT_TOKENS: `sim:${TOKEN}` });
@@ -182,9 +175,14 @@ async function main() {
     await sim.close();
   }
 
-  console.log("\n## Memory (RSS, MB)\n");
-  console.log("| backend | API idle | API after load | agent idle | agent after load |\n| --- | --- | --- | --- | --- |");
-  for (const line of rss) console.log(line);
+  if (wanted("soak")) await soakSection(KEY);
+  if (wanted("overload")) await overloadSection(KEY);
+
+  if (rss.length > 0) {
+    console.log("\n## Memory (RSS, MB)\n");
+    console.log("| backend | API idle | API after load | agent idle | agent after load |\n| --- | --- | --- | --- | --- |");
+    for (const line of rss) console.log(line);
+  }
 }
 
 await main();

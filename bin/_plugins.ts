@@ -3,9 +3,9 @@
  * modules by path (relative to the config file) or package name (resolved
  * from the working directory). A module exports a policy object, or a factory
  * taking the options, as its default export or as `policy`. Works from the
- * compiled binary: modules are imported at run time.
+ * compiled binary: modules are imported at run time, and their imports of
+ * `kubently` resolve to the running Kubently (`_kubently-modules.ts`).
  */
-import { createRequire } from "node:module";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CounterStore } from "../lib/contracts.ts";
@@ -15,6 +15,7 @@ import { outputLimits } from "../plugins/output-limits.ts";
 import { rateLimit } from "../plugins/rate-limit.ts";
 import { redactSecrets } from "../plugins/redact-secrets.ts";
 import { readOnly } from "../plugins/read-only.ts";
+import { provideKubentlyModules } from "./_kubently-modules.ts";
 
 /** A policy as configuration names it. */
 export type PluginSpec = string | { use: string; options?: unknown };
@@ -40,14 +41,49 @@ const isPolicy = (p: unknown): p is Policy =>
   typeof p === "object" && p !== null && typeof (p as Policy).id === "string" &&
   ["before", "after"].every((hook) => (p as Record<string, unknown>)[hook] === undefined || typeof (p as Record<string, unknown>)[hook] === "function");
 
-async function importModule(name: string, baseDir: string): Promise<Record<string, unknown>> {
-  const isPath = name.startsWith(".") || isAbsolute(name);
-  if (isPath) return import(pathToFileURL(resolve(baseDir, name)).href);
-  try {
-    return await import(pathToFileURL(createRequire(resolve(process.cwd(), "noop.js")).resolve(name)).href);
-  } catch {
-    return import(name);
+/**
+ * The candidate closest to `input` (case-insensitive optimal string alignment
+ * distance: one typo, swap, extra or missing character is one step), or
+ * `null` when none is within max(2, a third of its length) steps and none
+ * starts with `input` (of 4 characters or more).
+ */
+export function closest(input: string, candidates: readonly string[]): string | null {
+  const a = input.toLowerCase();
+  let best: { candidate: string; distance: number } | null = null;
+  for (const candidate of candidates) {
+    const b = candidate.toLowerCase();
+    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      }
+    }
+    const distance = d[a.length]![b.length]!;
+    const near = distance <= Math.max(2, Math.floor(b.length / 3)) || (a.length >= 4 && b.startsWith(a));
+    if (near && (!best || distance < best.distance)) best = { candidate, distance };
   }
+  return best?.candidate ?? null;
+}
+
+async function importModule(name: string, baseDir: string): Promise<Record<string, unknown>> {
+  provideKubentlyModules();
+  if (name.startsWith(".") || isAbsolute(name)) return import(pathToFileURL(resolve(baseDir, name)).href);
+  let path: string;
+  try {
+    // Resolved as an import from the working directory, so ESM-only packages (`exports: { import }`) load too.
+    path = Bun.resolveSync(name, process.cwd());
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_MODULE_NOT_FOUND" && (e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+    const ids = Object.keys(BUILTIN_POLICIES);
+    const suggestion = closest(name, ids);
+    throw new Error(
+      `it is neither a built-in policy (${ids.join(", ")}) nor a package found from ${process.cwd()}` +
+        (suggestion ? `; did you mean "${suggestion}"?` : " (a module path starts with ./ or /)"),
+    );
+  }
+  return import(pathToFileURL(path).href);
 }
 
 /** Turns configured specs into policies, in order; throws naming the spec that failed. */

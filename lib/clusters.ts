@@ -2,15 +2,19 @@
  * The cluster registry, agent tokens, and the agent side of the queue (lease,
  * result, heartbeat). Clusters are registered only by an admin action (or the
  * operator's configuration), never as a side effect of another call.
+ *
+ * It also writes the terminal audit entry of every stored result (an agent's,
+ * or the queue's own end of a command) and reconciles the queue's audit
+ * outbox: see {@link terminalEntry} and `reconcileAudit`.
  */
 import * as v from "valibot";
-import type { Lease, OutputChunk } from "./contracts.ts";
+import type { Lease, OutputChunk, UnauditedResult } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { canUseCluster } from "./identity.ts";
 import { agentLostResult } from "./results.ts";
 import { LIMITS } from "./limits.ts";
-import { type AgentInfo, type Cluster, ClusterIdSchema, describeIssues, type Identity, type Result, ResultSchema } from "./schemas.ts";
+import { type AgentInfo, type AuditInput, type Cluster, ClusterIdSchema, type Command, describeIssues, type Identity, type Result, ResultSchema } from "./schemas.ts";
 
 /** A cluster as callers see it. */
 export interface ClusterView extends Cluster {
@@ -21,6 +25,51 @@ const view = (c: Cluster, now = Date.now()): ClusterView => ({
   ...c,
   connected: c.lastSeenAt !== undefined && now - c.lastSeenAt < LIMITS.agentStaleMs,
 });
+
+/** Audit event types that end a command's story: each accepted command gets exactly one (docs/rest-api.md, "Audit"). */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "command.executed",
+  "command.refused",
+  "command.timeout",
+  "command.lost",
+  "command.cancelled",
+  "command.denied",
+]);
+
+/**
+ * The terminal audit entry of a stored result: `command.lost` or
+ * `command.timeout` when the queue ended the command itself (its results
+ * carry no agent id), `command.refused` when the agent refused it, else
+ * `command.executed`. Never output or stderr, which may hold what redaction
+ * exists to keep out. One function for every writer (the agent's post, the
+ * queue's end, the reconciler), so an entry written late is the entry that
+ * would have been written at once.
+ */
+export function terminalEntry(command: Command | null, result: Result, at = Date.now()): AuditInput {
+  const base = {
+    at,
+    identity: command?.requestedBy ?? `agent:${result.clusterId}`,
+    clusterId: result.clusterId,
+    commandId: result.commandId,
+    ...(command?.sessionId ? { sessionId: command.sessionId } : {}),
+    ...(command?.correlationId ? { correlationId: command.correlationId } : {}),
+    ...(command?.onBehalfOf ? { onBehalfOf: command.onBehalfOf } : {}),
+    outcome: result.status,
+  };
+  if (result.agentId === "" && (result.code === "AGENT_LOST" || result.code === "DEADLINE_EXCEEDED")) {
+    return { ...base, eventType: result.code === "AGENT_LOST" ? "command.lost" : "command.timeout", reason: `${result.code}: ${result.error ?? ""}`.trim() };
+  }
+  if (result.status === "denied") {
+    const reason = `refused by agent ${result.agentId}: ${result.code ?? "refused"}`;
+    return { ...base, eventType: "command.refused", durationMs: result.durationMs, decision: "denied", ...(result.policy ? { policy: result.policy } : {}), reason };
+  }
+  return { ...base, eventType: "command.executed", durationMs: result.durationMs, ...(result.code ? { reason: result.code } : {}) };
+}
+
+/** How far before a command's creation the reconciler looks for its terminal entry: room for clocks that differ between replicas. */
+const CLOCK_SKEW_MS = 60_000;
+/** Audit entries the reconciler reads per page. */
+const AUDIT_PAGE = 1_000;
 
 /** Throws `VALIDATION_FAILED` unless `id` is a DNS label. */
 export function assertClusterId(id: string): string {
@@ -36,6 +85,43 @@ export function clusterService(ctx: CoreContext) {
   const lastWrite = new Map<string, number>();
   /** Per cluster, the agents' time per command as this replica saw it (a moving average), for admission control. */
   const serviceTimes = new Map<string, { ms: number; samples: number }>();
+  /** Commands whose result this process is storing or auditing now: the reconciler leaves them to it. */
+  const auditing = new Map<string, number>();
+
+  /** Runs `fn` with `commandId` counted in {@link auditing}. */
+  async function whileAuditing<T>(commandId: string, fn: () => Promise<T>): Promise<T> {
+    auditing.set(commandId, (auditing.get(commandId) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = auditing.get(commandId)! - 1;
+      if (n > 0) auditing.set(commandId, n);
+      else auditing.delete(commandId);
+    }
+  }
+
+  /**
+   * Writes the terminal entry of a result the queue stored (marked in its
+   * outbox), then clears the mark. A crash between the two leaves the mark:
+   * the reconciler finds the entry and only clears it. A failed clear is
+   * left to the reconciler too: the entry is written, the caller succeeded.
+   */
+  async function auditStored(command: Command | null, result: Result): Promise<void> {
+    await ctx.backend.audit.append(terminalEntry(command, result));
+    await queue.markAudited(result.commandId).catch(() => {});
+  }
+
+  /**
+   * Audits the commands the queue ends on its own (deadline passed, agent
+   * lost), whoever waited or not: with the results agents post (audited
+   * below) and the cancels made by the execute service, every command the
+   * API accepted gets exactly one terminal entry.
+   */
+  queue.onEnded((result) => {
+    void whileAuditing(result.commandId, async () => auditStored(await queue.getCommand(result.commandId), result)).catch((e) =>
+      console.error(`[kubently] could not audit the end of command ${result.commandId} (the audit reconciler will retry):`, e),
+    );
+  });
 
   const markSeen = async (clusterId: string, agent?: AgentInfo) => {
     const now = Date.now();
@@ -53,6 +139,24 @@ export function clusterService(ctx: CoreContext) {
     // A weight of 0.2 follows a change within ten commands or so without jumping at one outlier.
     if (s) serviceTimes.set(clusterId, { ms: s.ms + 0.2 * (ms - s.ms), samples: s.samples + 1 });
     else serviceTimes.set(clusterId, { ms, samples: 1 });
+  }
+
+  /**
+   * The commands among `due` that already have a terminal audit entry. One
+   * walk of the chain from just before the oldest one was created to its
+   * end: an entry is written after its command was created.
+   */
+  async function terminalEntriesOf(due: UnauditedResult[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    if (due.length === 0) return seen;
+    const ids = new Set(due.map((d) => d.command.id));
+    const since = Math.min(...due.map((d) => d.command.createdAt)) - CLOCK_SKEW_MS;
+    for (let page = await ctx.backend.audit.read({ since, limit: AUDIT_PAGE }); page.length > 0; ) {
+      for (const e of page) if (e.commandId && ids.has(e.commandId) && TERMINAL_EVENT_TYPES.has(e.eventType)) seen.add(e.commandId);
+      if (page.length < AUDIT_PAGE || seen.size === ids.size) break;
+      page = await ctx.backend.audit.read({ fromSeq: page.at(-1)!.seq + 1, limit: AUDIT_PAGE });
+    }
+    return seen;
   }
 
   const service = {
@@ -96,7 +200,10 @@ export function clusterService(ctx: CoreContext) {
         const lease = await queue.lease(clusterId, { ...options, waitMs: Math.max(0, until - Date.now()), leaseMs: LIMITS.leaseMs });
         if (!lease || !(await rerunsAStream(lease))) return lease;
         // Its followers already have the first run's output: a second run would repeat or mix it.
-        await queue.complete(lease, agentLostResult(lease.command, lease.attempt - 1)).catch(() => {});
+        const lost = agentLostResult(lease.command, lease.attempt - 1);
+        await whileAuditing(lost.commandId, async () => {
+          if (await queue.complete(lease, lost)) await auditStored(lease.command, lost);
+        }).catch(() => {});
       }
     },
 
@@ -140,27 +247,52 @@ export function clusterService(ctx: CoreContext) {
       }
       const result: Result = parsed.output;
       if (result.clusterId !== clusterId) throw new KubentlyError("RESULT_REJECTED", "the result names another cluster");
-      await queue.complete(leaseId ? { leaseId, command: { id: result.commandId } } : result.commandId, result);
-      ctx.metrics.inc("kubently_results_total", { status: result.status });
-      ctx.metrics.observe("kubently_command_duration_ms", result.durationMs);
-      // Outcome only: never output or stderr, which may hold what redaction exists to keep out.
-      const command = await queue.getCommand(result.commandId);
-      if (command && !command.stream && result.status !== "denied") observeServiceTime(clusterId, result.durationMs);
-      const refused = result.status === "denied";
-      await ctx.backend.audit.append({
-        at: Date.now(),
-        eventType: refused ? "command.refused" : "command.executed",
-        identity: command?.requestedBy ?? `agent:${clusterId}`,
-        clusterId,
-        commandId: result.commandId,
-        ...(command?.sessionId ? { sessionId: command.sessionId } : {}),
-        ...(command?.correlationId ? { correlationId: command.correlationId } : {}),
-        ...(command?.onBehalfOf ? { onBehalfOf: command.onBehalfOf } : {}),
-        outcome: result.status,
-        durationMs: result.durationMs,
-        ...(refused ? { decision: "denied" as const, ...(result.policy ? { policy: result.policy } : {}), reason: `refused by agent ${result.agentId}: ${result.code ?? "refused"}` } : {}),
-        ...(!refused && result.code ? { reason: result.code } : {}),
+      await whileAuditing(result.commandId, async () => {
+        // Stored and marked "not yet audited" in one step: a crash from here on leaves the mark for the reconciler.
+        const stored = await queue.complete(leaseId ? { leaseId, command: { id: result.commandId } } : result.commandId, result);
+        // false: this very result was stored before (a resent call); whoever stored it audits it.
+        if (!stored) return;
+        ctx.metrics.inc("kubently_results_total", { status: result.status });
+        ctx.metrics.observe("kubently_command_duration_ms", result.durationMs);
+        const command = await queue.getCommand(result.commandId);
+        if (command && !command.stream && result.status !== "denied") observeServiceTime(clusterId, result.durationMs);
+        await auditStored(command, result);
       });
+    },
+
+    /**
+     * One pass of the audit outbox's reconciler: takes the results the queue
+     * still marks "not yet audited" after `olderThanMs` (their writer died
+     * between storing and auditing them, or its audit write failed), writes
+     * the terminal entry of each that has none in the audit log, and clears
+     * every mark. An entry already there (the writer died after auditing,
+     * before clearing) is not written again. Results this process is
+     * auditing right now are left to it; another replica's are held back by
+     * `olderThanMs`, which must exceed the time a result takes from being
+     * stored to being audited.
+     */
+    async reconcileAudit(options: { olderThanMs: number; limit?: number }): Promise<{ written: number; confirmed: number }> {
+      const limit = options.limit ?? 100;
+      const done = { written: 0, confirmed: 0 };
+      for (;;) {
+        const due = await queue.unaudited({ olderThanMs: options.olderThanMs, limit });
+        const mine = due.filter((d) => !auditing.has(d.command.id));
+        const seen = await terminalEntriesOf(mine);
+        for (const { command, result } of mine) {
+          await whileAuditing(command.id, async () => {
+            if (seen.has(command.id)) {
+              await queue.markAudited(command.id);
+              done.confirmed++;
+              ctx.metrics.inc("kubently_audit_reconciled_total", { action: "confirmed" });
+              return;
+            }
+            await auditStored(command, result);
+            done.written++;
+            ctx.metrics.inc("kubently_audit_reconciled_total", { action: "written" });
+          });
+        }
+        if (due.length < limit) return done;
+      }
     },
 
     /**

@@ -88,6 +88,13 @@ export interface LeaseOptions extends WaitOptions {
  * - Results stay readable for the backend's result TTL, then are gone. A
  *   backend that bounds its memory (memory) may drop the oldest results
  *   earlier, counting each drop in its `stats()`.
+ * - The audit outbox: a result stored by `complete`, or by the queue ending
+ *   a command itself (the results `onEnded` reports), is marked "not yet
+ *   audited" in the same atomic step that stores it, so no crash can leave
+ *   a stored result that nobody knows still needs its terminal audit entry.
+ *   `cancel` does not mark: its caller audits the cancel. `markAudited`
+ *   clears the mark; `unaudited` lists marks the writer seems to have
+ *   abandoned. A mark goes when its result expires or is dropped.
  */
 export interface CommandQueue {
   /** Queues a command for its cluster. Ids are unique; pushing a known id throws `CONFLICT`. */
@@ -101,8 +108,15 @@ export interface CommandQueue {
    * leases can be short and a dead agent is noticed within one lease.
    */
   extend(lease: LeaseRef, leaseMs: number): Promise<boolean>;
-  /** Records the result of a leased command and wakes everyone awaiting it. */
-  complete(lease: LeaseRef | string, result: Result): Promise<void>;
+  /**
+   * Records the result of a leased command, marked not yet audited, and
+   * wakes everyone awaiting it. Resolves `true`; `false` only where the
+   * backend may run one call twice (Redis resends a script whose reply was
+   * lost): the very same result was already stored, by an earlier run of
+   * this call or an agent's identical retry. Whoever stored it audits it,
+   * so a `false` must not be audited again.
+   */
+  complete(lease: LeaseRef | string, result: Result): Promise<boolean>;
   /** The result, resolving the moment it lands; `null` when the wait ends first. */
   awaitResult(commandId: string, options?: WaitOptions): Promise<Result | null>;
   /** The result if there is one. */
@@ -126,6 +140,32 @@ export interface CommandQueue {
   onEnded(listener: (result: Result) => void): void;
   /** Commands waiting for delivery (not leased) on the cluster. */
   depth(clusterId: string): Promise<number>;
+  /**
+   * Results still marked not audited whose mark is at least `olderThanMs`
+   * old, oldest mark first: those whose writer seems to have died between
+   * storing and auditing them. Each one returned has its mark renewed, so
+   * no call (on any replica) returns it again for `holdMs`: two
+   * reconcilers never handle one result at once.
+   */
+  unaudited(options: UnauditedOptions): Promise<UnauditedResult[]>;
+  /** Clears the result's "not yet audited" mark, once its terminal audit entry is written; a no-op when there is none. */
+  markAudited(commandId: string): Promise<void>;
+}
+
+/** Options for {@link CommandQueue.unaudited}. */
+export interface UnauditedOptions {
+  /** Only marks set (or renewed) at least this long ago. */
+  olderThanMs: number;
+  /** Results returned at most. @default 100 */
+  limit?: number;
+  /** How long the results returned are held back from later calls. @default 60000 */
+  holdMs?: number;
+}
+
+/** A stored result still waiting for its terminal audit entry. */
+export interface UnauditedResult {
+  command: Command;
+  result: Result;
 }
 
 /**

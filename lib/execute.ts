@@ -18,6 +18,8 @@ import { newId } from "./_utils.ts";
 
 /** Workers assumed for an agent that has not said how many it runs (the agent's default). */
 const DEFAULT_AGENT_WORKERS = 4;
+/** The share of a command's timeout the estimated queue wait plus its own run may take. */
+const ADMISSION_HEADROOM = 0.8;
 
 /** A request to run one kubectl command. */
 export interface ExecuteInput {
@@ -216,9 +218,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const serviceMs = clusters.serviceTimeMs(cluster.id);
     if (serviceMs === undefined) return;
     const depth = await queue.depth(cluster.id);
+    if (depth === 0) return;
     const workers = cluster.agent?.concurrency ?? DEFAULT_AGENT_WORKERS;
-    const waitMs = Math.ceil(depth / workers) * serviceMs;
-    if (waitMs + serviceMs <= timeoutMs) return;
+    // With a queue, every worker is busy: the line ahead plus the commands running now, then this one,
+    // within the headroom that leaves room for polls, posts and a service time that drifts.
+    const waitMs = (depth / workers + 1) * serviceMs;
+    if (waitMs + serviceMs <= timeoutMs * ADMISSION_HEADROOM) return;
     ctx.metrics.inc("kubently_commands_refused_total", { reason: "cluster_busy" });
     const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
     throw new KubentlyError(
@@ -249,27 +254,10 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     return result ?? noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", reason);
   }
 
-  /**
-   * Audits the commands the queue ends on its own (deadline passed, agent
-   * lost), whoever waited or not: with the results agents post (audited by
-   * the cluster service) and the cancels made here, every command the API
-   * accepted gets exactly one terminal entry.
-   */
-  queue.onEnded((result) => {
-    void (async () => {
-      const command = await queue.getCommand(result.commandId);
-      if (!command) return;
-      await audit.append({
-        ...auditOf({ name: command.requestedBy }, command),
-        at: Date.now(),
-        eventType: result.code === "AGENT_LOST" ? "command.lost" : "command.timeout",
-        outcome: result.status,
-        reason: `${result.code}: ${result.error ?? ""}`.trim(),
-      });
-    })().catch((e) => console.error(`[kubently] could not audit the end of command ${result.commandId}:`, e));
-  });
+  // The commands the queue ends on its own (deadline passed, agent lost) and the results agents post are
+  // audited by the cluster service, through the queue's audit outbox; the cancels made here are audited here.
 
-  /** Audit fields naming a command and who acts on it (the requester, without a role, when the queue ended it). */
+  /** Audit fields naming a command and who acts on it. */
   function auditOf(who: { name: string; role?: Identity["role"] }, c: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId" | "onBehalfOf">) {
     return {
       identity: who.name,

@@ -55,6 +55,18 @@ export interface KubentlyOptions {
    */
   allowedHosts?: readonly string[];
   allowedOrigins?: readonly string[];
+  /**
+   * The audit outbox's reconciler, started by `ready()` (a first pass awaited
+   * there, then one every `intervalMs`): it writes the terminal entry of a
+   * result stored more than `graceMs` ago whose writer died before auditing
+   * it. `graceMs` must exceed the time a replica takes from storing a result
+   * to auditing it. On a backend no other process shares
+   * (`capabilities.shared` false: memory, SQLite) the first pass takes every
+   * mark at once: at start, any mark was left by a process that is gone.
+   * `false`: no reconciler in this instance (another replica must run one).
+   * @default { intervalMs: 10000, graceMs: 10000 }
+   */
+  auditReconciler?: false | { intervalMs?: number; graceMs?: number };
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
@@ -76,9 +88,11 @@ export interface Kubently extends KubentlyHost {
   /** Runs an agent in this process for a registered cluster (no HTTP hop). */
   startLocalAgent(options: LocalAgentOptions): RunningAgent;
   /**
-   * Registers each configured cluster and token, and waits for the signing
-   * key kept by the backend; idempotent. Await it before serving: until the
-   * key is loaded, queuing a command fails with `BACKEND_UNAVAILABLE`.
+   * Registers each configured cluster and token, waits for the signing key
+   * kept by the backend, and starts the audit reconciler after one pass
+   * (which writes what a crashed process left unaudited); idempotent. Await
+   * it before serving: until the key is loaded, queuing a command fails with
+   * `BACKEND_UNAVAILABLE`.
    */
   ready(): Promise<void>;
   /** Stops A2A (draining its tasks), local agents and servers, then closes the backend. */
@@ -152,6 +166,19 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const a2aServers = new Set<A2AServer>();
   // Routing reads the path alone: every request is rebuilt on a fixed origin first.
   const handle = (request: Request): Promise<Response> => Promise.resolve(app.handle(canonicalRequest(request)));
+  const reconciler = options.auditReconciler === false ? undefined : { intervalMs: 10_000, graceMs: 10_000, ...options.auditReconciler };
+  let reconcileTimer: ReturnType<typeof setInterval> | undefined;
+  let closing = false;
+  let reconciling: Promise<void> | undefined;
+  /** One reconciler pass at a time; a failure is logged and the next tick tries again. */
+  const reconcile = (graceMs: number): Promise<void> =>
+    (reconciling ??= clusters
+      .reconcileAudit({ olderThanMs: graceMs })
+      .then(
+        () => {},
+        (e: unknown) => console.error("[kubently] audit reconciler:", e instanceof Error ? e.message : e),
+      )
+      .finally(() => (reconciling = undefined)));
 
   return {
     backend,
@@ -191,8 +218,17 @@ export function createKubently(options: KubentlyOptions): Kubently {
           await backend.auth.setAgentTokens(c.id, [mintAgentToken(c.token).record]);
         }
       }
+      if (reconciler && !reconcileTimer && !closing) {
+        const { intervalMs, graceMs } = reconciler;
+        reconcileTimer = setInterval(() => void reconcile(graceMs), Math.max(10, intervalMs));
+        (reconcileTimer as { unref?: () => void }).unref?.();
+        // Unshared, nobody else is writing: what is marked now was left by a process that died.
+        await reconcile(backend.capabilities.shared ? graceMs : 0);
+      }
     },
     async close() {
+      closing = true;
+      clearInterval(reconcileTimer);
       // Order matters: refuse new commands at once, let A2A tasks and local agents finish and post what they run,
       // wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
@@ -200,6 +236,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;
       await Promise.allSettled([...servers].map((s) => s.close()));
+      await reconciling;
       await backend.close();
     },
   };

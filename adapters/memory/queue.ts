@@ -1,4 +1,4 @@
-import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
+import type { CommandQueue, Lease, LeaseOptions, LeaseRef, UnauditedOptions, UnauditedResult, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { agentLostResult, deadlineResult, noOutputResult, type ResultCode } from "../../lib/results.ts";
@@ -20,6 +20,8 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   result?: Result;
   resultExpiresAt?: number;
+  /** Set while the result waits for its terminal audit entry (the outbox): when the mark was set or last renewed. */
+  unauditedSince?: number;
 }
 
 /** A result the queue writes itself when no agent produced one. */
@@ -31,6 +33,10 @@ const unref = (t: ReturnType<typeof setTimeout>) => (t as { unref?: () => void }
 
 /** Longest delay a timer takes; beyond it runtimes fire at once (32-bit overflow), so long waits re-arm. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Defaults of {@link CommandQueue.unaudited}, shared by the adapters. */
+export const UNAUDITED_LIMIT = 100;
+export const UNAUDITED_HOLD_MS = 60_000;
 
 /** Bounds of a {@link MemoryQueue}. */
 export interface MemoryQueueLimits {
@@ -52,6 +58,8 @@ export class MemoryQueue implements CommandQueue {
   private readonly entries = new Map<string, Entry>();
   /** Entries with a result, oldest result first. */
   private readonly done = new Map<string, Entry>();
+  /** Entries whose result is marked not yet audited. */
+  private readonly unauditedEntries = new Map<string, Entry>();
   private doneBytes = 0;
   private droppedResults = 0;
   private refusedPushes = 0;
@@ -102,7 +110,7 @@ export class MemoryQueue implements CommandQueue {
     return true;
   }
 
-  async complete(lease: LeaseRef | string, result: Result): Promise<void> {
+  async complete(lease: LeaseRef | string, result: Result): Promise<boolean> {
     const commandId = typeof lease === "string" ? lease : lease.command.id;
     const entry = this.entries.get(commandId);
     const reject = (why: string) => {
@@ -113,7 +121,8 @@ export class MemoryQueue implements CommandQueue {
     if (entry.state !== "leased" || !entry.lease) return reject(entry.state === "done" ? "it already has a result" : "it is not leased");
     if (result.clusterId !== entry.command.clusterId) reject("cluster does not match");
     if (typeof lease !== "string" && lease.leaseId !== entry.lease.leaseId) reject("the lease is no longer current");
-    this.resolve(entry, result);
+    this.resolve(entry, result, true);
+    return true;
   }
 
   async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
@@ -153,6 +162,24 @@ export class MemoryQueue implements CommandQueue {
 
   async depth(clusterId: string): Promise<number> {
     return this.pending.get(clusterId)?.length ?? 0;
+  }
+
+  async unaudited(options: UnauditedOptions): Promise<UnauditedResult[]> {
+    const now = Date.now();
+    this.sweep(now);
+    const due = [...this.unauditedEntries.values()]
+      .filter((e) => e.unauditedSince! <= now - options.olderThanMs && e.resultExpiresAt! > now)
+      .sort((a, b) => a.unauditedSince! - b.unauditedSince!)
+      .slice(0, options.limit ?? UNAUDITED_LIMIT);
+    for (const e of due) e.unauditedSince = now + (options.holdMs ?? UNAUDITED_HOLD_MS);
+    return due.map((e) => ({ command: clone(e.command), result: clone(e.result!) }));
+  }
+
+  async markAudited(commandId: string): Promise<void> {
+    const entry = this.unauditedEntries.get(commandId);
+    if (!entry) return;
+    entry.unauditedSince = undefined;
+    this.unauditedEntries.delete(commandId);
   }
 
   /** Ends every wait and timer. */
@@ -214,7 +241,7 @@ export class MemoryQueue implements CommandQueue {
 
   /** Resolves a command the queue ends on its own, and tells the listeners. */
   private end(entry: Entry, result: Result): void {
-    this.resolve(entry, result);
+    this.resolve(entry, result, true);
     for (const listener of this.endedListeners) listener(entry.result!);
   }
 
@@ -229,7 +256,8 @@ export class MemoryQueue implements CommandQueue {
     unref(entry.timer);
   }
 
-  private resolve(entry: Entry, result: Result): void {
+  /** Stores the result; `unaudited`: marked for the outbox in the same step. */
+  private resolve(entry: Entry, result: Result, unaudited = false): void {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = undefined;
     if (entry.state === "pending") {
@@ -245,6 +273,10 @@ export class MemoryQueue implements CommandQueue {
     entry.bytes += text.length;
     const now = Date.now();
     entry.resultExpiresAt = now + this.resultTtlMs;
+    if (unaudited) {
+      entry.unauditedSince = now;
+      this.unauditedEntries.set(entry.command.id, entry);
+    }
     this.done.set(entry.command.id, entry);
     this.doneBytes += entry.bytes;
     this.resultWaiters.notifyAll(entry.command.id, entry.result);
@@ -265,6 +297,7 @@ export class MemoryQueue implements CommandQueue {
 
   private forget(entry: Entry): void {
     this.entries.delete(entry.command.id);
+    this.unauditedEntries.delete(entry.command.id);
     if (this.done.delete(entry.command.id)) this.doneBytes -= entry.bytes;
   }
 

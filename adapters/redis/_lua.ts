@@ -16,12 +16,15 @@
  * conflict with the first (push, complete, cancel, creating a session or an
  * API key, the first agent token, an audit append) it recognizes its own
  * write (a nonce, or the very value already stored) and answers like the first.
- * A re-sent stream append answers `appended: false`, its chunk stored once.
+ * A re-sent stream append answers `appended: false`, its chunk stored once; a
+ * re-sent complete answers 'again', and its caller leaves the audit entry to
+ * the outbox (the first run marked the result), so it is written once.
  */
 
 /**
  * Per-command KEYS: 1 command hash, 2 result, 3 lease hash, 4 BullMQ job lock,
- * 5 BullMQ job hash, 6 lease-expiry zset, 7 deadline zset, 8 queue registry.
+ * 5 BullMQ job hash, 6 lease-expiry zset, 7 deadline zset, 8 queue registry,
+ * 9 the audit outbox (a zset of command ids scored by when their mark was set).
  * ARGV: 1 command id, 2 zset member, 3 channel, 4 result TTL ms, 5 now (ms).
  */
 const COMMAND_PRELUDE = `
@@ -29,12 +32,18 @@ local rcall = redis.call
 local id, member, channel, ttl, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 -- Stores the result (first writer wins: callers check KEYS[2] first), keeps the
 -- command readable as long as the result, ends the lease and wakes awaiters.
-local function resolve(result)
+-- unaudited: marks it in the outbox in the same step (all but a cancel), and
+-- drops marks older than a TTL, whose results are gone, so the outbox stays bounded.
+local function resolve(result, unaudited)
   rcall('SET', KEYS[2], result, 'PX', ttl)
   rcall('PEXPIRE', KEYS[1], ttl)
   rcall('DEL', KEYS[3], KEYS[4])
   rcall('ZREM', KEYS[6], member)
   rcall('ZREM', KEYS[7], member)
+  if unaudited then
+    rcall('ZADD', KEYS[9], now, id)
+    rcall('ZREMRANGEBYSCORE', KEYS[9], '-inf', '(' .. (now - tonumber(ttl)))
+  end
   rcall('PUBLISH', channel, 'r:' .. id)
 end
 local function done()
@@ -48,7 +57,7 @@ export interface LuaScript {
   lua: string;
 }
 
-const command = (body: string): LuaScript => ({ keys: 8, lua: COMMAND_PRELUDE + body });
+const command = (body: string): LuaScript => ({ keys: 9, lua: COMMAND_PRELUDE + body });
 
 /** Lua `same(from)`: true when the hash KEYS[1] holds every field/value pair of ARGV from index `from` on (the same record, written again). */
 const SAME_RECORD = `
@@ -77,7 +86,7 @@ rcall('DEL', KEYS[2], KEYS[3])
 rcall('HSET', KEYS[1], 'c', ARGV[6], 'k', ARGV[7], 'j', ARGV[8], 'd', ARGV[9], 't', ARGV[10], 'n', ARGV[12])
 rcall('SADD', KEYS[8], ARGV[7])
 if tonumber(ARGV[9]) <= now then
-  resolve(ARGV[11])
+  resolve(ARGV[11], true)
   return 2
 end
 rcall('ZADD', KEYS[7], ARGV[9], member)
@@ -120,25 +129,31 @@ return 1
 
   /**
    * An agent's result. ARGV 6 lease id ('' accepts any current lease), 7 the
-   * result JSON, 8 the cluster the result names. Returns 'ok' or why not.
+   * result JSON, 8 the cluster the result names. Returns 'ok' (stored and
+   * marked in the outbox), 'again' (this very result is already stored: a
+   * resend of this call, or an agent's identical retry) or why not.
    */
   complete: command(`
 if rcall('EXISTS', KEYS[1]) == 0 then return 'unknown command' end
 local stored = rcall('GET', KEYS[2])
-if stored then return stored == ARGV[7] and 'ok' or 'it already has a result' end
+if stored then return stored == ARGV[7] and 'again' or 'it already has a result' end
 local lease = rcall('HMGET', KEYS[3], 'l', 'e')
 if not lease[1] then return 'it is not leased' end
 if rcall('HGET', KEYS[1], 'k') ~= ARGV[8] then return 'cluster does not match' end
 if ARGV[6] ~= '' and ARGV[6] ~= lease[1] then return 'the lease is no longer current' end
 if tonumber(lease[2]) <= now or rcall('GET', KEYS[4]) ~= lease[1] then return 'its lease has run out' end
-resolve(ARGV[7])
+resolve(ARGV[7], true)
 return 'ok'
 `),
 
-  /** Resolves with ARGV 6 unless already resolved (cancel, deadline, agent lost). Returns 1 when it did. */
+  /**
+   * Resolves with ARGV 6 unless already resolved (cancel, deadline, agent
+   * lost); ARGV 7 '1' marks it in the outbox (the queue's own ends, not a
+   * cancel). Returns 1 when it did.
+   */
   resolve: command(`
 if done() then return rcall('GET', KEYS[2]) == ARGV[6] and 1 or 0 end
-resolve(ARGV[6])
+resolve(ARGV[6], ARGV[7] == '1')
 return 1
 `),
 
@@ -163,7 +178,7 @@ rcall('ZREM', KEYS[6], member)
 local deadline = rcall('HGET', KEYS[1], 'd')
 if not deadline then return 'gone' end
 if tonumber(lease[2]) < tonumber(ARGV[6]) and tonumber(deadline) > now then return 'requeue' end
-resolve(ARGV[7])
+resolve(ARGV[7], true)
 return 'lost'
 `),
 
@@ -187,12 +202,38 @@ if rcall('EXISTS', KEYS[4]) == 1 then
   return 'busy'
 end
 if rcall('HEXISTS', KEYS[5], 'defa') == 1 then
-  resolve(ARGV[7])
+  resolve(ARGV[7], true)
   return 'lost'
 end
-resolve(ARGV[6])
+resolve(ARGV[6], true)
 return 'expired'
 `),
+
+  /**
+   * KEYS 1 the audit outbox; ARGV 1 the latest mark to take (now - olderThanMs),
+   * 2 limit, 3 the renewed mark (now + holdMs), 4 the key prefix. Takes the
+   * oldest marks up to ARGV 1 and renews them (so no other replica takes them
+   * for a while); drops those whose result is gone. Returns a flat list of
+   * (command id, result JSON, command JSON).
+   */
+  unaudited: {
+    keys: 1,
+    lua: `
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])) do
+  local result = redis.call('GET', ARGV[4] .. 'res:' .. id)
+  local command = redis.call('HGET', ARGV[4] .. 'cmd:' .. id, 'c')
+  if result and command then
+    redis.call('ZADD', KEYS[1], ARGV[3], id)
+    out[#out + 1] = id
+    out[#out + 1] = result
+    out[#out + 1] = command
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out`,
+  },
 
   /** KEYS 1 result, 2 command hash. The result (or nil) and whether the command is known, in one round trip. */
   peek: {

@@ -22,15 +22,19 @@
  *   return value, the output is never copied into BullMQ's event stream).
  * - deadlines: a zset of deadlines swept every `sweepIntervalMs`; a command
  *   past its deadline is never handed out (the lease script checks too).
+ * - the audit outbox: the script that stores a result (all but a cancel's)
+ *   adds the command id to the zset `<prefix>:unaudited`, scored by when;
+ *   `markAudited` removes it, `unaudited` takes the old ones and re-scores
+ *   them. Marks older than the result TTL are dropped as results are stored.
  */
 import { createHash } from "node:crypto";
 import type * as BullMQ from "bullmq";
 import { agentLostResult, deadlineResult as deadlineOf, noOutputResult } from "../../lib/results.ts";
-import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
+import type { CommandQueue, Lease, LeaseOptions, LeaseRef, UnauditedOptions, UnauditedResult, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { Waiters, newId } from "../../lib/_utils.ts";
-import { LEASE_GRACE_MS, MAX_DELIVERIES } from "../memory/queue.ts";
+import { LEASE_GRACE_MS, MAX_DELIVERIES, UNAUDITED_HOLD_MS, UNAUDITED_LIMIT } from "../memory/queue.ts";
 import { WAIT_SLICE_MS, guarded, lookOrWait, type Runtime, type RuntimeSource } from "./_runtime.ts";
 
 /** Due leases and deadlines one sweep handles. */
@@ -121,7 +125,7 @@ export class RedisQueue implements CommandQueue {
   private keys(r: Runtime, clusterId: string, id: string): string[] {
     const p = r.prefix;
     const job = `${r.bullPrefix}:${clusterId}:${jobIdOf(id)}`;
-    return [`${p}:cmd:${id}`, `${p}:res:${id}`, `${p}:lease:${id}`, `${job}:lock`, job, `${p}:leases`, `${p}:deadlines`, `${p}:queues`];
+    return [`${p}:cmd:${id}`, `${p}:res:${id}`, `${p}:lease:${id}`, `${job}:lock`, job, `${p}:leases`, `${p}:deadlines`, `${p}:queues`, `${p}:unaudited`];
   }
 
   private script<T>(r: Runtime, name: "push" | "accept" | "extend" | "complete" | "resolve" | "expire" | "deadline", clusterId: string, id: string, extra: (string | number)[], now = Date.now()): Promise<T> {
@@ -181,7 +185,11 @@ export class RedisQueue implements CommandQueue {
       const late = command.deadline <= now ? JSON.stringify(deadlineResult(clusterId, id)) : "";
       const state = await this.script<number>(r, "push", clusterId, id, [JSON.stringify(command), clusterId, jobIdOf(id), String(command.deadline), command.timeoutMs, late, newId()], now);
       if (state === 0) throw new KubentlyError("CONFLICT", `command ${id} already exists`);
-      if (state === 2) return;
+      if (state === 2) {
+        // Ended at once, past its deadline: the queue's own end, like the sweep's.
+        if (late) await this.announceEnded(id);
+        return;
+      }
       try {
         await this.bullFor(r, clusterId).queue.add(JOB_NAME, command, { jobId: jobIdOf(id) });
       } catch (e) {
@@ -259,8 +267,10 @@ export class RedisQueue implements CommandQueue {
           continue;
         }
         const result = state === "lost" ? lostResult(clusterId, command.id) : deadlineResult(clusterId, command.id);
-        await this.script(r, "resolve", clusterId, command.id, [JSON.stringify(result)]);
+        const ended = await this.script<number>(r, "resolve", clusterId, command.id, [JSON.stringify(result), "1"]);
         await this.discard(r, clusterId, job.id!, state === "lost" ? { failed: "AGENT_LOST" } : "remove");
+        // This lease call ended it, not a sweep: its listeners must hear of it all the same.
+        if (ended === 1) await this.announceEnded(command.id);
       }
     });
   }
@@ -276,7 +286,7 @@ export class RedisQueue implements CommandQueue {
     });
   }
 
-  complete(lease: LeaseRef | string, result: Result): Promise<void> {
+  complete(lease: LeaseRef | string, result: Result): Promise<boolean> {
     const commandId = typeof lease === "string" ? lease : lease.command.id;
     const rejected = (why: string) => new KubentlyError("RESULT_REJECTED", `result for command ${commandId} rejected: ${why}`);
     if (result.commandId !== commandId) return Promise.reject(rejected("result names another command"));
@@ -285,8 +295,10 @@ export class RedisQueue implements CommandQueue {
       const r = await this.rt();
       const leaseId = typeof lease === "string" ? "" : lease.leaseId;
       const why = await this.script<string>(r, "complete", result.clusterId, commandId, [leaseId, JSON.stringify(result), result.clusterId]);
-      if (why !== "ok") throw rejected(why);
+      if (why !== "ok" && why !== "again") throw rejected(why);
+      // Also after 'again': the first run's reply was lost, so its caller may not have taken the job out of BullMQ.
       await this.discard(r, result.clusterId, jobIdOf(commandId), { completed: summary(result) });
+      return why === "ok";
     });
   }
 
@@ -335,7 +347,8 @@ export class RedisQueue implements CommandQueue {
       const clusterId = await r.redis.hget(`${r.prefix}:cmd:${commandId}`, "k");
       if (!clusterId) return false;
       const result = noOutputResult({ id: commandId, clusterId }, "cancelled", "CANCELLED", reason);
-      if ((await this.script(r, "resolve", clusterId, commandId, [JSON.stringify(result)])) !== 1) return false;
+      // Not marked in the outbox: the caller of cancel audits it.
+      if ((await this.script(r, "resolve", clusterId, commandId, [JSON.stringify(result), "0"])) !== 1) return false;
       // Pending or leased, the job is unlocked now: take it out of BullMQ so it is never delivered.
       await this.discard(r, clusterId, jobIdOf(commandId), "remove");
       return true;
@@ -346,6 +359,29 @@ export class RedisQueue implements CommandQueue {
     return guarded(async () => {
       const r = await this.rt();
       return r.redis.llen(new r.bull.QueueKeys(r.bullPrefix).toKey(clusterId, "wait"));
+    });
+  }
+
+  unaudited(options: UnauditedOptions): Promise<UnauditedResult[]> {
+    return guarded(async () => {
+      const r = await this.rt();
+      const now = Date.now();
+      const flat = await r.run<string[]>("unaudited", [`${r.prefix}:unaudited`], [
+        now - options.olderThanMs,
+        options.limit ?? UNAUDITED_LIMIT,
+        now + (options.holdMs ?? UNAUDITED_HOLD_MS),
+        `${r.prefix}:`,
+      ]);
+      const out: UnauditedResult[] = [];
+      for (let i = 0; i + 2 < flat.length; i += 3) out.push({ result: JSON.parse(flat[i + 1]!) as Result, command: JSON.parse(flat[i + 2]!) as Command });
+      return out;
+    });
+  }
+
+  markAudited(commandId: string): Promise<void> {
+    return guarded(async () => {
+      const r = await this.rt();
+      await r.redis.zrem(`${r.prefix}:unaudited`, commandId);
     });
   }
 

@@ -173,6 +173,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     cancel: true,
     onEnded: true,
     depth: true,
+    unaudited: true,
+    markAudited: true,
   });
   const auth = deferred<AuthStore>(current("auth"), part("auth"), {
     createApiKey: true,

@@ -12,12 +12,12 @@
  * backend notices its commits through `PRAGMA data_version` (see `_wake.ts`)
  * and runs {@link SqliteQueue.recheck}.
  */
-import type { CommandQueue, Lease, LeaseOptions, LeaseRef, WaitOptions } from "../../lib/contracts.ts";
+import type { CommandQueue, Lease, LeaseOptions, LeaseRef, UnauditedOptions, UnauditedResult, WaitOptions } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { agentLostResult, deadlineResult } from "../../lib/results.ts";
 import { newId } from "../../lib/_utils.ts";
-import { LEASE_GRACE_MS, MAX_DELIVERIES, syntheticResult } from "../memory/queue.ts";
+import { LEASE_GRACE_MS, MAX_DELIVERIES, UNAUDITED_HOLD_MS, UNAUDITED_LIMIT, syntheticResult } from "../memory/queue.ts";
 import type { SqliteDriver } from "./_driver.ts";
 import { TrackedWaiters } from "./_wake.ts";
 
@@ -59,7 +59,8 @@ const SQL = {
   take: `UPDATE kubently_commands SET state = 'leased', attempt = attempt + 1, lease_id = ?, lease_expires_at = ?, agent_id = ?
          WHERE seq = ?`,
   byId: `SELECT seq, id, cluster_id, state, attempt, deadline, command, lease_id FROM kubently_commands WHERE id = ?`,
-  resolve: `UPDATE kubently_commands SET state = 'done', result = ?, result_expires_at = ?, lease_id = NULL, lease_expires_at = NULL
+  // unaudited_since: the outbox mark, set in the same statement as the result (NULL for a cancel).
+  resolve: `UPDATE kubently_commands SET state = 'done', result = ?, result_expires_at = ?, unaudited_since = ?, lease_id = NULL, lease_expires_at = NULL
             WHERE seq = ?`,
   requeue: `UPDATE kubently_commands SET state = 'pending', lease_id = NULL, lease_expires_at = NULL, agent_id = NULL WHERE seq = ?`,
   result: `SELECT result FROM kubently_commands WHERE id = ? AND state = 'done' AND result_expires_at > ?`,
@@ -73,6 +74,11 @@ const SQL = {
   nextDue: `SELECT (SELECT min(deadline) FROM kubently_commands WHERE state = 'pending') AS deadline,
                    (SELECT min(lease_expires_at) FROM kubently_commands WHERE state = 'leased') AS lease`,
   purge: `DELETE FROM kubently_commands WHERE state = 'done' AND result_expires_at <= ?`,
+  unaudited: `SELECT seq, command, result FROM kubently_commands
+              WHERE unaudited_since IS NOT NULL AND unaudited_since <= ? AND state = 'done' AND result_expires_at > ?
+              ORDER BY unaudited_since LIMIT ?`,
+  renewMark: `UPDATE kubently_commands SET unaudited_since = ? WHERE seq = ?`,
+  markAudited: `UPDATE kubently_commands SET unaudited_since = NULL WHERE id = ? AND unaudited_since IS NOT NULL`,
 } as const;
 
 /** The SQLite CommandQueue; made by `sqliteBackend`. */
@@ -88,6 +94,10 @@ export class SqliteQueue implements CommandQueue {
   private readonly completeTx: (commandId: string, leaseId: string | undefined, result: Result) => string;
   private readonly cancelTx: (commandId: string, reason: string) => string | null;
   private readonly sweepTx: (now: number, effects: Effects) => void;
+  private readonly unauditedTx: (options: UnauditedOptions) => UnauditedResult[];
+  private readonly markAuditedTx: (ids: string[]) => void;
+  /** Marks to clear at the next turn of the event loop, in one transaction (as the audit log groups its appends). */
+  private marks: { id: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(
     private readonly db: SqliteDriver,
@@ -99,10 +109,20 @@ export class SqliteQueue implements CommandQueue {
       const row = db.prepare(SQL.byId).get<Row>(commandId);
       if (!row || row.state === "done") return null;
       const result = JSON.stringify(syntheticResult(JSON.parse(row.command) as Command, "cancelled", "CANCELLED", reason));
-      this.resolveRow(row, result);
+      this.resolveRow(row, result, false);
       return result;
     });
     this.sweepTx = db.transaction((now, effects) => this.expire(now, effects));
+    this.unauditedTx = db.transaction((options) => {
+      const now = Date.now();
+      const rows = db.prepare(SQL.unaudited).all<{ seq: number; command: string; result: string }>(now - options.olderThanMs, now, options.limit ?? UNAUDITED_LIMIT);
+      const renewed = now + (options.holdMs ?? UNAUDITED_HOLD_MS);
+      for (const row of rows) db.prepare(SQL.renewMark).run(renewed, row.seq);
+      return rows.map((row) => ({ command: JSON.parse(row.command) as Command, result: JSON.parse(row.result) as Result }));
+    });
+    this.markAuditedTx = db.transaction((ids) => {
+      for (const id of ids) db.prepare(SQL.markAudited).run(id);
+    });
     // Deadlines and leases stored by an earlier process are armed again here.
     this.rearm();
   }
@@ -144,12 +164,13 @@ export class SqliteQueue implements CommandQueue {
     }
   }
 
-  async complete(lease: LeaseRef | string, result: Result): Promise<void> {
+  async complete(lease: LeaseRef | string, result: Result): Promise<boolean> {
     this.open();
     this.catchUp();
     const commandId = typeof lease === "string" ? lease : lease.command.id;
     const json = this.completeTx(commandId, typeof lease === "string" ? undefined : lease.leaseId, result);
     this.resultWaiters.notifyAll(commandId, json);
+    return true;
   }
 
   async awaitResult(commandId: string, options: WaitOptions = {}): Promise<Result | null> {
@@ -185,6 +206,33 @@ export class SqliteQueue implements CommandQueue {
     return this.db.prepare(SQL.depth).get<{ n: number }>(clusterId)?.n ?? 0;
   }
 
+  async unaudited(options: UnauditedOptions): Promise<UnauditedResult[]> {
+    this.open();
+    this.catchUp();
+    this.flushMarks(); // a mark cleared before this call is not listed
+    return this.unauditedTx(options);
+  }
+
+  markAudited(commandId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.open();
+      if (this.marks.push({ id: commandId, resolve, reject }) === 1) setImmediate(() => this.flushMarks());
+    });
+  }
+
+  /** Clears the waiting marks in one transaction: one commit for all results audited in a turn of the event loop. */
+  private flushMarks(): void {
+    if (this.marks.length === 0) return;
+    const batch = this.marks;
+    this.marks = [];
+    try {
+      this.markAuditedTx(batch.map((m) => m.id));
+      for (const m of batch) m.resolve();
+    } catch (e) {
+      for (const m of batch) m.reject(e);
+    }
+  }
+
   /**
    * The fallback for writers this process cannot hear, run by the backend
    * after another connection committed: re-reads the next due time and wakes
@@ -209,8 +257,9 @@ export class SqliteQueue implements CommandQueue {
     if (!this.closed) this.db.prepare(SQL.purge).run(now);
   }
 
-  /** Ends every wait and the timer. */
+  /** Ends every wait and the timer, after clearing the marks still waiting. */
   close(): void {
+    if (!this.closed) this.flushMarks();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -232,6 +281,7 @@ export class SqliteQueue implements CommandQueue {
         const result = JSON.stringify(deadlineResult(command));
         this.resolveRow(row, result);
         effects.results.push([row.id, result]);
+        (effects.ended ??= []).push(result);
         continue;
       }
       const lease: Lease = {
@@ -284,8 +334,10 @@ export class SqliteQueue implements CommandQueue {
     }
   }
 
-  private resolveRow(row: Row, resultJson: string): void {
-    this.db.prepare(SQL.resolve).run(resultJson, Date.now() + this.resultTtlMs, row.seq);
+  /** Stores the result; `unaudited` (all but a cancel): marked for the outbox in the same statement. */
+  private resolveRow(row: Row, resultJson: string, unaudited = true): void {
+    const now = Date.now();
+    this.db.prepare(SQL.resolve).run(resultJson, now + this.resultTtlMs, unaudited ? now : null, row.seq);
   }
 
   // --- outside transactions ---------------------------------------------------

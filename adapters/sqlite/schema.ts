@@ -132,6 +132,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (command_id, seq)
   );
   `,
+  // 3 -> 4: the audit outbox. Set in the statement that stores a result (an
+  // agent's, or the queue's own end of a command) while its terminal audit
+  // entry is not confirmed: when the mark was set or last renewed; NULL
+  // otherwise. Results stored before this migration are left unmarked: what
+  // happened to their audit is not known, and guessing could write an entry twice.
+  `
+  ALTER TABLE kubently_commands ADD COLUMN unaudited_since INTEGER;
+  CREATE INDEX kubently_commands_unaudited ON kubently_commands (unaudited_since) WHERE unaudited_since IS NOT NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -9,6 +9,7 @@
  */
 import { describe, expect } from "bun:test";
 import type { CommandQueue, Lease } from "../../lib/contracts.ts";
+import type { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { expectKubentlyError, harness, sleep, timed, uid } from "./_harness.ts";
 import type { ConformanceOptions, Make } from "./_options.ts";
@@ -265,7 +266,7 @@ export function describeCommandQueue(
       await pushAndLease(q, answered, 10_000).then((l) => q.complete(l, result(answered)));
       await q.push(cancelled);
       await q.cancel(cancelled.id);
-      const lost = command(cluster, { deadline: Date.now() + 100 });
+      const lost = command(clusterId(), { deadline: Date.now() + 100 });
       await pushAndLease(q, lost, 250);
       expect((await q.awaitResult(expiring.id, { waitMs: 3_000 }))?.code).toBe("DEADLINE_EXCEEDED");
       expect((await q.awaitResult(lost.id, { waitMs: 3_000 }))?.code).toBe("AGENT_LOST");
@@ -625,6 +626,113 @@ export function describeCommandQueue(
       await q.complete(await pushAndLease(q, c), result(c));
       expect(await q.cancel(c.id)).toBe(false);
       expect((await q.getResult(c.id))?.status).toBe("success");
+    });
+
+    // --- audit outbox -----------------------------------------------------------
+
+    /** The ids `unaudited` returns now for marks at least `olderThanMs` old. */
+    const unauditedIds = async (q: CommandQueue, olderThanMs = 0, holdMs?: number) =>
+      (await q.unaudited({ olderThanMs, ...(holdMs === undefined ? {} : { holdMs }) })).map((u) => u.command.id);
+
+    it("complete(lease, result) resolves true and marks the result: unaudited({ olderThanMs }) lists it, with its command, once the mark is that old", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      const r = result(c);
+      expect(await q.complete(await pushAndLease(q, c), r)).toBe(true);
+      expect(await q.unaudited({ olderThanMs: 60_000 })).toEqual([]);
+      await sleep(150);
+      expect(await q.unaudited({ olderThanMs: 100 })).toEqual([{ command: c, result: r }]);
+    });
+
+    it("unaudited(options) holds what it returns back from later calls (any replica) for holdMs", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      await q.complete(await pushAndLease(q, c), result(c));
+      expect(await unauditedIds(q, 0, 300)).toEqual([c.id]);
+      // Held: a second reconciler does not get it.
+      expect(await unauditedIds(q, 0, 300)).toEqual([]);
+      await sleep(400);
+      expect(await unauditedIds(q, 0, 300)).toEqual([c.id]);
+    });
+
+    it("markAudited(id) clears the mark for good; unknown ids are a no-op", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      await q.complete(await pushAndLease(q, c), result(c));
+      await q.markAudited(c.id);
+      await q.markAudited(c.id);
+      await q.markAudited(`cmd-${uid()}`);
+      expect(await unauditedIds(q)).toEqual([]);
+      // The result itself stays.
+      expect((await q.getResult(c.id))?.commandId).toBe(c.id);
+    });
+
+    it("unaudited(options) lists the oldest marks first, at most limit", async () => {
+      const q = await fresh();
+      const cluster = clusterId();
+      const cs = [1, 2, 3].map(() => command(cluster));
+      for (const c of cs) {
+        await q.complete(await pushAndLease(q, c), result(c));
+        await sleep(15);
+      }
+      expect((await q.unaudited({ olderThanMs: 0, limit: 2 })).map((u) => u.command.id)).toEqual([cs[0]!.id, cs[1]!.id]);
+      expect(await unauditedIds(q)).toEqual([cs[2]!.id]);
+    });
+
+    it("cancel(id) never marks its result (its caller audits it); the queue's own ends (deadline, lost) are marked", async () => {
+      const q = await fresh();
+      const cluster = clusterId();
+      const pending = command(cluster);
+      const leased = command(cluster);
+      await q.push(pending);
+      await q.cancel(pending.id);
+      await pushAndLease(q, leased);
+      await q.cancel(leased.id);
+      const expiring = command(cluster, { deadline: Date.now() + 100 });
+      await q.push(expiring);
+      const lost = command(clusterId(), { deadline: Date.now() + 100 });
+      await pushAndLease(q, lost, 250);
+      expect((await q.awaitResult(expiring.id, { waitMs: 3_000 }))?.code).toBe("DEADLINE_EXCEEDED");
+      expect((await q.awaitResult(lost.id, { waitMs: 3_000 }))?.code).toBe("AGENT_LOST");
+      expect((await unauditedIds(q)).sort()).toEqual([expiring.id, lost.id].sort());
+    });
+
+    it("complete(lease, result) rejected leaves no mark", async () => {
+      const q = await fresh();
+      const c = command(clusterId());
+      await q.push(c);
+      await expectKubentlyError(q.complete(c.id, result(c)), "RESULT_REJECTED");
+      const lease = await q.lease(c.clusterId);
+      await q.complete(lease!, result(c));
+      await q.markAudited(c.id);
+      await expectKubentlyError(q.complete(lease!, result(c, { output: "second" })), "RESULT_REJECTED");
+      expect(await unauditedIds(q)).toEqual([]);
+    });
+
+    it("complete(lease, result) again with the very same result throws RESULT_REJECTED or resolves false, and marks nothing", async () => {
+      // A backend that may run one call twice (Redis resends a script) answers false: the caller must not audit it again.
+      const q = await fresh();
+      const c = command(clusterId());
+      const lease = await pushAndLease(q, c);
+      const r = result(c);
+      expect(await q.complete(lease, r)).toBe(true);
+      await q.markAudited(c.id);
+      const again = await q.complete(lease, r).catch((e: unknown) => e);
+      if (again !== false) expect((again as KubentlyError).code).toBe("RESULT_REJECTED");
+      expect(await unauditedIds(q)).toEqual([]);
+      expect(await q.getResult(c.id)).toEqual(r);
+    });
+
+    it("a mark goes with its result: unaudited(options) never lists a result past its TTL", async () => {
+      const q = await fresh({ resultTtlMs: 100 });
+      const c = command(clusterId());
+      await q.complete(await pushAndLease(q, c), result(c));
+      await sleep(300);
+      expect(await unauditedIds(q)).toEqual([]);
+      // A result stored after the expiry is listed alone.
+      const d = command(c.clusterId);
+      await q.complete(await pushAndLease(q, d), result(d));
+      expect(await unauditedIds(q)).toEqual([d.id]);
     });
 
     // --- depth, copies --------------------------------------------------------

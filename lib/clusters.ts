@@ -307,7 +307,14 @@ export function clusterService(ctx: CoreContext) {
 
     /** Agent heartbeat: records versions and capabilities; says whether a session keeps the cluster active. */
     async heartbeat(clusterId: string, info: AgentInfo): Promise<{ active: boolean }> {
-      await markSeen(clusterId, info);
+      if (info.state === "stopped") {
+        // A graceful stop: shown disconnected at once, until an agent polls or beats again.
+        const cluster = await auth.getCluster(clusterId);
+        lastWrite.delete(clusterId);
+        await auth.updateCluster(clusterId, { lastSeenAt: 0, ...(cluster?.agent ? { agent: { ...cluster.agent, state: "stopped" } } : {}) });
+        return { active: false };
+      }
+      await markSeen(clusterId, { ...info, state: "running" });
       return { active: await sessions.isClusterActive(clusterId) };
     },
   };

@@ -43,7 +43,7 @@ export const LIMITS = {
   /** How often an agent heartbeats, in ms. */
   heartbeatIntervalMs: 15_000,
   /** An agent unseen for this long is reported as disconnected. */
-  agentStaleMs: 60_000,
+  agentStaleMs: 30_000,
   /** Clusters one fan-out request may target. */
   maxFanoutClusters: 20,
   /** `GET /audit` limit bounds. */

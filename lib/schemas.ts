@@ -110,6 +110,8 @@ export const AgentInfoSchema = v.object({
   /** Command paths the agent answers natively, without kubectl. */
   nativeCommands: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64))),
   activeSessions: v.optional(v.number()),
+  /** `stopped`: the agent's last heartbeat, sent as it stops gracefully. */
+  state: v.optional(v.picklist(["running", "stopped"])),
   /** Commands the agent runs at once (its workers): admission control divides the queue by it. */
   concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
 });

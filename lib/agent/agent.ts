@@ -233,7 +233,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       try {
         return await options.transport.submit(job, result);
       } catch (e) {
-        if ((e as { permanent?: boolean }).permanent) return log("warn", `result for ${job.command.id} rejected: ${(e as Error).message}`);
+        if ((e as { permanent?: boolean }).permanent) return log("warn", (e as Error).message.includes(job.command.id) ? (e as Error).message : `result for ${job.command.id} rejected: ${(e as Error).message}`);
         const wait = backoffDelay(attempt, initial, 2_000);
         // A stopping agent tries a few times only: its stop must not wait out the lease.
         const stopping = controller.signal.aborted && attempt >= 4;
@@ -307,6 +307,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
       controller.abort();
       await Promise.allSettled([...workers, beat]);
       await Promise.allSettled([...streams]);
+      // Say goodbye, so the cluster shows disconnected at once (briefly, when another agent serves it too).
+      await Promise.race([options.transport.heartbeat({ agentId, state: "stopped" }).catch(() => {}), sleep(2_000)]);
       await options.executor.close?.().catch(() => {});
       clearInterval(keepAlive);
     },

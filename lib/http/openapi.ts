@@ -100,6 +100,7 @@ const SCHEMAS: Record<string, object> = {
       redacted: { type: "boolean" },
       execution_time_ms: nullable({ type: "number" }),
       executed_at: nullable(str),
+      argv: { type: "array", items: str, description: "What was queued, after any policy rewrote it" },
       stream_url: { type: "string", description: "Only on a 202 for stream: true" },
     },
   },

@@ -100,6 +100,7 @@ const COMMAND_VIEW_SCHEMA: ObjectSchema = {
     command_id: { type: "string" },
     session_id: nullable("string"),
     cluster_id: { type: "string" },
+    argv: { type: "array", items: { type: "string" }, description: "What was queued, after any policy rewrote it" },
     status: { type: "string", enum: ["success", "failure", "timeout", "denied", "cancelled", "queued"] },
     success: { type: "boolean" },
     correlation_id: { type: "string" },

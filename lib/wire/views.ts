@@ -27,12 +27,14 @@ export function sessionJson(s: Session) {
 }
 
 /** A command's outcome (Kubently's CommandResponse). */
-export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | "sessionId" | "correlationId" | "status"> & { result?: Result | null }) {
+export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | "sessionId" | "correlationId" | "status"> & { argv?: string[]; result?: Result | null }) {
   const r = o.result;
   return {
     command_id: o.commandId,
     session_id: o.sessionId ?? null,
     cluster_id: o.clusterId,
+    /** The argv that was queued, after any policy rewrote it (absent only where it is not known). */
+    ...(o.argv ? { argv: o.argv } : {}),
     status: o.status,
     success: o.status === "success",
     correlation_id: o.correlationId,
@@ -49,8 +51,8 @@ export function commandJson(o: Pick<ExecuteOutcome, "commandId" | "clusterId" | 
 }
 
 /** A stored command with its result so far (`queued` while there is none). */
-export const storedCommandJson = (command: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId">, result: Result | null | undefined) =>
-  commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, status: result?.status ?? "queued", result: result ?? null, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
+export const storedCommandJson = (command: Pick<Command, "id" | "clusterId" | "sessionId" | "correlationId" | "argv">, result: Result | null | undefined) =>
+  commandJson({ commandId: command.id, clusterId: command.clusterId, correlationId: command.correlationId, argv: command.argv, status: result?.status ?? "queued", result: result ?? null, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
 
 /** A fan-out: per cluster, the command's outcome or the error that stopped it. */
 export function fanoutJson(correlationId: string, entries: FanoutEntry[]) {

@@ -16,7 +16,7 @@ export { chainAuditEntry, verifyAuditChain, AUDIT_GENESIS, type AuditVerificatio
 export { KubentlyError, ERROR_CODES, isKubentlyError, type ErrorCode } from "./errors.ts";
 export { LIMITS } from "./limits.ts";
 export { parseApiKeys, type ConfiguredKey } from "./identity.ts";
-export { serve, type HttpServer, type ServeOptions } from "./http/serve.ts";
+export { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 export type * from "./contracts.ts";
 export type * from "./schemas.ts";
 export type { ExecuteInput, ExecuteOutcome, FanoutInput } from "./execute.ts";

@@ -13,7 +13,7 @@ import { localTransport } from "./agent/transports.ts";
 import type { CoreContext } from "./context.ts";
 import type { Backend } from "./contracts.ts";
 import { createHttpApp } from "./http/app.ts";
-import { serve, type HttpServer, type ServeOptions } from "./http/serve.ts";
+import { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
 import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
@@ -79,8 +79,19 @@ export interface Kubently extends KubentlyHost {
   readonly context: CoreContext;
   /** The REST app, with MCP at `/mcp`, as a fetch handler (works on Node and Bun). */
   handle(request: Request): Promise<Response>;
-  /** The Elysia app, to mount in a host app. */
-  readonly app: ReturnType<typeof createHttpApp>;
+  /**
+   * The REST API (and `/mcp`) as a fetch handler mounted under `basePath`:
+   * for Bun.serve, Deno.serve, Hono (`app.mount("/kubently", k.fetchHandler({ basePath: "/kubently" }))`).
+   */
+  fetchHandler(options?: MountOptions): (request: Request) => Promise<Response>;
+  /**
+   * The same as a `node:http` request listener, also Express/Connect
+   * middleware (`app.use(k.nodeHandler({ basePath: "/kubently" }))`; mount
+   * it before body parsers). Fastify: `fastify.all("/kubently/*", (req, reply) => k.nodeHandler({ basePath: "/kubently" })(req.raw, reply.raw))`.
+   */
+  nodeHandler(options?: MountOptions): ReturnType<typeof nodeListener>;
+  /** The routes the REST app serves (method and path pattern), e.g. for a fuzzer or a gateway's config. */
+  readonly routes: readonly { method: string; path: string }[];
   /** Serves the REST API (and MCP at `/mcp`). */
   listen(options?: ServeOptions): Promise<HttpServer>;
   /** Serves A2A on its own port (the agent card, JSON-RPC, and a WebSocket under Bun); `close()` stops it first. */
@@ -184,8 +195,10 @@ export function createKubently(options: KubentlyOptions): Kubently {
     backend,
     context,
     services,
-    app,
+    routes: app.routes.map((r) => ({ method: r.method, path: r.path })),
     handle,
+    fetchHandler: (mount) => withBasePath(handle, mount),
+    nodeHandler: (mount) => nodeListener(handle, mount),
     async listen(serveOptions) {
       const server = await serve(handle, serveOptions);
       servers.add(server);

@@ -8,7 +8,7 @@ import { startHostileApi } from "./_hostile.ts";
 
 const api = await startHostileApi();
 const a2a = await startA2AServer(api.k, { publicUrl: "http://127.0.0.1:8000/", port: 0 });
-const routes = (api.k.app.routes as { method: string; path: string }[]).map((r) => ({ method: r.method, path: r.path }));
+const routes = api.k.routes.map((r) => ({ method: r.method, path: r.path }));
 console.log(`READY ${JSON.stringify({ rest: api.port, a2a: a2a.port, routes })}`);
 process.once("SIGTERM", () => {
   void Promise.allSettled([a2a.close(), api.close()]).then(() => process.exit(0));

@@ -56,7 +56,7 @@ export function countingEcho(): { executor: Executor; runs: () => number } {
 /**
  * Creates (but does not serve) an instance with an operator, an admin and a
  * viewer key, {@link ECHO_CLUSTER} and {@link AGENT_CLUSTER}. Synchronous, so a
- * suite can read `k.app.routes` at load time.
+ * suite can read `k.routes` at load time.
  */
 export function createHostileKubently(): Kubently {
   return createKubently({

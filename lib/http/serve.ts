@@ -43,13 +43,7 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     });
     return { port: server.port, url: `http://${shown}:${server.port}`, close: async () => void (await server.stop(true)) };
   }
-  const server = createServer((req, res) => {
-    bridge(handler, req, res).catch((e) => {
-      console.error("[kubently] a request failed in the HTTP bridge:", e);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error", code: "INTERNAL" }));
-      else res.destroy();
-    });
-  });
+  const server = createServer(nodeListener(handler));
   server.keepAliveTimeout = 65_000;
   // What node:http refuses before a handler runs (oversized headers, a bad Content-Length or
   // request line, an unknown method) still answers the documented JSON error shape.
@@ -75,7 +69,68 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
   };
 }
 
-async function bridge(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Options for {@link nodeListener} and {@link withBasePath}. */
+export interface MountOptions {
+  /** The path the API is mounted under, e.g. "/kubently": requests outside it are not the API's. @default "" (the root) */
+  basePath?: string;
+}
+
+/**
+ * A fetch handler answering under `basePath`: the prefix is taken off
+ * before routing; a path outside it is a 404 in the documented JSON shape.
+ */
+export function withBasePath(handler: Handler, options: MountOptions = {}): (request: Request) => Promise<Response> {
+  const base = normalizeBase(options.basePath);
+  if (!base) return async (request) => handler(request);
+  return async (request) => {
+    const inner = innerTarget(base, targetOf(request.url));
+    if (inner === null) return new Response(JSON.stringify({ error: `no route outside ${base}`, code: "NOT_FOUND" }), { status: 404, headers: { "content-type": "application/json" } });
+    return handler(new Request(`http://localhost${inner}`, request));
+  };
+}
+
+/**
+ * A `node:http` request listener for `handler`, usable as Express or
+ * Connect middleware too: with `basePath`, a request outside it goes to
+ * `next` (or gets a 404 without one). Mount it before any body parser: it
+ * reads the body itself, within the API's own caps.
+ *
+ * @example
+ * createServer(nodeListener((req) => kubently.handle(req))).listen(8080);
+ * app.use(nodeListener((req) => kubently.handle(req), { basePath: "/kubently" })); // Express
+ */
+export function nodeListener(handler: Handler, options: MountOptions = {}): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
+  const base = normalizeBase(options.basePath);
+  return (req, res, next) => {
+    const target = req.url?.startsWith("/") ? req.url : absoluteTarget(req.url);
+    const inner = base ? innerTarget(base, target) : target;
+    if (inner === null) {
+      if (next) return next();
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route outside ${base}`, code: "NOT_FOUND" }));
+      return;
+    }
+    bridge(handler, req, res, inner).catch((e) => {
+      console.error("[kubently] a request failed in the HTTP bridge:", e);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error", code: "INTERNAL" }));
+      else res.destroy();
+    });
+  };
+}
+
+/** "/kubently/" -> "/kubently"; "" or "/" -> "". */
+const normalizeBase = (basePath = "") => `/${basePath.replace(/^\/+|\/+$/g, "")}`.replace(/^\/$/, "");
+
+/** The path and query of a URL, absolute or already a target. */
+const targetOf = (url: string) => (url.startsWith("/") ? url : (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*([^#]*)/.exec(url)?.[1] || "/"));
+
+/** The target with `base` taken off, or null when it lies outside `base`. */
+function innerTarget(base: string, target: string): string | null {
+  if (target !== base && !target.startsWith(`${base}/`) && !target.startsWith(`${base}?`)) return null;
+  const rest = target.slice(base.length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+async function bridge(handler: Handler, req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
   const controller = new AbortController();
   res.on("close", () => controller.abort());
   const chunks: Buffer[] = [];
@@ -86,8 +141,7 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
     chunks.push(chunk as Buffer);
   }
   const method = req.method ?? "GET";
-  // The target is a path (origin-form); routing never depends on Host, which the handler checks itself.
-  const target = req.url?.startsWith("/") ? req.url : absoluteTarget(req.url);
+  // The target is a path (origin-form); routing never depends on Host.
   const request = new Request(`http://localhost${target}`, {
     method,
     headers: req.headers as Record<string, string>,

@@ -93,7 +93,7 @@ const parse = (text: string) => {
 /** Status and the start of the body, for failure messages. */
 const seen = (r: { status: number | null; text?: string; body?: string; failed?: string }) => (r.failed ? `no usable answer (${r.failed})` : `${r.status} ${(r.text ?? r.body ?? "").slice(0, 300)}`);
 
-const ROUTES = () => (api.k.app.routes as { method: string; path: string }[]).map((r) => ({ method: r.method, path: r.path }));
+const ROUTES = () => api.k.routes.map((r) => ({ method: r.method, path: r.path }));
 const auditCount = async () => (await api.k.backend.audit.query({ limit: 1_000_000 })).length;
 
 describe("item 8: a path id with bad percent-encoding", () => {

@@ -295,7 +295,7 @@ describe("observability", () => {
 
   test("the OpenAPI document lists exactly the routes the app serves", async () => {
     const doc = await ok(await call("GET", "/openapi.json"));
-    const served = new Set(k.app.routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`));
+    const served = new Set(k.routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`));
     const documented = new Set(Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
     expect([...served].sort()).toEqual([...documented].sort());
   });

@@ -44,6 +44,7 @@ ${CONNECTION_USAGE}`;
 
 /** `kubently cluster list | status | token | rotate | revoke`. */
 export const cluster: CliVerb = {
+  summary: "clusters and their agent tokens (admin)",
   usage: CLUSTER_USAGE,
   flags: { json: { type: "boolean" }, token: { type: "string" }, grace: { type: "string" } },
   run: (input) =>
@@ -128,6 +129,7 @@ ${CONNECTION_USAGE}`;
 
 /** `kubently key create | list | revoke`. */
 export const key: CliVerb = {
+  summary: "API keys (admin)",
   usage: KEY_USAGE,
   flags: { role: { type: "string" }, clusters: { type: "string" }, namespaces: { type: "string" }, json: { type: "boolean" } },
   run: (input) =>
@@ -170,7 +172,9 @@ export const key: CliVerb = {
 const AUDIT_USAGE = `Usage: kubently audit [flags]
        kubently audit verify [--json]    (admin key)
 
-Prints audit entries, newest first: TIME, EVENT, IDENTITY, CLUSTER, OUTCOME, COMMAND.
+Prints audit entries, newest first: TIME, EVENT, IDENTITY, CLUSTER, OUTCOME, COMMAND
+(the command of every entry about one, also those that only name it by id;
+"-" for entries about no command).
 Non-admin keys see only their own entries. "verify" walks the hash chain and
 exits 1 when it is broken.
 
@@ -188,8 +192,33 @@ ${CONNECTION_USAGE}`;
 /** The outcome column of an audit entry: the decision, the rule that made it, or how the command ended. */
 const outcomeOf = (e: AuditEntry): string => (e.decision === "denied" ? `denied (${e.policy ?? "policy"})` : (e.outcome ?? e.decision ?? ""));
 
+/** How many correlation ids one `kubently audit` looks up to name the commands of its rows. */
+const MAX_COMMAND_LOOKUPS = 20;
+
+/**
+ * The argv of each command the entries mention. Only `command.queued` and
+ * `command.denied` entries carry it; the entries that end a command
+ * (`command.executed`, `command.timeout`, `command.cancelled`...) name it by
+ * id, so a command whose first entry is not among these is looked up by its
+ * correlation id (at most {@link MAX_COMMAND_LOOKUPS}).
+ */
+async function commandsOf(config: VerbInput["config"], entries: AuditEntry[]): Promise<Map<string, string[]>> {
+  const argvs = new Map<string, string[]>();
+  const learn = (list: AuditEntry[]) => list.forEach((e) => e.commandId && e.argv && argvs.set(e.commandId, e.argv));
+  learn(entries);
+  const missing = [...new Set(entries.filter((e) => e.commandId && !argvs.has(e.commandId)).map((e) => e.correlationId ?? e.commandId!))];
+  await Promise.all(
+    missing.slice(0, MAX_COMMAND_LOOKUPS).map(async (id) => {
+      const found = await request<{ entries: AuditEntry[] }>(config, "GET", `/audit?correlation_id=${encodeURIComponent(id)}&limit=1000`).catch(() => null);
+      if (found) learn(found.entries);
+    }),
+  );
+  return argvs;
+}
+
 /** `kubently audit [filters]` and `kubently audit verify`. */
 export const audit: CliVerb = {
+  summary: "the audit log, and a check of its hash chain",
   usage: AUDIT_USAGE,
   flags: {
     cluster: { type: "string" },
@@ -225,7 +254,9 @@ export const audit: CliVerb = {
     const query = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => e[1] !== undefined)).toString();
     const answer = await request<{ entries: (AuditEntry & { timestamp: string })[]; count: number }>(config, "GET", `/audit${query ? `?${query}` : ""}`);
     if (flags.json) return printJsonOk(answer);
-    const rows = answer.entries.map((e) => [e.timestamp, e.eventType, e.identity, e.clusterId ?? "", outcomeOf(e), e.argv ? e.argv.join(" ") : ""]);
+    const commands = await commandsOf(config, answer.entries);
+    const commandOf = (e: AuditEntry) => (e.argv ? e.argv.join(" ") : e.commandId ? (commands.get(e.commandId)?.join(" ") ?? `(command ${e.commandId})`) : "-");
+    const rows = answer.entries.map((e) => [e.timestamp, e.eventType, e.identity, e.clusterId ?? "", outcomeOf(e), commandOf(e)]);
     await print(table(["TIME", "EVENT", "IDENTITY", "CLUSTER", "OUTCOME", "COMMAND"], rows));
     return EXIT.ok;
   },

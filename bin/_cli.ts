@@ -34,6 +34,8 @@ export interface VerbInput {
 
 /** A client verb: its help text, flags, and what it does; answers the exit code. */
 export interface CliVerb {
+  /** One line for lists (shell completion). */
+  summary: string;
   usage: string;
   flags?: Record<string, VerbFlag>;
   /** The shared flags it accepts. @default the connection: api-url, api-key */
@@ -65,10 +67,25 @@ export async function runVerb(name: string, verb: CliVerb, argv: string[]): Prom
     }
     return await verb.run({ config, flags, args: positionals, rest: dash < 0 ? [] : argv.slice(dash + 1) });
   } catch (e) {
-    await printErr(errorLine(e));
+    await printErr(paint(process.stderr, "red", errorLine(e)));
     return EXIT.error;
   }
 }
+
+const COLORS = { red: 31, yellow: 33, bold: 1 } as const;
+
+/**
+ * True when `stream` may get ANSI colors: a terminal, `NO_COLOR` unset or
+ * empty (https://no-color.org), and `TERM` not `dumb`. Pipes, files and CI
+ * logs never get escape codes.
+ */
+export function colorsOn(stream: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): boolean {
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
+}
+
+/** `text` in a color when {@link colorsOn} says `stream` takes colors, else as is. */
+export const paint = (stream: { isTTY?: boolean }, color: keyof typeof COLORS, text: string): string =>
+  colorsOn(stream) ? `\x1b[${COLORS[color]}m${text}\x1b[0m` : text;
 
 /** How an error reads on stderr: `error (CODE): message` for the API's errors, `error: message` for the rest. */
 export const errorLine = (e: unknown): string => (isKubentlyError(e) ? `error (${e.code}): ${e.message}` : `error: ${(e as Error).message}`);
@@ -119,9 +136,6 @@ export const print = (text: string): Promise<void> => write(process.stdout, text
 export const printRaw = (text: string): Promise<void> => write(process.stdout, text);
 /** Writes `text` to stderr with a final newline. */
 export const printErr = (text: string): Promise<void> => write(process.stderr, text.endsWith("\n") ? text : `${text}\n`);
-
-/** Writes `text` to stderr as is (a prompt). */
-export const printErrRaw = (text: string): Promise<void> => write(process.stderr, text);
 
 /** Prints `value` as indented JSON. */
 export const printJson = (value: unknown): Promise<void> => print(JSON.stringify(value, null, 2));

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
+import { closest } from "./_plugins.ts";
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const num = v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
@@ -46,6 +47,9 @@ export const ConfigSchema = v.object({
 });
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
+/** What runs when the configuration names no policies: the grammar, and redaction in the agent. */
+export const DEFAULT_PLUGINS: readonly string[] = ["read-only", "redact-secrets"];
+
 /** Flag name -> config key, with whether it takes a value. */
 const FLAGS = {
   config: { type: "string" },
@@ -76,6 +80,9 @@ const FLAGS = {
   "api-public-key-file": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Whether each shared flag takes a value (`string`) or is a switch (`boolean`). */
+export const FLAG_TYPES = Object.fromEntries(Object.entries(FLAGS).map(([f, o]) => [f, o.type])) as Record<keyof typeof FLAGS, "string" | "boolean">;
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -123,7 +130,10 @@ export function loadConfig(argv: string[], env: Record<string, string | undefine
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     const unknown = (e as Error).message.match(/^Unknown option '([^']+)'/);
-    const problem = unknown ? `unknown flag "${unknown[1]}"${verb.unknownFlagHint ? `; ${verb.unknownFlagHint}` : ""}` : (e as Error).message;
+    const guess = unknown?.[1]?.startsWith("--") ? closest(unknown[1].split("=")[0]!, Object.keys(options).map((f) => `--${f}`)) : null;
+    const problem = unknown
+      ? `unknown flag "${unknown[1]}"${guess ? `; did you mean "${guess}"?` : ""}${verb.unknownFlagHint ? `; ${verb.unknownFlagHint}` : ""}`
+      : (e as Error).message;
     throw new Error(`${problem} (see kubently${verb.name ? ` ${verb.name}` : ""} --help)`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;

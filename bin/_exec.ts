@@ -3,12 +3,15 @@
  * both run kubectl commands through the API with the library's REST client,
  * print kubectl's output on stdout and everything else on stderr.
  */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { splitCommandLine } from "../lib/kubectl/index.ts";
 import type { CommandView, KubentlyClient, StreamRequest } from "../lib/client.ts";
 import { isKubentlyError } from "../lib/errors.ts";
 import type { Config } from "./_config.ts";
-import { CONNECTION_USAGE, EXIT, UsageError, clientFor, errorLine, intFlag, noMore, print, printErr, printErrRaw, printJson, printRaw, request, required, type CliVerb } from "./_cli.ts";
+import { CONNECTION_USAGE, EXIT, UsageError, clientFor, errorLine, intFlag, noMore, paint, print, printErr, printJson, printRaw, request, required, type CliVerb } from "./_cli.ts";
 
 /** kubectl's arguments as typed: a leading `kubectl` word is dropped. */
 const kubectlArgs = (words: string[]): string[] => (words[0] === "kubectl" ? words.slice(1) : words);
@@ -37,7 +40,7 @@ async function report(view: CommandView, options: { output?: boolean } = {}): Pr
     if (view.error) await printErr(view.error);
     if (view.truncated) await printErr(`kubently: ${TRUNCATED[view.code ?? ""] ?? `output truncated${view.code ? ` (${view.code})` : ""}`}`);
   } else {
-    await printErr(endNote(view));
+    await printErr(paint(process.stderr, view.status === "denied" ? "yellow" : "red", endNote(view)));
   }
   return exitCodeOf(view);
 }
@@ -66,6 +69,7 @@ ${CONNECTION_USAGE}`;
 
 /** `kubently exec CLUSTER [-n NS] [--timeout S] [--session ID] [--json] [--follow] -- ARGS...` */
 export const exec: CliVerb = {
+  summary: "run one read-only kubectl command through the API",
   usage: EXEC_USAGE,
   unknownFlagHint: 'kubectl\'s own flags go after "--" (kubently exec CLUSTER -- get pods -A)',
   flags: {
@@ -150,8 +154,10 @@ const DEBUG_USAGE = `Usage: kubently debug CLUSTER [flags]
 
 An interactive debug session on CLUSTER: type kubectl commands (with or
 without the leading "kubectl"; quote as in a shell), one per line. Each runs
-in the session and prints its output. "exit", "quit" or end of input ends the
-session. Lines may also be piped in:
+in the session and prints its output. On a terminal the line can be edited
+and earlier lines recalled (up and down arrows); they are kept in
+$XDG_STATE_HOME/kubently/history (default ~/.local/state/kubently/history).
+"exit", "quit", Ctrl-D or Ctrl-C ends the session. Lines may also be piped in:
 
   printf 'get pods -A\\ndescribe pod web-1 -n shop\\n' | kubently debug prod
 
@@ -161,8 +167,42 @@ Flags:
 
 ${CONNECTION_USAGE}`;
 
+/** How many lines `kubently debug` remembers across sessions. */
+const HISTORY_SIZE = 500;
+
+/**
+ * The REPL's history, kept in `$XDG_STATE_HOME/kubently/history` (default
+ * `~/.local/state/kubently/history`, mode 0600), oldest line first. A file
+ * that cannot be read or written only costs the history, never the session.
+ */
+function historyFile(env: Record<string, string | undefined> = process.env) {
+  const dir = join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "kubently");
+  const file = join(dir, "history");
+  return {
+    /** Newest first, as readline wants it. */
+    load(): string[] {
+      try {
+        return readFileSync(file, "utf8").split("\n").filter(Boolean).reverse().slice(0, HISTORY_SIZE);
+      } catch {
+        return [];
+      }
+    },
+    /** Keeps the commands; "exit" and "quit" are not worth recalling in the next session. */
+    save(newestFirst: readonly string[]): void {
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const kept = newestFirst.filter((l) => !/^\s*(exit|quit)\s*$/.test(l));
+        writeFileSync(file, kept.length ? `${[...kept].reverse().join("\n")}\n` : "", { mode: 0o600 });
+      } catch {
+        // No history then; the session goes on.
+      }
+    },
+  };
+}
+
 /** `kubently debug CLUSTER`: a session fed with command lines from stdin. */
 export const debug: CliVerb = {
+  summary: "an interactive debug session: kubectl command lines, with history",
   usage: DEBUG_USAGE,
   flags: { ttl: { type: "string" }, timeout: { type: "string" } },
   async run({ config, flags, args, rest }) {
@@ -178,15 +218,24 @@ export const debug: CliVerb = {
       await client.closeSession(session.session_id).catch((e) => printErr(`error: could not end session ${session.session_id}: ${(e as Error).message}`));
       await printErr(`session ${session.session_id} ended`);
     };
-    process.once("SIGINT", () => void end().then(() => process.exit(130)));
-    const prompt = () => (interactive ? printErrRaw(`kubently ${clusterId}> `) : Promise.resolve());
-    const lines = createInterface({ input: process.stdin, terminal: false });
-    await prompt();
+    const interrupted = () => void end().then(() => process.exit(130));
+    // On a terminal, readline edits the line (arrows, Ctrl-A/E/W/U) and recalls earlier ones (up, down);
+    // it owns the terminal then, so Ctrl-C reaches it rather than the process.
+    const history = interactive ? historyFile() : null;
+    const lines = interactive
+      ? createInterface({ input: process.stdin, output: process.stderr, terminal: true, prompt: `kubently ${clusterId}> `, history: history!.load(), historySize: HISTORY_SIZE, removeHistoryDuplicates: true })
+      : createInterface({ input: process.stdin, terminal: false });
+    if (interactive) {
+      lines.on("SIGINT", interrupted);
+      lines.on("history", (entries: string[]) => history!.save(entries));
+    } else process.once("SIGINT", interrupted);
+    const prompt = () => (interactive ? lines.prompt() : undefined);
+    prompt();
     for await (const line of lines) {
       const text = line.trim();
       if (text === "exit" || text === "quit") break;
       if (text !== "" && !text.startsWith("#")) await runLine(text);
-      await prompt();
+      prompt();
     }
     lines.close();
     await end();
@@ -194,13 +243,13 @@ export const debug: CliVerb = {
 
     async function runLine(text: string) {
       const split = splitCommandLine(text);
-      if (!split.ok) return void (await printErr(`error: ${split.reason}`));
+      if (!split.ok) return void (await printErr(paint(process.stderr, "red", `error: ${split.reason}`)));
       const argv = kubectlArgs(split.words);
       if (argv.length === 0) return;
       try {
         await report(await client.execute({ clusterId, argv, sessionId: session.session_id, ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}) }));
       } catch (e) {
-        await printErr(errorLine(e));
+        await printErr(paint(process.stderr, "red", errorLine(e)));
       }
     }
   },

@@ -186,6 +186,7 @@ function dnsLabel(flag: string, value: string): string {
 
 /** `kubently manifests --api-url URL --cluster-id ID [--namespace NS] [--image IMAGE]` */
 export const manifests: CliVerb = {
+  summary: "Kubernetes YAML that runs the agent in a cluster",
   usage: MANIFESTS_USAGE,
   shared: ["api-url", "cluster-id"],
   flags: { namespace: { type: "string", short: "n" }, image: { type: "string" } },

@@ -9,7 +9,7 @@
  * `KUBENTLY_OVERLOAD_SECONDS` sets each phase's length (default 15).
  * Reports, never asserts.
  */
-import { fakeKubectl } from "../e2e/_fake-kubectl.ts";
+import { fakeKubeconfig, fakeKubectl } from "../e2e/_fake-kubectl.ts";
 import { run } from "../e2e/_harness.ts";
 import { backends, pct, reasonsText, timedLoad, urlOf, type Tally } from "./_load.ts";
 
@@ -29,7 +29,7 @@ export async function overloadSection(key: string): Promise<void> {
   console.log("| backend | callers | after a 429 | answers/s | goodput/s | vs unloaded | p50 ms | p99 ms | 429 CLUSTER_BUSY | timeouts | other failures |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const notes: string[] = [];
   for (const backend of await backends()) {
-    const all = run(["all", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${key}`, "--cluster-id", "slow", "--executor", "kubectl", "--kubectl", kubectl, "--concurrency", String(WORKERS)]);
+    const all = run(["all", ...backend.args(), "--port", "0", "--a2a-port", "0", "--host", "127.0.0.1", "--api-keys", `bench:${key}`, "--cluster-id", "slow", "--executor", "kubectl", "--kubectl", kubectl, "--kubeconfig", fakeKubeconfig(kubectl), "--concurrency", String(WORKERS)]);
     const url = await urlOf(all, /API listening on (http:\/\/\S+);/);
     const body = { cluster_id: "slow", argv: ["get", "pods"], timeout_seconds: TIMEOUT_SECONDS };
     // Warm-up: the API learns the agent's time per command from its first results.

@@ -127,7 +127,7 @@ describe.skipIf(skip)("kubently api + kubently agent as two processes", () => {
   });
 
   test("an agent with a wrong token is refused and the API keeps serving", async () => {
-    const rogue = run(["agent", "--api-url", url, "--cluster-id", "sim", "--token", "not-the-token-000000"]);
+    const rogue = run(["agent", "--api-url", url, "--cluster-id", "sim", "--token", "not-the-token-000000", "--kubeconfig", kubeconfig]);
     await rogue.waitFor(/answered 401/);
     expect(await rogue.stop()).toBe(0);
     const health = await fetch(`${url}/health`);

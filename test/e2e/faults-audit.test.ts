@@ -27,7 +27,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
-import { fakeKubectl } from "./_fake-kubectl.ts";
+import { fakeKubeconfig, fakeKubectl } from "./_fake-kubectl.ts";
 import { BINARY, ensureBinary, post, prerequisites, run, type Proc } from "./_harness.ts";
 
 const KEY = "faults-audit-key-0123456789abcdef";
@@ -254,7 +254,7 @@ describe.skipIf(prerequisites([redisUnavailable(), ensureBinary()]).skip)("fault
     }
     const [live, doomed] = [urls[0]!, urls[1]!];
     const startAgent = async () => {
-      const agent = run(["agent", "--api-url", live, "--cluster-id", "faults", "--token", TOKEN, "--executor", "kubectl", "--kubectl", kubectl, "--concurrency", "4"]);
+      const agent = run(["agent", "--api-url", live, "--cluster-id", "faults", "--token", TOKEN, "--executor", "kubectl", "--kubectl", kubectl, "--kubeconfig", fakeKubeconfig(kubectl), "--concurrency", "4"]);
       procs.push(agent);
       await agent.waitFor(/serving cluster faults/);
       return agent;
@@ -316,7 +316,7 @@ describe.skipIf(prerequisites([ensureBinary()]).skip)("faults under load on SQLi
       return { api, url };
     };
     const startAgent = async (url: string) => {
-      const agent = run(["agent", "--api-url", url, "--cluster-id", "faults", "--token", TOKEN, "--executor", "kubectl", "--kubectl", kubectl, "--concurrency", "4"]);
+      const agent = run(["agent", "--api-url", url, "--cluster-id", "faults", "--token", TOKEN, "--executor", "kubectl", "--kubectl", kubectl, "--kubeconfig", fakeKubeconfig(kubectl), "--concurrency", "4"]);
       procs.push(agent);
       await agent.waitFor(/serving cluster faults/);
       return agent;

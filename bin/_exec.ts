@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { splitCommandLine } from "../lib/kubectl/index.ts";
+import { isStreaming, parseKubectl, splitCommandLine } from "../lib/kubectl/index.ts";
 import type { CommandView, KubentlyClient, StreamRequest } from "../lib/client.ts";
 import { isKubentlyError } from "../lib/errors.ts";
 import type { Config } from "./_config.ts";
@@ -27,6 +27,11 @@ function endNote(view: CommandView): string {
   if (view.status === "denied") return `denied by policy "${view.policy ?? "unknown"}": ${view.error ?? "no reason given"}`;
   if (view.status === "failure") return view.error ?? `kubectl exited with code ${view.exit_code ?? "unknown"}`;
   return `kubently: the command ended ${view.status}${view.code ? ` (${view.code})` : ""}${view.error ? `: ${view.error}` : ""}`;
+}
+
+/** Says so on stderr when a policy changed what ran (the answer's argv is what was queued). */
+async function noteRewrite(sent: string[], view: CommandView): Promise<void> {
+  if (view.argv && view.argv.join("\u0000") !== sent.join("\u0000")) await printErr(`kubently: a policy rewrote the command to: kubectl ${view.argv.join(" ")}`);
 }
 
 /** The exit code for a command's outcome (see EXIT). */
@@ -60,8 +65,11 @@ Flags:
   --session ID           run in a debug session (keeps the cluster active)
   --correlation-id ID    tag the command in the audit log
   --json                 print the API's answer (CommandView) as JSON instead
-  --follow               stream the output as kubectl writes it (logs -f, get -w); Ctrl-C cancels
+  --follow               stream the output as kubectl writes it; logs -f, get -w and
+                         rollout status stream without it too; Ctrl-C cancels
   --max-bytes N          with --follow: the stream's byte budget
+  --wait-for-agent       queue the command even when the cluster's agent is not connected
+                         (by default that fails at once: CLUSTER_NOT_CONNECTED)
 
 Exit codes: 0 success, 1 failure, timeout or cancelled, 2 usage, connection or API error, 3 denied by a policy.
 
@@ -80,14 +88,18 @@ export const exec: CliVerb = {
     json: { type: "boolean" },
     follow: { type: "boolean" },
     "max-bytes": { type: "string" },
+    "wait-for-agent": { type: "boolean" },
   },
   async run({ config, flags, args, rest }) {
     const clusterId = required(args, 0, "the cluster (kubently exec CLUSTER -- get pods)", "exec");
     const argv = kubectlArgs([...args.slice(1), ...rest]);
     if (argv.length === 0) throw new UsageError(`missing the kubectl command after the cluster (kubently exec ${clusterId} -- get pods)`);
     if (typeof flags.namespace === "string") argv.push("-n", flags.namespace);
+    // A command that streams by nature (logs -f, get -w) is followed: waiting for its end would only time out.
+    const parsed = parseKubectl(argv);
+    const following = flags.follow === true || (parsed.ok && isStreaming(parsed.command));
     const maxBytes = intFlag(flags, "max-bytes");
-    if (maxBytes !== undefined && !flags.follow) throw new UsageError("--max-bytes applies only with --follow");
+    if (maxBytes !== undefined && !following) throw new UsageError("--max-bytes applies only with --follow");
     const timeoutSeconds = intFlag(flags, "timeout");
     const request = {
       clusterId,
@@ -95,14 +107,16 @@ export const exec: CliVerb = {
       ...(typeof flags.session === "string" ? { sessionId: flags.session } : {}),
       ...(typeof flags["correlation-id"] === "string" ? { correlationId: flags["correlation-id"] } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      ...(flags["wait-for-agent"] ? {} : { requireAgent: true }),
     };
     const client = clientFor(config);
-    if (flags.follow) return follow(client, config, { ...request, ...(maxBytes !== undefined ? { maxBytes } : {}) }, flags.json === true);
+    if (following) return follow(client, config, { ...request, ...(maxBytes !== undefined ? { maxBytes } : {}) }, flags.json === true);
     const view = await client.execute(request);
     if (flags.json) {
       await printJson(view);
       return exitCodeOf(view);
     }
+    await noteRewrite(argv, view);
     return report(view);
   },
 };

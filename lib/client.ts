@@ -151,10 +151,12 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
     ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
     ...(r.maxBytes !== undefined ? { max_bytes: r.maxBytes } : {}),
+    ...(r.requireAgent ? { require_agent: true } : {}),
   });
   /** A policy denial answers 403 with a CommandView: a result, not an error. */
   const deniedView = (e: unknown): CommandView => {
-    const view = e instanceof KubentlyError && e.code === "POLICY_DENIED" ? (e.details as CommandView | undefined) : undefined;
+    // POLICY_DENIED from the API's policies, AGENT_REFUSED from the agent's: both answer the denied CommandView.
+    const view = e instanceof KubentlyError && e.status === 403 ? (e.details as CommandView | undefined) : undefined;
     if (view?.status === "denied") return view;
     throw e;
   };

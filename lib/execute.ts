@@ -36,6 +36,8 @@ export interface ExecuteInput {
   signal?: AbortSignal;
   /** `X-Service-Identity`: who the caller acts for; audited, never used for access. */
   onBehalfOf?: string;
+  /** Fail at once (`CLUSTER_NOT_CONNECTED`) when no agent of the cluster is connected, instead of queueing for one. */
+  requireAgent?: boolean;
   /**
    * Stream the output as it is produced (`logs -f`, `get -w`): follow it
    * with {@link ExecuteService.follow}. `timeoutSeconds` is then the
@@ -137,6 +139,10 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     requireRole(identity, ["admin", "operator"], "execute commands");
     checkInput(input);
     const cluster = await clusters.get(identity, input.clusterId);
+    if (input.requireAgent && !cluster.connected) {
+      const seen = cluster.lastSeenAt ? `; last seen ${new Date(cluster.lastSeenAt).toISOString()}` : "; never seen";
+      throw new KubentlyError("CLUSTER_NOT_CONNECTED", `cluster ${cluster.id} has no connected agent${seen}: start its agent, or queue the command for one without require_agent`);
+    }
     if (input.sessionId) await sessions.use(identity, input.sessionId, input.clusterId);
 
     const id = newId();

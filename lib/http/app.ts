@@ -64,9 +64,10 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
   const { clusters, sessions, execute, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
   const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
-  const admin = async (request: Request) => {
+  /** The caller, when an admin: checked before a body is read (the services check again). */
+  const admin = async (request: Request, action = "manage agents") => {
     const identity = await caller(request);
-    requireRole(identity, ["admin"], "manage agents");
+    requireRole(identity, ["admin"], action);
     return identity;
   };
   const agentCluster = async (request: Request): Promise<string> => {
@@ -159,6 +160,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
         signal: request.signal,
         ...(input.stream ? { stream: true } : {}),
         ...(input.max_bytes !== undefined ? { maxBytes: input.max_bytes } : {}),
+        ...(input.require_agent ? { requireAgent: true } : {}),
         ...onBehalfOf(request),
       });
       const headers = { "x-correlation-id": outcome.correlationId, "x-command-id": outcome.commandId };
@@ -241,14 +243,14 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       return json(201, { token: r.token, clusterId: r.clusterId, createdAt: new Date(r.createdAt).toISOString(), previousValidUntil: new Date(r.previousValidUntil).toISOString() });
     })
     .post("/admin/keys", async ({ request }) => {
-      const identity = await admin(request);
+      const identity = await admin(request, "manage API keys");
       const input = parseBody(CreateKeyBody, await body(request));
       const { key, record } = await keys.create(identity, { name: input.name, role: input.role, ...(input.clusters ? { clusters: input.clusters } : {}), ...(input.namespaces ? { namespaces: input.namespaces } : {}) });
       return json(201, { key, ...keyJson(record) });
     })
-    .get("/admin/keys", async ({ request }) => ({ keys: (await keys.list(await admin(request))).map(keyJson) }))
+    .get("/admin/keys", async ({ request }) => ({ keys: (await keys.list(await admin(request, "manage API keys"))).map(keyJson) }))
     .delete("/admin/keys/:id", async ({ request, params }) => {
-      await keys.revoke(await admin(request), params.id);
+      await keys.revoke(await admin(request, "manage API keys"), params.id);
       return new Response(null, { status: 204 });
     })
     .get("/admin/agents", async ({ request }) => {

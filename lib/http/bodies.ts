@@ -35,6 +35,8 @@ export const ExecuteBody = v.object({
   extra_args: v.optional(v.array(v.string())),
   argv: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
   wait: v.optional(v.boolean()),
+  /** Fail at once with 409 CLUSTER_NOT_CONNECTED when the cluster has no connected agent. */
+  require_agent: v.optional(v.boolean()),
   stream: v.optional(v.boolean()),
   max_bytes: v.optional(integerIn(1, LIMITS.maxStreamBytes)),
 });

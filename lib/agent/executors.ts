@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { LIMITS } from "../limits.ts";
+import { runTemplated, templatePlan } from "./_templates.ts";
 
 /** What one run produced. */
 export interface ExecOutput {
@@ -186,7 +187,13 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
 
   return {
     name: "kubectl",
-    run,
+    // Template outputs are never rendered by kubectl: it prints JSON, Kubently redacts and renders (./_templates.ts).
+    run: (argv, o) => {
+      const plan = templatePlan(argv);
+      if (plan === null) return run(argv, o);
+      if ("error" in plan) return Promise.resolve({ exitCode: 1, stdout: "", stderr: `error: ${plan.error}\n`, truncated: false, timedOut: false, cancelled: false, durationMs: 0 });
+      return runTemplated(plan, o, run);
+    },
     async describe() {
       const r = await run(["version", "-o", "json"], { timeoutMs: 5_000 });
       try {

@@ -3,7 +3,7 @@
  * (`command_type`, `args`, `namespace`, `extra_args`). Building never
  * validates: the result goes through the policy pipeline like any argv.
  */
-import { parseKubectl } from "./parse.ts";
+import { type ParsedCommand, parseKubectl } from "./parse.ts";
 import { VERB_GROUPS, verbTakesNamespace } from "./spec.ts";
 
 /** The fields of an execute request that shape argv. */
@@ -47,3 +47,16 @@ export function buildArgv(req: BuildArgvRequest): string[] {
 }
 
 export { verbTakesNamespace };
+
+/**
+ * The argv of a parsed command, in one canonical spelling: the command path,
+ * the positionals, then every flag as `--name` (a boolean set) or
+ * `--name=value` (lists comma-joined, as pflag reads them back). Parsing the
+ * result gives the same command; the agent uses this to hand kubectl a
+ * rewritten command (`-o json` instead of a template) without editing
+ * tokens in place.
+ */
+export function commandArgv(cmd: Pick<ParsedCommand, "path" | "positionals" | "flags">): string[] {
+  const flags = [...cmd.flags].map(([name, value]) => (value === true ? `--${name}` : `--${name}=${value}`));
+  return [...cmd.path, ...cmd.positionals, ...flags];
+}

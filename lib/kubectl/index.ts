@@ -5,7 +5,7 @@
  */
 export { parseKubectl, isStreaming } from "./parse.ts";
 export type { ParsedCommand, ParseDenial, ParseOptions, ParseResult } from "./parse.ts";
-export { buildArgv, verbTakesNamespace } from "./build.ts";
+export { buildArgv, commandArgv, verbTakesNamespace } from "./build.ts";
 export type { BuildArgvRequest } from "./build.ts";
 export {
   ALL_CATEGORY,
@@ -30,10 +30,12 @@ export {
   MAX_TOTAL_BYTES,
   RULES,
   SAFE_OUTPUTS,
+  TEMPLATE_OUTPUTS,
   VERB_GROUPS,
   VERBS,
+  templateOutput,
 } from "./spec.ts";
-export type { ArgModel, FlagKind, FlagSpec, Rule, VerbSpec } from "./spec.ts";
+export type { ArgModel, FlagKind, FlagSpec, Rule, TemplateFormat, VerbSpec } from "./spec.ts";
 export { namespaceScopeProblem } from "./scope.ts";
 export { splitCommandLine, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "./command-line.ts";
 export { secretMetadataProblem, SECRETS_MODES, type SecretsMode } from "./secrets.ts";

@@ -20,6 +20,7 @@
  *   starts with `-` (possible only after `--`) is denied.
  */
 import {
+  templateOutput,
   DEFAULT_MAX_VERBOSITY,
   DEFAULT_RESTRICTED_RESOURCES,
   DENIED_SUBCOMMANDS,
@@ -212,11 +213,21 @@ function setFlag(st: State, flag: FlagSpec, token: string, value: string | true,
       break;
     case "output": {
       const allowed = st.spec.outputs ?? [];
-      if (!allowed.includes(value)) {
-        const why = TEMPLATE_OUTPUT_RE.test(value) || value.includes("-file") ? " (templates and *-file forms are refused)" : "";
-        return fail("output-format", `output ${q(value)} is not allowed${why}; use one of: ${allowed.join(", ")}`);
+      if (allowed.includes(value)) break;
+      const templates = st.spec.templateOutputs ?? [];
+      const template = templateOutput(value);
+      if (template && templates.includes(template.format)) break;
+      const use = [...allowed, ...templates.map((t) => `${t}=${t === "custom-columns" ? "SPEC" : "TEMPLATE"}`)].join(", ");
+      if ((templates as readonly string[]).includes(value.split("=", 1)[0]!)) {
+        return fail("output-format", `output ${q(value)} needs a template after "="; use one of: ${use}`);
       }
-      break;
+      let why = "";
+      if (TEMPLATE_OUTPUT_RE.test(value) || value.includes("-file")) {
+        why = templates.length
+          ? " (go-template, template and *-file forms are refused: kubectl would render them itself or read a local file)"
+          : " (templates and *-file forms are refused)";
+      }
+      return fail("output-format", `output ${q(value)} is not allowed${why}; use one of: ${use}`);
     }
     case "verbosity": {
       const max = st.options.maxVerbosity ?? DEFAULT_MAX_VERBOSITY;

@@ -12,8 +12,11 @@
  *   `plugins/read-only.ts`).
  *
  * Everything else that names a Secret stays denied: `-o json|yaml` (they
- * hold `data` and the last-applied annotation), templates (already denied
- * for every resource), `--sort-by` and `--field-selector` on anything but
+ * hold `data` and the last-applied annotation), every template (`-o
+ * jsonpath=`, `jsonpath-as-json=`, `custom-columns=`: Kubently evaluates
+ * them on redacted objects, but a template over Secrets is never needed to
+ * read metadata, and denying it keeps the rule "no template reads a Secret"
+ * independent of redaction), `--sort-by` and `--field-selector` on anything but
  * metadata (an order or a match would leak values), other verbs (`events
  * --for`, `logs`, `rollout`), and any spelling that may name something
  * other than the core Secret (`secrets.example.com`, `secret.v1`), whose
@@ -21,6 +24,7 @@
  * not recognise is denied.
  */
 import { resourceKey, splitTypeNameArgs } from "./resources.ts";
+import { templateOutput } from "./spec.ts";
 
 /**
  * How a restricted `secrets` is treated: `"metadata"` allows the forms above,
@@ -69,6 +73,11 @@ export function secretMetadataProblem(command: SecretRead): string | null {
     }
   }
   if (verb === "describe") return null;
+  const template = templateOutput(command.output);
+  if (template) {
+    // The format only: the template may be long, and it is the caller's text, not the Secret's.
+    return `-o ${template.format}=… is a template, and templates never read Secrets; Secrets are readable only as tables (default, -o wide) and -o name`;
+  }
   if (!METADATA_OUTPUTS.includes(command.output)) {
     return `-o ${command.output} would print Secret values; Secrets are readable only as tables (default, -o wide) and -o name`;
   }

@@ -109,6 +109,12 @@ export interface VerbSpec {
   readonly defaultResource?: string;
   /** Read-safe `-o` values; absent means the verb has no `-o`. */
   readonly outputs?: readonly string[];
+  /**
+   * Template outputs (`-o FORMAT=TEMPLATE`) the verb accepts. Kubently
+   * evaluates them itself on redacted objects (`lib/kube/print`); kubectl's
+   * template engine never sees one.
+   */
+  readonly templateOutputs?: readonly TemplateFormat[];
   readonly flags: readonly FlagSpec[];
 }
 
@@ -152,6 +158,31 @@ const TEMPLATE_FLAGS: readonly FlagSpec[] = [
 /** Read-safe outputs of resource printers: no template, jsonpath or custom-columns form (they read files or run templates). */
 export const SAFE_OUTPUTS: readonly string[] = ["wide", "name", "json", "yaml"];
 
+/**
+ * The template outputs Kubently evaluates itself: `-o jsonpath=TEMPLATE`,
+ * `-o jsonpath-as-json=TEMPLATE`, `-o custom-columns=SPEC`. Never
+ * `go-template`/`template` (Go's text/template, kubectl's engine), nor the
+ * `*-file` forms (they read a file on the agent).
+ */
+export const TEMPLATE_OUTPUTS = ["jsonpath", "jsonpath-as-json", "custom-columns"] as const;
+
+/** One of {@link TEMPLATE_OUTPUTS}. */
+export type TemplateFormat = (typeof TEMPLATE_OUTPUTS)[number];
+
+/**
+ * Splits an `-o` value of a template output (`jsonpath={.x}`) into its
+ * format and template, as kubectl reads it (the text after the first `=`);
+ * null for any other output, and for a format without `=` or with an empty
+ * template (kubectl: "template format specified but no template given").
+ */
+export function templateOutput(output: string | undefined): { format: TemplateFormat; template: string } | null {
+  if (output === undefined) return null;
+  const eq = output.indexOf("=");
+  if (eq <= 0 || eq === output.length - 1) return null;
+  const format = output.slice(0, eq);
+  return (TEMPLATE_OUTPUTS as readonly string[]).includes(format) ? { format: format as TemplateFormat, template: output.slice(eq + 1) } : null;
+}
+
 /** Every allowed command path, keyed by its words joined with a space. */
 export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
   (
@@ -161,8 +192,11 @@ export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
         namespaced: true,
         args: "resources",
         outputs: SAFE_OUTPUTS,
+        templateOutputs: TEMPLATE_OUTPUTS,
         flags: [
           ALL_NAMESPACES,
+          // Only changes what a template prints for a missing key (an error instead of nothing).
+          bool("allow-missing-template-keys"),
           CHUNK_SIZE,
           FIELD_SELECTOR,
           bool("ignore-not-found"),
@@ -183,7 +217,7 @@ export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
           bool("watch-only"),
           denied("raw", "raw-path", "string"),
           ...FILE_FLAGS,
-          ...TEMPLATE_FLAGS,
+          denied("template", "output-format", "string"),
         ],
       },
       {

@@ -157,9 +157,9 @@ describe.skipIf(skip).each(MODES)("kubently demo, $name", (mode) => {
   });
 
   test("a command native does not implement, with no kubectl to hand it to, fails naming the command", async () => {
-    const r = await rest(["get", "pods", "-n", "shop", "--sort-by=.metadata.name"]);
+    const r = await rest(["get", "pods", "-n", "shop", "--server-print=false"]);
     expect(r).toMatchObject({ status: "failure", code: "EXECUTOR_UNSUPPORTED" });
-    expect(r.error).toContain("kubectl get --sort-by");
+    expect(r.error).toContain("kubectl get --server-print");
   });
 });
 

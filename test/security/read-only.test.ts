@@ -27,7 +27,10 @@ const REFUSED: Record<Exclude<Rule, "internal-error" | "invalid-argv">, { argv: 
   "global-flag": { argv: ["get", "pods", "--token=x"], reason: 'flag "--token" is refused: it selects other credentials, servers or local files' },
   "file-input": { argv: ["get", "-f", "x.yaml"], reason: 'flag "-f" is refused: it reads local files or URLs' },
   "raw-path": { argv: ["get", "--raw", "/api"], reason: 'flag "--raw" is refused: it requests an arbitrary API path' },
-  "output-format": { argv: ["get", "pods", "-o", "jsonpath={.x}"], reason: 'output "jsonpath={.x}" is not allowed (templates and *-file forms are refused); use one of: wide, name, json, yaml' },
+  "output-format": {
+    argv: ["get", "pods", "-o", "go-template={{.x}}"],
+    reason: 'output "go-template={{.x}}" is not allowed (go-template, template and *-file forms are refused: kubectl would render them itself or read a local file); use one of: wide, name, json, yaml, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE, custom-columns=SPEC',
+  },
   verbosity: { argv: ["get", "pods", "-v", "5"], reason: '"-v": verbosity "5" is above 4 (higher levels log request and response bodies)' },
   "missing-value": { argv: ["get", "pods", "-n"], reason: '"-n" needs a value' },
   "invalid-value": { argv: ["top", "pod", "--containers=maybe"], reason: '"--containers=maybe": "maybe" is not a boolean' },

@@ -47,9 +47,9 @@ export const BYPASS_CORPUS: string[][] = [
   ["get", "--filename=/etc/passwd"],
   ["get", "-k", "."],
   ["describe", "-f", "/etc/shadow"],
-  // Output formats that render templates or read local files.
+  // Output formats that kubectl's own template engine renders or that read local files (jsonpath and
+  // custom-columns pass: Kubently evaluates them on redacted objects, test/unit/template-outputs.test.ts).
   ["get", "pods", "-o", "go-template={{.}}"],
-  ["get", "pods", "-ojsonpath={.items[*].spec}"],
   ["get", "pods", "-o=jsonpath-file=/etc/passwd"],
   ["get", "pods", "-o", "custom-columns-file=/etc/passwd"],
   ["get", "pods", "-o", "template", "--template={{.}}"],

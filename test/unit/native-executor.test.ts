@@ -223,15 +223,16 @@ describe("auto", () => {
   test("with no kubectl, covered commands run natively and the rest fail with EXECUTOR_UNSUPPORTED naming the command", async () => {
     const exec = autoExecutor({ kubeconfig, kubectl: { path: emptyPath } });
     expect((await exec.run(["get", "pods", "-n", "shop"], { timeoutMs: 5_000 })).stdout).toContain("CrashLoopBackOff");
-    const out = await exec.run(["get", "pods", "-n", "shop", "--sort-by=.metadata.name"], { timeoutMs: 5_000 });
+    const out = await exec.run(["get", "pods", "-n", "shop", "--server-print=false"], { timeoutMs: 5_000 });
     expect(out).toMatchObject({ code: "EXECUTOR_UNSUPPORTED", exitCode: null, stdout: "" });
-    expect(out.stderr).toContain("kubectl get --sort-by");
-    expect(exec.uncovered(["get", "pods", "--sort-by=.metadata.name"])).toBe("kubectl get --sort-by");
+    expect(out.stderr).toContain("kubectl get --server-print");
+    expect(exec.uncovered(["get", "pods", "--server-print=false"])).toBe("kubectl get --server-print");
+    expect(exec.uncovered(["get", "pods", "-w", "--sort-by=.metadata.name"])).toBe("kubectl get --sort-by with --watch");
   });
 
   test("with kubectl, what native lacks runs in kubectl, including a kind native cannot describe", async () => {
     const exec = autoExecutor({ kubeconfig });
-    const sorted = await exec.run(["get", "pods", "-n", "shop", "--sort-by=.metadata.name"], { timeoutMs: 10_000 });
+    const sorted = await exec.run(["get", "pods", "-n", "shop", "--server-print=false"], { timeoutMs: 10_000 });
     expect(sorted.exitCode).toBe(0);
     expect(sorted.stdout).toContain("web-");
     const sa = await exec.run(["describe", "serviceaccount", "default", "-n", "shop"], { timeoutMs: 10_000 });

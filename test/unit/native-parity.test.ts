@@ -9,6 +9,7 @@ import { nativeExecutor } from "../../lib/agent/native.ts";
 import type { CoveringExecutor } from "../../lib/agent/native.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { type KubectlHome, type KubectlRun as Run, kubectlHome, requireKubectl, runKubectl } from "../_kubectl.ts";
+import { TEMPLATE_CASES } from "../_template-cases.ts";
 
 const KUBECTL = requireKubectl("native-parity.test");
 
@@ -243,8 +244,11 @@ const INFO_CASES: Case[] = [
   c("top", "node", "--no-headers"),
 ];
 
+// -o jsonpath=, jsonpath-as-json=, custom-columns= and --sort-by, evaluated by Kubently on redacted objects.
+const TEMPLATE_PARITY: Case[] = TEMPLATE_CASES.map((argv) => c(...argv));
+
 describe.skipIf(!KUBECTL)("native output equals kubectl's", () => {
-  for (const [group, cases] of [["get", GET_CASES], ["logs", LOGS_CASES], ["describe", DESCRIBE_CASES], ["info", INFO_CASES]] as const) {
+  for (const [group, cases] of [["get", GET_CASES], ["logs", LOGS_CASES], ["describe", DESCRIBE_CASES], ["info", INFO_CASES], ["templates", TEMPLATE_PARITY]] as const) {
     for (const kase of cases) {
       const label = `${group}: ${kase.label}`;
       test(label, async () => {

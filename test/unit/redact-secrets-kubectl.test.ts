@@ -105,11 +105,14 @@ if (!KUBECTL_FOUND) {
       [["get", "secrets", "-A", "-o", "json"], true],
       [["get", "all,secrets", "-A", "-o", "json"], true],
       [["get", "secrets,configmaps", "-A", "-o", "yaml"], true],
-      [["get", "secret", "db-credentials", "-n", "shop", "-o", "jsonpath={.data.password}"], true],
-      [["get", "secrets", "-A", "-o", "jsonpath={.items[*].data}"], true],
-      [["get", "secrets", "-A", "-o", "jsonpath-as-json={.items[*].data}"], true],
+      // The kubectl executor never lets kubectl render jsonpath or custom-columns: it asks for JSON and
+      // evaluates them itself on redacted objects (lib/agent/_templates.ts), so not even its own output
+      // holds a value. go-template is not Kubently's (the grammar refuses it): kubectl renders it.
+      [["get", "secret", "db-credentials", "-n", "shop", "-o", "jsonpath={.data.password}"], false],
+      [["get", "secrets", "-A", "-o", "jsonpath={.items[*].data}"], false],
+      [["get", "secrets", "-A", "-o", "jsonpath-as-json={.items[*].data}"], false],
       [["get", "secrets", "-A", "-o", "go-template={{range .items}}{{range $k, $v := .data}}{{$k}}={{$v | base64decode}} {{end}}{{end}}"], true],
-      [["get", "secrets", "-A", "-o", "custom-columns=NAME:.metadata.name,DATA:.data"], true],
+      [["get", "secrets", "-A", "-o", "custom-columns=NAME:.metadata.name,DATA:.data"], false],
       [["get", "secrets", "-A", "-o", "name"], false],
       [["get", "secrets", "-A"], false],
       [["describe", "secret", "db-credentials", "-n", "shop"], false],

@@ -6,7 +6,7 @@
  * implementation, so an agent can decide (and report) coverage without
  * loading the native layer.
  */
-import type { ParsedCommand } from "../../kubectl/index.ts";
+import { type ParsedCommand, templateOutput } from "../../kubectl/index.ts";
 
 /** One covered command path. */
 interface Covered {
@@ -14,6 +14,10 @@ interface Covered {
   flags: readonly string[];
   /** `-o` values implemented; absent means the command takes none here. */
   outputs?: readonly string[];
+  /** Template outputs (`-o jsonpath=…`) are implemented. */
+  templates?: boolean;
+  /** What else the command lacks for this combination of flags, if anything. */
+  lacks?: (cmd: ParsedCommand) => string | null;
 }
 
 const ALWAYS = ["namespace", "request-timeout", "v"];
@@ -22,8 +26,11 @@ const COVERED: ReadonlyMap<string, Covered> = new Map<string, Covered>([
   [
     "get",
     {
-      flags: ["all-namespaces", "chunk-size", "field-selector", "ignore-not-found", "label-columns", "no-headers", "output", "output-watch-events", "selector", "show-kind", "show-labels", "show-managed-fields", "watch", "watch-only"],
+      flags: ["all-namespaces", "allow-missing-template-keys", "chunk-size", "field-selector", "ignore-not-found", "label-columns", "no-headers", "output", "output-watch-events", "selector", "show-kind", "show-labels", "show-managed-fields", "sort-by", "watch", "watch-only"],
       outputs: ["wide", "name", "json", "yaml"],
+      templates: true,
+      // A watch's --sort-by (kubectl sorts the first table it prints, and warns) is left to kubectl.
+      lacks: (cmd) => (cmd.flags.has("sort-by") && (cmd.flags.get("watch") === true || cmd.flags.get("watch-only") === true) ? "kubectl get --sort-by with --watch" : null),
     },
   ],
   [
@@ -54,7 +61,9 @@ export function uncovered(cmd: ParsedCommand): string | null {
   for (const name of cmd.flags.keys()) {
     if (!ALWAYS.includes(name) && !c.flags.includes(name)) return `kubectl ${path} --${name}`;
   }
-  if (cmd.output !== undefined && !(c.outputs ?? []).includes(cmd.output)) return `kubectl ${path} -o ${cmd.output}`;
-  return null;
+  if (cmd.output !== undefined && !(c.outputs ?? []).includes(cmd.output) && !(c.templates && templateOutput(cmd.output))) {
+    return `kubectl ${path} -o ${cmd.output}`;
+  }
+  return c.lacks?.(cmd) ?? null;
 }
 

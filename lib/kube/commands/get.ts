@@ -17,6 +17,11 @@ import { KubeApiError } from "../transport.ts";
 import { asListObject, printJson } from "../print/json.ts";
 import { printYaml } from "../print/yaml.ts";
 import { TabWriter, tableLines } from "../print/table.ts";
+import { renderTemplate, showLabelsProblem } from "../print/templates.ts";
+import { SortError, sortObjects, sortTableRows } from "../print/sort-by.ts";
+import { redactTree } from "../_redact-objects.ts";
+import { templateOutput } from "../../kubectl/index.ts";
+import { LIMITS } from "../../limits.ts";
 import { type CommandIO, type CommandOutcome, type NativeCommand, errorText, failed, flag, namespaceOf, ok, on } from "./_io.ts";
 import { type Target, groupKind, prepare, resolveTargets } from "./_targets.ts";
 import { watchGet } from "./watch.ts";
@@ -24,12 +29,22 @@ import { watchGet } from "./watch.ts";
 const sameResource = (a: ResourceInfo, b: ResourceInfo) => a.group === b.group && a.resource === b.resource;
 
 export const get: NativeCommand = async (cmd, io) => {
-  if (on(cmd, "watch") || on(cmd, "watch-only")) return watchGet(cmd, io);
+  const watching = on(cmd, "watch") || on(cmd, "watch-only");
+  // kubectl's Validate, after Complete's "You must specify the type of resource" (which a watch skips).
+  const labels = showLabelsProblem(cmd.output, on(cmd, "show-labels"));
+  if (labels && (watching || cmd.positionals.length > 0)) return failed(`error: ${labels}`);
+  if (watching) return watchGet(cmd, io);
   const targets = await resolveTargets(cmd, io);
   if (typeof targets === "string") return failed(targets);
   const output = cmd.output;
-  if (output === "json" || output === "yaml" || output === "name") return printGeneric(cmd, io, targets, output);
+  if (output === "json" || output === "yaml" || output === "name" || (output !== undefined && templateOutput(output))) return printGeneric(cmd, io, targets, output);
   return printHuman(cmd, io, targets);
+};
+
+/** The Table as kubectl holds it before printing (what a multi-table `--sort-by` evaluates its path on). */
+const tableObject = (t: KubeTable): unknown => {
+  const { truncated: _ours, ...table } = t;
+  return table;
 };
 
 /**
@@ -59,10 +74,41 @@ const selectorsOf = (cmd: ParsedCommand) => ({
 async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]): Promise<CommandOutcome> {
   const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
   const list = selectorsOf(cmd);
-  const { results, errors } = await fetchAll(cmd, targets, (t) =>
-    io.client.table(t.r, { ...(t.r.namespaced && namespace !== undefined ? { namespace } : {}), ...(t.name !== undefined ? { name: t.name } : list), signal: io.signal }),
+  const sortBy = flag(cmd, "sort-by");
+  const fetched = await fetchAll(cmd, targets, (t) =>
+    io.client.table(t.r, {
+      ...(t.r.namespaced && namespace !== undefined ? { namespace } : {}),
+      ...(t.name !== undefined ? { name: t.name } : list),
+      // Sorting reads each row's whole object.
+      ...(sortBy !== undefined ? { includeObject: "Object" as const } : {}),
+      signal: io.signal,
+    }),
   );
+  const { errors } = fetched;
+  let results = fetched.results;
   if (results.some((x) => (x.value as KubeTable).truncated)) io.markTruncated();
+  if (sortBy !== undefined) {
+    // The sort reads the rows' whole objects: a Secret's values are masked first, so the order says nothing about them.
+    results = results.map((x) => ({ ...x, value: redactTree(x.value).value as KubeTable }));
+    try {
+      // kubectl's RuntimeSorter: several Tables are ordered by the path evaluated on the Tables themselves
+      // (which usually finds nothing: an error); then each Table's rows by their objects.
+      if (results.length > 1) results = sortObjects(results, sortBy, (x) => tableObject(x.value as KubeTable));
+    } catch (e) {
+      if (e instanceof SortError) return failed(`error: ${e.message}`);
+      throw e;
+    }
+    results = results.flatMap((x) => {
+      const table = x.value as KubeTable;
+      try {
+        return [{ ...x, value: { ...table, rows: sortTableRows(table.rows ?? [], sortBy) } }];
+      } catch (e) {
+        // kubectl's printer fails on this Table and get ignores the failure: the Table is not printed at all.
+        if (e instanceof SortError && !e.fatal) return [];
+        throw e;
+      }
+    });
+  }
   const withKind = on(cmd, "show-kind") || results.some((x) => !sameResource(x.t.r, results[0]!.t.r));
   const noHeaders = on(cmd, "no-headers");
   const labelColumns = (flag(cmd, "label-columns") ?? "").split(",").filter(Boolean);
@@ -114,7 +160,7 @@ async function printHuman(cmd: ParsedCommand, io: CommandIO, targets: Target[]):
   return errors.length ? failed(stderr) : ok(stderr);
 }
 
-async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[], output: "json" | "yaml" | "name"): Promise<CommandOutcome> {
+async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[], output: string): Promise<CommandOutcome> {
   const namespace = cmd.allNamespaces ? undefined : namespaceOf(cmd, io);
   const selectors = selectorsOf(cmd);
   const ns = (r: ResourceInfo) => (r.namespaced && namespace !== undefined ? namespace : undefined);
@@ -130,11 +176,40 @@ async function printGeneric(cmd: ParsedCommand, io: CommandIO, targets: Target[]
   if (singleItemImplied && errors.length) return failed(errors.join("\n"));
   // kubectl prints nothing when every object was missing and --ignore-not-found forgave it.
   if (results.length === 0 && forgiven > 0 && errors.length === 0) return ok();
-  const objects = results.flatMap((x) => x.value).map((o) => prepare(o, io));
+  let entries = results.flatMap(({ t, value }) => value.map((o) => ({ r: t.r, o: prepare(o, io) })));
+  const single = singleItemImplied && entries.length === 1;
+  const sortBy = flag(cmd, "sort-by");
+  const fail = (message: string) => failed([...errors, `error: ${message}`].join("\n"));
+  if (templateOutput(output)) {
+    // The objects are redacted again as a whole (a Secret nested anywhere): no path reaches a Secret value.
+    const tree = redactTree(single ? entries[0]!.o : asListObject(entries.map((e) => e.o)));
+    if (tree.changed) io.markRedacted();
+    const rendered = renderTemplate(tree.value, output, {
+      allowMissingKeys: flag(cmd, "allow-missing-template-keys") !== "false",
+      noHeaders: on(cmd, "no-headers"),
+      ...(sortBy !== undefined ? { sortBy } : {}),
+      // Text past the output cap would only be cut: stop building it there.
+      maxLength: LIMITS.maxOutputBytes,
+    });
+    if (rendered.stopped) io.markTruncated();
+    if (rendered.text) io.out(rendered.text);
+    if (rendered.error !== undefined) return fail(rendered.error);
+    return errors.length ? failed(errors.join("\n")) : ok();
+  }
+  // kubectl's SortingPrinter: a list's items are sorted; a single object is left alone.
+  if (sortBy !== undefined && !single && entries.length > 0) {
+    try {
+      entries = sortObjects(entries, sortBy, (e) => e.o);
+    } catch (e) {
+      if (e instanceof SortError) return fail(e.message);
+      throw e;
+    }
+  }
   if (output === "name") {
-    for (const { t, value } of results) for (const o of value) io.out(`${groupKind(t.r)}/${o.metadata.name}\n`);
+    for (const { r, o } of entries) io.out(`${groupKind(r)}/${o.metadata.name}\n`);
   } else {
-    const value = singleItemImplied && objects.length === 1 ? objects[0] : asListObject(objects);
+    const objects = entries.map((e) => e.o);
+    const value = single ? objects[0] : asListObject(objects);
     const options = { showManagedFields: on(cmd, "show-managed-fields") };
     try {
       io.out(output === "json" ? printJson(value, options) : printYaml(value, options));

@@ -15,6 +15,10 @@ import { groupKind, prepare, resolveTargets } from "./_targets.ts";
 import type { KubeObject, ListOptions, ResourceInfo } from "../_types.ts";
 import { printJson } from "../print/json.ts";
 import { printYaml } from "../print/yaml.ts";
+import { createTabWriter } from "../print/_tabwriter.ts";
+import { printTemplate, templatePrinter } from "../print/templates.ts";
+import { redactTree } from "../_redact-objects.ts";
+import { templateOutput } from "../../kubectl/index.ts";
 
 export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<CommandOutcome> {
   const targets = await resolveTargets(cmd, io);
@@ -30,6 +34,7 @@ export async function watchGet(cmd: ParsedCommand, io: CommandIO): Promise<Comma
     ...(fieldSelector ? { fieldSelector } : {}),
   };
   if (cmd.output === "json" || cmd.output === "yaml" || cmd.output === "name") return watchObjects(cmd, io, r, scope, cmd.output);
+  if (cmd.output !== undefined && templateOutput(cmd.output)) return watchTemplate(cmd, io, r, scope, cmd.output);
   const tw = new TabWriter();
   let columns: KubeTable["columnDefinitions"] = [];
   let printedHeaders = false;
@@ -117,4 +122,63 @@ async function watchObjects(cmd: ParsedCommand, io: CommandIO, r: ResourceInfo, 
     return failed(errorText(e));
   }
   return watching(() => watchResource(io.client, r, { ...scope, resourceVersion: rv, signal: io.signal, onEvent: (e) => void print(e.object as KubeObject, e.type), relist: list }));
+}
+
+/**
+ * `get -w -o jsonpath=…|custom-columns=…`: each object (with
+ * `--output-watch-events`, each `{type, object}`) printed by one template
+ * printer, as kubectl keeps one for the whole watch, through kubectl's watch
+ * writer (a tab writer: tabs in jsonpath output align too), flushed after
+ * the first listing and after each event. Objects are redacted first. A
+ * printer error on the first listing fails the command as kubectl's does;
+ * one on a later event ends the watch quietly, as kubectl's ends (exit 0).
+ */
+async function watchTemplate(cmd: ParsedCommand, io: CommandIO, r: ResourceInfo, scope: ListOptions, output: string): Promise<CommandOutcome> {
+  const printer = templatePrinter(output, { allowMissingKeys: flag(cmd, "allow-missing-template-keys") !== "false", noHeaders: on(cmd, "no-headers") });
+  if ("error" in printer) return failed(`error: ${printer.error}`);
+  const withEvents = on(cmd, "output-watch-events");
+  const w = createTabWriter();
+  const stop = new AbortController();
+  let failure: string | null = null;
+  const print = (o: KubeObject, type = "ADDED"): boolean => {
+    const obj = prepare({ apiVersion: apiVersionOf(r), kind: r.kind, ...o }, io);
+    const tree = redactTree(withEvents ? { type, object: obj } : obj);
+    if (tree.changed) io.markRedacted();
+    const { error } = printTemplate(printer, tree.value, w);
+    if (error !== undefined) failure = error;
+    return error === undefined;
+  };
+  const flush = () => {
+    const text = w.flush();
+    if (text) io.out(text);
+  };
+  const list = async (): Promise<string> => {
+    const { items, resourceVersion } = await io.client.list(r, { ...scope, signal: io.signal });
+    if (!on(cmd, "watch-only")) for (const o of items) if (!print(o)) break;
+    flush();
+    return resourceVersion;
+  };
+  let rv: string;
+  try {
+    rv = await list();
+  } catch (e) {
+    return failed(errorText(e));
+  }
+  if (failure !== null) return failed(`error: unable to output the provided object: ${failure}`);
+  const signal = AbortSignal.any([io.signal, stop.signal]);
+  return watching(() =>
+    watchResource(io.client, r, {
+      ...scope,
+      resourceVersion: rv,
+      signal,
+      onEvent: (e) => {
+        if (stop.signal.aborted) return;
+        const printed = print(e.object as KubeObject, e.type);
+        flush();
+        // kubectl's watch ends at a printer error and the command still succeeds.
+        if (!printed) stop.abort();
+      },
+      relist: list,
+    }),
+  );
 }

@@ -100,6 +100,8 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
 
 
   const inflight = new Set<Promise<ExecuteOutcome>>();
+  /** Per cluster, commands admitted here whose push has not landed yet (see admit). */
+  const admitting = new Map<string, number>();
   let draining = false;
 
   /** The API-side decision: the policy pipeline, then the key's namespace scope. */
@@ -171,7 +173,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     }
 
     const timeoutMs = (input.timeoutSeconds ?? (input.stream ? LIMITS.defaultStreamTimeoutSeconds : LIMITS.defaultTimeoutSeconds)) * 1000;
-    if (!input.stream) await admit(cluster, timeoutMs);
+    const admitted = input.stream ? null : await admit(cluster, timeoutMs);
     const now = Date.now();
     const command: Command = {
       id,
@@ -185,11 +187,15 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       createdAt: now,
       ...(input.stream ? { stream: { maxBytes: input.maxBytes ?? LIMITS.defaultStreamBytes } } : {}),
     };
-    command.signature = ctx.signer.sign(command);
     // Queued first, audited second: a command the backend refused (503) leaves no entry. Should the audit
     // fail after the push, the command is cancelled so nothing runs unaudited. (A very fast agent's
     // command.executed may then precede command.queued in the chain.)
-    await queue.push(command);
+    try {
+      command.signature = ctx.signer.sign(command);
+      await queue.push(command);
+    } finally {
+      admitted?.();
+    }
     try {
       await audit.append({
         ...auditBase,
@@ -220,24 +226,33 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
    * overloaded cluster keeps its goodput instead of timing everyone out.
    * Until a replica has seen a few results from the cluster it admits all.
    */
-  async function admit(cluster: { id: string; agent?: { concurrency?: number } }, timeoutMs: number): Promise<void> {
+  async function admit(cluster: { id: string; agent?: { concurrency?: number } }, timeoutMs: number): Promise<(() => void) | null> {
     const serviceMs = clusters.serviceTimeMs(cluster.id);
-    if (serviceMs === undefined) return;
-    const depth = await queue.depth(cluster.id);
-    if (depth === 0) return;
+    if (serviceMs === undefined) return null;
+    // Commands this replica admitted whose push has not landed yet count as waiting: a burst of callers
+    // would otherwise all read the same depth and all be admitted.
+    const depth = (await queue.depth(cluster.id)) + (admitting.get(cluster.id) ?? 0);
     const workers = cluster.agent?.concurrency ?? DEFAULT_AGENT_WORKERS;
     // With a queue, every worker is busy: the line ahead plus the commands running now, then this one,
     // within the headroom that leaves room for polls, posts and a service time that drifts.
-    const waitMs = (depth / workers + 1) * serviceMs;
-    if (waitMs + serviceMs <= timeoutMs * ADMISSION_HEADROOM) return;
-    ctx.metrics.inc("kubently_commands_refused_total", { reason: "cluster_busy" });
-    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new KubentlyError(
-      "CLUSTER_BUSY",
-      `cluster ${cluster.id} has ${depth} commands waiting (about ${Math.ceil(waitMs / 1000)} s of work at ${Math.round(serviceMs)} ms each on ${workers} workers): this command could not finish within its ${timeoutMs / 1000} s timeout; retry after ${retryAfter} s`,
-      { details: { retry_after: retryAfter, queue_depth: depth, service_ms: Math.round(serviceMs), workers } },
-    );
+    const waitMs = depth === 0 ? 0 : (depth / workers + 1) * serviceMs;
+    if (waitMs + serviceMs > timeoutMs * ADMISSION_HEADROOM) {
+      ctx.metrics.inc("kubently_commands_refused_total", { reason: "cluster_busy" });
+      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new KubentlyError(
+        "CLUSTER_BUSY",
+        `cluster ${cluster.id} has ${depth} commands waiting (about ${Math.ceil(waitMs / 1000)} s of work at ${Math.round(serviceMs)} ms each on ${workers} workers): this command could not finish within its ${timeoutMs / 1000} s timeout; retry after ${retryAfter} s`,
+        { details: { retry_after: retryAfter, queue_depth: depth, service_ms: Math.round(serviceMs), workers } },
+      );
+    }
+    admitting.set(cluster.id, (admitting.get(cluster.id) ?? 0) + 1);
+    return () => {
+      const left = (admitting.get(cluster.id) ?? 1) - 1;
+      if (left > 0) admitting.set(cluster.id, left);
+      else admitting.delete(cluster.id);
+    };
   }
+
 
   /**
    * Waits for the command's result until its deadline (plus grace). When the

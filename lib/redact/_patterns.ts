@@ -145,8 +145,9 @@ const BASE64_PEM = /(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,}={0,2}/g;
 function base64PrivateKeys(text: string, mask: string): string {
   if (!text.includes("LS0tLS1CRUdJTi")) return text;
   return eachMatch(text, BASE64_PEM, (m, edits) => {
-    const head = Buffer.from(m[0].slice(0, 80), "base64").toString("latin1");
-    if (/-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY/.test(head)) edits.push({ start: m.index, end: m.index + m[0].length, text: mask });
+    // The whole bundle, not its head: a key may follow certificates in one base64 blob.
+    const decoded = Buffer.from(m[0], "base64").toString("latin1");
+    if (/-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY/.test(decoded)) edits.push({ start: m.index, end: m.index + m[0].length, text: mask });
   });
 }
 
@@ -218,7 +219,8 @@ function embeddedSecretData(text: string, mask: string): string {
     let i = m.index + m[0].length;
     while (i < text.length) {
       const c = text.charCodeAt(i);
-      if (c === 125 || c === 123 || c === 10) return i; // end of the object, or not a flat one
+      // The end of the object, or a nested one (not flat); line breaks are blanks, so a pretty-printed Secret is read too.
+      if (c === 125 || c === 123) return i;
       if (c === 58) {
         let j = i + 1;
         while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;

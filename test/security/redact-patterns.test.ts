@@ -182,7 +182,8 @@ describe("redactPatterns(text, rules, structured)", () => {
     ["{\"kind\":\"Secret\",\"data\":{\"a\":1,\"b\":\"y\"}}", false, "{\"kind\":\"Secret\",\"data\":{\"a\":1,\"b\":\"M\"}}"],
     ["{\"kind\":\"Secret\",\"data\":{\"a\":{\"b\":\"y\"}}}", false, "{\"kind\":\"Secret\",\"data\":{\"a\":{\"b\":\"y\"}}}"],
     ["{\"kind\":\"Secret\",\"data\":{\"a\":\"M\"}}", false, "{\"kind\":\"Secret\",\"data\":{\"a\":\"M\"}}"],
-    ["{\"kind\":\"Secret\",\"data\":{\n\"a\":\"x\"}}", false, "{\"kind\":\"Secret\",\"data\":{\n\"a\":\"x\"}}"],
+    // Line breaks inside the data map are blanks: a pretty-printed Secret is masked too (a gap mutation testing found).
+    ["{\"kind\":\"Secret\",\"data\":{\n\"a\":\"x\"}}", false, "{\"kind\":\"Secret\",\"data\":{\n\"a\":\"M\"}}"],
     ["{\"kind\":\"Secret\",\"data\":{\"a:b\":\"x\"}}", false, "{\"kind\":\"Secret\",\"data\":{\"a:b\":\"M\"}}"],
     ["{\"kind\":\"Secret\",\"data\":{\"a\\\"\":\"x\"}}", false, "{\"kind\":\"Secret\",\"data\":{\"a\\\"\":\"M\"}}"],
     ["{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"x\"}}", false, "{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"x\"}}"],

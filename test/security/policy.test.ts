@@ -2,8 +2,8 @@
  * The policy pipeline every policy runs in (lib/policy.ts): registration
  * order, rewrites passed on, fail-closed on a throw or a non-decision,
  * frozen argv, output withheld when an after hook fails, sides, unique
- * kebab-case ids. A copy of test/unit/policy.test.ts (pure already), so the
- * policies' mutation runs see the pipeline they depend on.
+ * kebab-case ids. Pure; here so the policies' mutation runs see the
+ * pipeline they depend on.
  */
 import { describe, expect, test } from "bun:test";
 import { allow, createPipeline, definePolicy, deny, rewrite, type PolicyContext } from "../../lib/policy.ts";

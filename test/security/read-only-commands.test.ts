@@ -1,9 +1,8 @@
 /**
  * The `read-only` policy over a corpus of commands: read-only ones in every
  * flag shape pass; public bypasses of tools that filter kubectl commands are
- * denied, each by the rule named next to it; options move the limits. Ported
- * from test/unit/read-only.test.ts (it spawns nothing either; it stays there
- * too). Every grammar rule with its reason is in read-only.test.ts.
+ * denied, each by the rule named next to it; options move the limits.
+ * Every grammar rule with its reason is in read-only.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { createPipeline, type PolicyContext, type PolicyDecision } from "../../lib/policy.ts";

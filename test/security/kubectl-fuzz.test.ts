@@ -3,15 +3,15 @@
  * seed so every mutant meets the same inputs): it never throws, answers with
  * a listed rule, is deterministic, accepts every valid spelling of every
  * accepted flag and denies every flag off a verb's allowlist wherever it is
- * placed. Ported from test/unit/kubectl-fuzz.test.ts with fewer runs (that
- * file keeps 3000 per property).
+ * placed. `KUBENTLY_FUZZ_RUNS` sets the runs per property (`npm test`: 3000).
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { GLOBAL_FLAGS, RULES, VERBS, isRestricted, parseKubectl, type FlagSpec, type ParseResult, type VerbSpec } from "../../lib/kubectl/index.ts";
 
 const SPECS = [...VERBS.values()];
-const RUNS = { numRuns: 150, seed: 19 };
+/** 150 runs a property here (mutation runs repeat the suite thousands of times); `npm test` sets 3000. */
+const RUNS = { numRuns: Number(process.env.KUBENTLY_FUZZ_RUNS ?? 150), seed: 19 };
 
 /** Accepted flags of a verb: its own (not denied) plus the allowed globals. */
 function acceptedFlags(spec: VerbSpec): FlagSpec[] {

@@ -18,163 +18,22 @@
  *   all for templates), for json, yaml, mixed lists, watch events;
  * - no policy at all, as a control: kubectl then prints the values, so the
  *   needles do find a leak.
- * The grammar's verdicts are checked first for every spelling and form.
+ * The grammar's verdicts for every spelling and form are pure tests:
+ * test/security/secret-metadata.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { memoryBackend } from "../../adapters/memory/index.ts";
-import { parseKubectl } from "../../lib/kubectl/parse.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
-import type { Policy, PolicyDecision } from "../../lib/policy.ts";
+import type { Policy } from "../../lib/policy.ts";
 import type { Result } from "../../lib/schemas.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
-import { readOnly, type ReadOnlyOptions } from "../../plugins/read-only.ts";
+import { readOnly } from "../../plugins/read-only.ts";
 import { redactSecrets } from "../../plugins/redact-secrets.ts";
 import { EXECUTOR_KINDS, simExecutor } from "../_executors.ts";
 import { formsOf, simSecrets } from "../_secrets.ts";
 import { readSse, type SseEvent } from "../_sse.ts";
 
 const KEY = "secret-meta-key-0123456789abcdef";
-
-async function decide(argv: readonly string[], options?: ReadOnlyOptions): Promise<PolicyDecision> {
-  const d = await readOnly(options).before({ side: "api", argv, clusterId: "c1", requestedBy: "tester" });
-  if (!d) throw new Error("read-only must always decide");
-  return d;
-}
-const verdict = async (argv: readonly string[], options?: ReadOnlyOptions) => {
-  const d = await decide(argv, options);
-  return d.effect === "deny" ? d.reason : d.effect;
-};
-
-// Every spelling kubectl reads as the core Secret, and the shapes a resource argument can take.
-const SPELLINGS = ["secrets", "secret", "Secret", "SECRETS", "secrets.", "secrets.v1.", "Secret.v1."];
-const shapes = (s: string): string[][] => [[s], [s, "db-credentials"], [`${s}/db-credentials`], [`configmaps,${s}`], [`${s},pods`, "x"], ["cm/x", `${s}/y`]];
-
-/** `get` forms that print no value: tables, watch tables, `-o name`. */
-const TABLE_FORMS: string[][] = [
-  [], ["-o", "wide"], ["-owide"], ["--output=wide"], ["-o", "name"], ["-o=name"], ["--show-labels"], ["-L", "app"],
-  ["--label-columns=app,tier"], ["--no-headers"], ["-A"], ["-n", "shop"], ["-l", "app=web"], ["--show-kind"],
-  ["--server-print=false"], ["--ignore-not-found"], ["--show-managed-fields"], ["-w"], ["--watch-only"], ["-Aw"],
-  ["-w", "--output-watch-events"], ["--sort-by=.metadata.name"], ["--sort-by", "{.metadata.creationTimestamp}"],
-  ["--sort-by=.type"], ["--field-selector", "type=Opaque"], ["--field-selector=metadata.name!=x,metadata.namespace==shop"],
-  ["-v=4", "--request-timeout=5s"],
-];
-
-/** `get` forms that could print or reveal a value, with what the denial must say. */
-const VALUE_FORMS: [string[], string][] = [
-  [["-o", "json"], "-o json would print Secret values"],
-  [["-o", "yaml"], "-o yaml would print Secret values"],
-  [["-ojson"], "-o json would print Secret values"],
-  [["--output=yaml"], "-o yaml would print Secret values"],
-  [["-o=json"], "-o json would print Secret values"],
-  [["-Aoyaml"], "-o yaml would print Secret values"],
-  [["-w", "-o", "json", "--output-watch-events"], "-o json would print Secret values"],
-  [["--watch-only", "-oyaml"], "-o yaml would print Secret values"],
-  [["--sort-by=.data.password"], "--sort-by \".data.password\" would order Secrets by their content"],
-  [["--sort-by", "{.metadata.annotations}"], "would order Secrets by their content"],
-  [["--sort-by=.stringData"], "would order Secrets by their content"],
-  [["--field-selector", "data.password=x"], "--field-selector on \"data.password\" would test Secrets' content"],
-  [["--field-selector=type=Opaque,data.token!=x"], "would test Secrets' content"],
-];
-
-describe("the grammar: Secrets as metadata", () => {
-  test("every core spelling, in every argument shape, passes in every table form and is denied with secrets: \"deny\"", async () => {
-    for (const s of SPELLINGS) {
-      for (const args of shapes(s)) {
-        for (const form of TABLE_FORMS) {
-          const argv = ["get", ...args, ...form];
-          expect({ argv, verdict: await verdict(argv) }).toEqual({ argv, verdict: "allow" });
-          const denied = await verdict(argv, { secrets: "deny" });
-          expect({ argv, denied: denied.startsWith("restricted-resource: ") && denied.includes("is a restricted resource") }).toEqual({ argv, denied: true });
-        }
-      }
-    }
-  });
-
-  test("every core spelling, in every argument shape, is denied in every form that could show a value, naming the problem", async () => {
-    for (const s of SPELLINGS) {
-      for (const args of shapes(s)) {
-        for (const [form, problem] of VALUE_FORMS) {
-          const argv = ["get", ...args, ...form];
-          const reason = await verdict(argv);
-          expect({ argv, rule: reason.split(":", 1)[0], names: reason.includes(problem) }).toEqual({ argv, rule: "restricted-resource", names: true });
-        }
-      }
-    }
-  });
-
-  test("describe passes for every spelling and shape (secrets: \"deny\" denies it)", async () => {
-    for (const s of SPELLINGS) {
-      for (const args of [[s], [s, "x"], [`${s}/x`], [`pods,${s}`, "x"]]) {
-        for (const form of [[], ["-A"], ["-n", "shop", "-l", "app=web"], ["--show-events=false"]]) {
-          const argv = ["describe", ...args, ...form];
-          expect({ argv, verdict: await verdict(argv) }).toEqual({ argv, verdict: "allow" });
-          expect({ argv, rule: (await verdict(argv, { secrets: "deny" })).split(":", 1)[0] }).toEqual({ argv, rule: "restricted-resource" });
-        }
-      }
-    }
-  });
-
-  test.each<[string[], string]>([
-    // Spellings that may name another resource (a CRD's printer columns could show anything), or that kubectl reads as group "v1".
-    [["get", "secrets.v1"], "\"secrets.v1\" may name a resource other than the core Secret"],
-    [["get", "secret.v1", "x"], "may name a resource other than the core Secret"],
-    [["get", "secrets.example.com"], "may name a resource other than the core Secret"],
-    [["get", "Secrets.v1.mycompany.io/x"], "may name a resource other than the core Secret"],
-    [["describe", "secrets.apps"], "may name a resource other than the core Secret"],
-    [["get", "pods,secrets.example.com", "-o", "name"], "may name a resource other than the core Secret"],
-    // Verbs other than get and describe.
-    [["events", "--for", "secret/db-credentials"], "\"events\" cannot read Secrets"],
-    [["events", "--for=Secret/x", "-w"], "cannot read Secrets"],
-    [["logs", "secret/db-credentials"], "\"logs\" cannot read Secrets"],
-    [["rollout", "status", "secret/x"], "\"rollout status\" cannot read Secrets"],
-    [["rollout", "history", "secrets/x"], "cannot read Secrets"],
-    // Templates: Kubently evaluates them on redacted objects, but never on Secrets.
-    [["get", "secrets", "-o", "jsonpath={.items[*].data}"], "-o jsonpath=… is a template, and templates never read Secrets"],
-    [["get", "secret", "x", "-o", "jsonpath-as-json={.metadata.name}"], "-o jsonpath-as-json=… is a template"],
-    [["get", "secrets", "-o", "custom-columns=N:.metadata.name,D:.data"], "-o custom-columns=… is a template"],
-    [["get", "secrets", "-o", "custom-columns=N:.metadata.name", "--sort-by=.metadata.name"], "templates never read Secrets"],
-    [["get", "pods,secrets", "-A", "-ojsonpath={.items[*].metadata.name}"], "templates never read Secrets"],
-  ])("%j is denied: %s", async (argv, problem) => {
-    const reason = await verdict(argv);
-    expect(reason).toStartWith("restricted-resource: ");
-    expect(reason).toContain("readable only as metadata");
-    expect(reason).toContain(problem);
-  });
-
-  test.each<[string[], string]>([
-    [["get", "secret", "x", "-o", "go-template={{.data.password | base64decode}}"], "output-format"],
-    [["get", "secrets", "-o", "jsonpath-file=/tmp/t"], "output-format"],
-    [["get", "secrets", "-o", "custom-columns-file=/tmp/t"], "output-format"],
-    [["get", "secrets", "--template={{.}}"], "output-format"],
-    [["get", "secrets", "-v=9"], "verbosity"],
-    [["get", "--raw", "/api/v1/namespaces/shop/secrets/db-credentials"], "raw-path"],
-    [["describe", "secret", "x", "-o", "yaml"], "unknown-flag"],
-  ])("%j stays denied by its own rule (%s)", async (argv, rule) => {
-    expect((await verdict(argv)).split(":", 1)[0]).toBe(rule);
-  });
-
-  test("the grammar alone is strictest; restrictedResources without secrets leaves them unrestricted; a bad option throws", async () => {
-    expect(parseKubectl(["get", "secrets"])).toMatchObject({ ok: false, rule: "restricted-resource" });
-    expect(parseKubectl(["get", "secrets"], { secrets: "metadata" }).ok).toBe(true);
-    expect(parseKubectl(["get", "secrets"], { secrets: "allow" as never })).toMatchObject({ ok: false, rule: "restricted-resource" });
-    expect(await verdict(["get", "secrets", "-o", "yaml"], { restrictedResources: [] })).toBe("allow");
-    expect(await verdict(["get", "secrets", "-o", "yaml"], { restrictedResources: ["configmaps"], secrets: "deny" })).toBe("allow");
-    expect(() => readOnly({ secrets: "allow" as never })).toThrow(TypeError);
-  });
-
-  test("the guard runs only where it lets Secrets through: as an after hook of commands that read them", async () => {
-    const tokenLine = "token:      eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmVudGx5LXNpbSJ9.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJlLW5vdC12YWxpZA\n";
-    const described = `Name:         t\nType:  kubernetes.io/service-account-token\n\nData\n====\nnamespace:  4 bytes\n${tokenLine}`;
-    const result: Result = { commandId: "c", clusterId: "c1", status: "success", exitCode: 0, output: described, truncated: false, durationMs: 0, executedAt: 0, agentId: "a" };
-    const after = async (p: Policy, argv: string[]): Promise<Result> => (await p.after!({ side: "agent", argv, clusterId: "c1", requestedBy: "t" }, result)) ?? result;
-    const guarded = await after(readOnly(), ["describe", "secret", "t"]);
-    expect(guarded.output).toMatch(/^token: +\[REDACTED\]$/m);
-    expect(guarded.redacted).toBe(true);
-    expect(await after(readOnly(), ["describe", "pod", "t"])).toBe(result);
-    expect(await after(readOnly({ secrets: "deny" }), ["describe", "secret", "t"])).toBe(result);
-    expect(await after(readOnly({ restrictedResources: [] }), ["describe", "secret", "t"])).toBe(result);
-  });
-});
 
 /** One API with a local agent on the simulated cluster. */
 interface Api {

@@ -78,6 +78,7 @@ const SCHEMAS: Record<string, object> = {
       extra_args: strs,
       argv: { ...strs, description: "Full kubectl arguments (without 'kubectl'); instead of command_type/args" },
       wait: { type: "boolean", default: true },
+      require_agent: { type: "boolean", default: false, description: "Fail at once with 409 CLUSTER_NOT_CONNECTED when the cluster has no connected agent, instead of queueing for one" },
       stream: { type: "boolean", default: false, description: "Follow the output as it is produced (logs -f, get -w) at stream_url" },
       max_bytes: { type: "integer", minimum: 1, maximum: LIMITS.maxStreamBytes, default: LIMITS.defaultStreamBytes, description: "A streamed command's byte budget" },
     },

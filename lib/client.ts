@@ -10,11 +10,12 @@ import type { ExecuteInput, FanoutInput } from "./execute.ts";
 import { KubentlyError, type ErrorCode } from "./errors.ts";
 import type { Identity } from "./schemas.ts";
 import type { KubentlyHost } from "./services.ts";
-import { commandJson, fanoutJson, sessionJson, storedCommandJson, type CommandView, type FanoutView, type SessionView } from "./wire/views.ts";
+import { commandJson, diagnoseFanoutJson, diagnoseJson, fanoutJson, sessionJson, storedCommandJson, type CommandView, type DiagnoseFanoutView, type DiagnoseView, type FanoutView, type SessionView } from "./wire/views.ts";
+import type { DiagnoseInput } from "./diagnose/service.ts";
 import { readEventStream } from "./_event-stream.ts";
 import { newId } from "./_utils.ts";
 
-export type { CommandView, FanoutView, SessionView } from "./wire/views.ts";
+export type { CommandView, DiagnoseFanoutView, DiagnoseView, FanoutView, SessionView } from "./wire/views.ts";
 
 /**
  * What a caller may ask for: the execute service's input (a stream is
@@ -32,6 +33,12 @@ export type StreamRequest = Omit<ExecuteInput, "wait" | "stream">;
 
 /** One command on several clusters. */
 export type FanoutRequest = FanoutInput;
+
+/** A diagnosis of one cluster (or one namespace of it). */
+export type DiagnoseRequest = DiagnoseInput;
+
+/** A diagnosis of several clusters. */
+export type DiagnoseFanoutRequest = Omit<DiagnoseInput, "clusterId" | "requireAgent"> & { clusterIds: string[] };
 
 /** Gets each chunk of a streamed command's output as it lands, in order, with the command's id. */
 export type OnChunk = (data: string, seq: number, commandId: string) => void | Promise<void>;
@@ -57,11 +64,15 @@ export interface KubentlyClient {
   getResult(commandId: string): Promise<CommandView>;
   /** The same command on several clusters in parallel; per-cluster errors are entries, not a thrown error. */
   fanout(request: FanoutRequest): Promise<FanoutView>;
+  /** Runs the cluster's analyzers; a denial is a view with `status: "denied"`, not an error. */
+  diagnose(request: DiagnoseRequest): Promise<DiagnoseView>;
+  /** The analyzers on several clusters in parallel; per-cluster errors are entries. */
+  diagnoseFanout(request: DiagnoseFanoutRequest): Promise<DiagnoseFanoutView>;
 }
 
 /** A client that calls the services of an in-process Kubently as `identity`. */
 export function localClient(kubently: Pick<KubentlyHost, "services">, identity: Identity): KubentlyClient {
-  const { clusters, sessions, execute } = kubently.services;
+  const { clusters, sessions, execute, diagnose } = kubently.services;
   return {
     async identityName() {
       return identity.name;
@@ -91,6 +102,13 @@ export function localClient(kubently: Pick<KubentlyHost, "services">, identity: 
     async getResult(commandId) {
       const { command, result } = await execute.result(identity, commandId);
       return storedCommandJson(command, result);
+    },
+    async diagnose(r) {
+      return diagnoseJson(await diagnose.diagnose(identity, r));
+    },
+    async diagnoseFanout(r) {
+      const correlationId = r.correlationId ?? newId();
+      return diagnoseFanoutJson(correlationId, await diagnose.fanout(identity, { ...r, correlationId }));
     },
   };
 }
@@ -153,6 +171,12 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     ...(r.maxBytes !== undefined ? { max_bytes: r.maxBytes } : {}),
     ...(r.requireAgent ? { require_agent: true } : {}),
   });
+  const diagnoseBody = (r: Omit<DiagnoseRequest, "clusterId">) => ({
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    ...(r.analyzers?.length ? { analyzers: r.analyzers } : {}),
+    ...(r.correlationId ? { correlation_id: r.correlationId } : {}),
+    ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}),
+  });
   /** A policy denial answers 403 with a CommandView: a result, not an error. */
   const deniedView = (e: unknown): CommandView => {
     // POLICY_DENIED from the API's policies, AGENT_REFUSED from the agent's: both answer the denied CommandView.
@@ -205,6 +229,16 @@ export function httpClient(options: HttpClientOptions): KubentlyClient {
     fanout(r) {
       const body = { cluster_ids: r.clusterIds, argv: r.argv, ...(r.correlationId ? { correlation_id: r.correlationId } : {}), ...(r.timeoutSeconds ? { timeout_seconds: r.timeoutSeconds } : {}) };
       return call<FanoutView>("POST", "/debug/fanout", body, [200], r.signal);
+    },
+    diagnose(r) {
+      return call<DiagnoseView>("POST", "/debug/diagnose", { cluster_id: r.clusterId, ...diagnoseBody(r), ...(r.requireAgent ? { require_agent: true } : {}) }, [200], r.signal).catch((e: unknown) => {
+        const view = e instanceof KubentlyError && e.status === 403 ? (e.details as DiagnoseView | undefined) : undefined;
+        if (view?.status === "denied") return view;
+        throw e;
+      });
+    },
+    diagnoseFanout(r) {
+      return call<DiagnoseFanoutView>("POST", "/debug/diagnose", { cluster_ids: r.clusterIds, ...diagnoseBody(r) }, [200], r.signal);
     },
   };
 }

@@ -109,6 +109,8 @@ export const AgentInfoSchema = v.object({
   capabilities: v.optional(v.array(v.string())),
   /** Command paths the agent answers natively, without kubectl. */
   nativeCommands: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64))),
+  /** The ids of the analyzers the agent's `diagnose` runs. */
+  analyzers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(256))),
   activeSessions: v.optional(v.number()),
   /** `stopped`: the agent's last heartbeat, sent as it stops gracefully. */
   state: v.optional(v.picklist(["running", "stopped"])),

@@ -6,6 +6,7 @@
 import { auditService, type AuditService } from "./audit-service.ts";
 import { clusterService, type ClusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
+import { diagnoseService, type DiagnoseService } from "./diagnose/service.ts";
 import { executeService, type ExecuteService } from "./execute.ts";
 import { keyService, type KeyService } from "./keys.ts";
 import { sessionService, type SessionService } from "./sessions.ts";
@@ -15,6 +16,7 @@ export interface Services {
   clusters: ClusterService;
   sessions: SessionService;
   execute: ExecuteService;
+  diagnose: DiagnoseService;
   keys: KeyService;
   audit: AuditService;
 }
@@ -29,10 +31,12 @@ export interface KubentlyHost {
 export function createServices(context: CoreContext): Services {
   const clusters = clusterService(context);
   const sessions = sessionService(context, clusters);
+  const execute = executeService(context, clusters, sessions);
   return {
     clusters,
     sessions,
-    execute: executeService(context, clusters, sessions),
+    execute,
+    diagnose: diagnoseService(execute, clusters),
     keys: keyService(context, clusters),
     audit: auditService(context),
   };

@@ -285,7 +285,10 @@ export function startAgent(options: AgentOptions): RunningAgent {
   async function heartbeat(): Promise<void> {
     // Versions are worth a few seconds, never the heartbeat itself (a cluster that is slow to answer stays connected).
     const versions = (await Promise.race([options.executor.describe?.().catch(() => ({})), sleep(5_000).then(() => ({}))])) ?? {};
-    const covers = options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {};
+    const covers = {
+      ...(options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {}),
+      ...(options.executor.analyzers ? { analyzers: [...options.executor.analyzers] } : {}),
+    };
     const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     while (!controller.signal.aborted) {
       await options.transport.heartbeat(info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));

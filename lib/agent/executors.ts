@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { LIMITS } from "../limits.ts";
+import { isKubentlyCommand } from "../kubectl/spec.ts";
 import { runTemplated, templatePlan } from "./_templates.ts";
 
 /** What one run produced. */
@@ -46,6 +47,8 @@ export interface Executor {
   describe?(): Promise<{ kubectlVersion?: string; kubernetesVersion?: string }>;
   /** Command paths answered without kubectl (`get`, `logs`...), reported in heartbeats. */
   covers?: readonly string[];
+  /** The ids of the analyzers `diagnose` runs, reported in heartbeats. */
+  analyzers?: readonly string[];
   /** Releases what the executor holds open (pooled connections); the agent calls it when it stops. */
   close?(): Promise<void>;
 }
@@ -189,6 +192,10 @@ export function kubectlExecutor(options: KubectlExecutorOptions = {}): Executor 
     name: "kubectl",
     // Template outputs are never rendered by kubectl: it prints JSON, Kubently redacts and renders (./_templates.ts).
     run: (argv, o) => {
+      // kubectl would run a `kubectl-diagnose` plugin from PATH: Kubently's own commands never reach it.
+      if (isKubentlyCommand(argv)) {
+        return Promise.resolve({ exitCode: null, stdout: "", stderr: `kubectl ${argv[0]} is a Kubently command that the native layer answers: run the agent with --executor auto (the default) or native`, code: "EXECUTOR_UNSUPPORTED", truncated: false, timedOut: false, cancelled: false, durationMs: 0 });
+      }
       const plan = templatePlan(argv);
       if (plan === null) return run(argv, o);
       if ("error" in plan) return Promise.resolve({ exitCode: 1, stdout: "", stderr: `error: ${plan.error}\n`, truncated: false, timedOut: false, cancelled: false, durationMs: 0 });

@@ -17,6 +17,7 @@ import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import { untilAborted, withDeadline } from "../_utils.ts";
 import type { KubeClient, KubeClientOptions } from "../kube/index.ts";
+import type { Analyzer } from "../diagnose/analyzer.ts";
 // Only the coverage table loads with the executor: the native layer itself (and client-node) on first use.
 import { NATIVE_COMMANDS, uncovered } from "../kube/commands/coverage.ts";
 import { DEFAULT_PATH, type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions, kubectlExecutor } from "./executors.ts";
@@ -25,6 +26,13 @@ import { DEFAULT_PATH, type ExecOptions, type ExecOutput, type Executor, type Ku
 export interface NativeExecutorOptions extends KubeClientOptions {
   /** A client to use instead of connecting from the kubeconfig (tests, hosts that have one). */
   client?: KubeClient;
+  /**
+   * The analyzers `diagnose` runs (the binary passes the built-ins from
+   * `plugins/analyzers` and those its config names). Without, `diagnose`
+   * answers that this agent runs no analyzers.
+   * @default []
+   */
+  analyzers?: readonly Analyzer[];
 }
 
 /** An executor that knows which commands it answers. */
@@ -54,6 +62,7 @@ const CONNECT_TIMEOUT_MS = 30_000;
 function plan(argv: readonly string[]): { cmd: ParsedCommand; missing: null } | { cmd: null; missing: string } {
   const parsed = parseKubectl(argv, { restrictedResources: [], maxVerbosity: 10 });
   if (!parsed.ok) return { cmd: null, missing: `kubectl ${argv[0] ?? ""}` };
+  if (parsed.command.path[0] === "diagnose") return { cmd: parsed.command, missing: null };
   const missing = uncovered(parsed.command);
   return missing ? { cmd: null, missing } : { cmd: parsed.command, missing: null };
 }
@@ -77,7 +86,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     const { cmd, missing } = plan(argv);
     if (!cmd) return unsupported(missing, started);
     const native = await layer();
-    const run = native.commandFor(cmd)!;
+    const run = cmd.path[0] === "diagnose" ? (await import("../diagnose/command.ts")).diagnoseCommand(options.analyzers ?? []) : native.commandFor(cmd)!;
     const cap = o.maxOutputBytes ?? LIMITS.maxOutputBytes;
     const stop = new AbortController();
     let timedOut = false;
@@ -156,7 +165,8 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
 
   return {
     name: "native",
-    covers: NATIVE_COMMANDS,
+    covers: [...NATIVE_COMMANDS, "diagnose"],
+    analyzers: (options.analyzers ?? []).map((a) => a.id),
     uncovered: (argv) => plan(argv).missing,
     run,
     async describe() {
@@ -212,7 +222,8 @@ export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecuto
   const hasKubectl = () => kubectlAvailable(binary, options.kubectl?.path ?? process.env.PATH ?? DEFAULT_PATH);
   return {
     name: "auto",
-    covers: NATIVE_COMMANDS,
+    covers: native.covers,
+    analyzers: native.analyzers,
     uncovered: (argv) => {
       const missing = native.uncovered(argv);
       return missing && !hasKubectl() ? missing : null;

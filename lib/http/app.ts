@@ -14,8 +14,8 @@ import { newId } from "../_utils.ts";
 import { headerText, timeoutHeader } from "../wire/headers.ts";
 import { errorResponse, jsonResponse as json, pathOf, readJsonBody } from "../wire/http.ts";
 import { sseResponse, type SseEvent } from "../wire/sse.ts";
-import { clusterJson, commandJson, fanoutJson, keyJson, sessionJson, storedCommandJson } from "../wire/views.ts";
-import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
+import { clusterJson, commandJson, diagnoseFanoutJson, diagnoseJson, fanoutJson, keyJson, sessionJson, storedCommandJson } from "../wire/views.ts";
+import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, DiagnoseBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** What the REST app serves besides its own routes. */
@@ -61,7 +61,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
   const patterns: { re: RegExp; method: string }[] = [];
   const methodsOf = (path: string) => [...new Set(patterns.filter((p) => p.re.test(path)).map((p) => p.method))];
   const ctx = host.context;
-  const { clusters, sessions, execute, keys, audit } = host.services;
+  const { clusters, sessions, execute, diagnose, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
   const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
   /** The caller, when an admin: checked before a body is read (the services check again). */
@@ -205,6 +205,29 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
         ...onBehalfOf(request),
       });
       return json(200, fanoutJson(correlationId, entries), { "x-correlation-id": correlationId });
+    })
+    .post("/debug/diagnose", async ({ request }) => {
+      const identity = await caller(request);
+      const input = parseBody(DiagnoseBody, await body(request));
+      if ((input.cluster_id === undefined) === (input.cluster_ids === undefined)) {
+        throw new KubentlyError("VALIDATION_FAILED", "name one cluster (cluster_id) or several (cluster_ids)", { details: { fields: [{ field: "cluster_id", message: "exactly one of cluster_id and cluster_ids" }] } });
+      }
+      const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
+      const common = {
+        ...(input.namespace !== undefined ? { namespace: input.namespace } : {}),
+        ...(input.analyzers ? { analyzers: input.analyzers } : {}),
+        ...(input.timeout_seconds ? { timeoutSeconds: input.timeout_seconds } : {}),
+        signal: request.signal,
+        ...onBehalfOf(request),
+      };
+      if (input.cluster_ids) {
+        const id = correlationId ?? newId();
+        const entries = await diagnose.fanout(identity, { ...common, clusterIds: input.cluster_ids, correlationId: id });
+        return json(200, diagnoseFanoutJson(id, entries), { "x-correlation-id": id });
+      }
+      const d = await diagnose.diagnose(identity, { ...common, clusterId: input.cluster_id!, ...(correlationId ? { correlationId } : {}), ...(input.require_agent ? { requireAgent: true } : {}) });
+      const status = d.outcome.status === "denied" ? 403 : 200;
+      return json(status, diagnoseJson(d), { "x-correlation-id": d.outcome.correlationId, "x-command-id": d.outcome.commandId });
     })
     .post("/debug/policy/explain", async ({ request }) => {
       const identity = await caller(request);

@@ -56,6 +56,17 @@ export const FanoutBody = v.object({
   timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
 });
 
+/** `POST /debug/diagnose`: one cluster (`cluster_id`) or several (`cluster_ids`). */
+export const DiagnoseBody = v.object({
+  cluster_id: v.optional(v.string()),
+  cluster_ids: v.optional(v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(LIMITS.maxFanoutClusters))),
+  namespace: v.optional(v.pipe(v.string(), v.maxLength(253))),
+  analyzers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64))),
+  timeout_seconds: v.optional(integerIn(LIMITS.minTimeoutSeconds, LIMITS.maxTimeoutSeconds)),
+  correlation_id: v.optional(shortText),
+  require_agent: v.optional(v.boolean()),
+});
+
 /** `POST /admin/keys`. */
 export const CreateKeyBody = v.object({
   name: v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/, "must be 1-64 letters, digits or ._:@-")),

@@ -100,3 +100,12 @@ export function splitCommandLine(text: string): SplitResult {
   if (inWord) words.push(word);
   return { ok: true, words };
 }
+
+/**
+ * One argument written so a POSIX shell (and {@link splitCommandLine}) reads
+ * it back as the same word: as is when it is plain, else single-quoted.
+ */
+export function quoteArg(arg: string): string {
+  if (arg !== "" && /^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -33,9 +33,10 @@ export {
   TEMPLATE_OUTPUTS,
   VERB_GROUPS,
   VERBS,
+  isKubentlyCommand,
   templateOutput,
 } from "./spec.ts";
 export type { ArgModel, FlagKind, FlagSpec, Rule, TemplateFormat, VerbSpec } from "./spec.ts";
 export { namespaceScopeProblem } from "./scope.ts";
-export { splitCommandLine, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "./command-line.ts";
+export { splitCommandLine, quoteArg, MAX_COMMAND_LINE_LENGTH, type SplitResult } from "./command-line.ts";
 export { secretMetadataProblem, SECRETS_MODES, type SecretsMode } from "./secrets.ts";

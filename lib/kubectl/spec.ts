@@ -116,6 +116,12 @@ export interface VerbSpec {
    */
   readonly templateOutputs?: readonly TemplateFormat[];
   readonly flags: readonly FlagSpec[];
+  /**
+   * A Kubently command, not a kubectl one: the agent answers it itself
+   * (`diagnose` runs the analyzers) and no executor ever hands it to kubectl,
+   * which would look for a `kubectl-<verb>` plugin on PATH and run it.
+   */
+  readonly kubently?: true;
 }
 
 const bool = (name: string, short?: string): FlagSpec => (short ? { name, short, kind: "bool" } : { name, kind: "bool" });
@@ -338,6 +344,15 @@ export const VERBS: ReadonlyMap<string, VerbSpec> = new Map(
         args: "resources",
         flags: [val("revision", "int"), SELECTOR, val("timeout", "duration"), WATCH, ...FILE_FLAGS],
       },
+      // Kubently's diagnostics (lib/diagnose): the analyzers over one read of the namespace (or, with -A, the cluster).
+      {
+        path: ["diagnose"],
+        namespaced: true,
+        args: "none",
+        outputs: ["json"],
+        flags: [ALL_NAMESPACES, OUTPUT, val("analyzers", "list")],
+        kubently: true,
+      },
       {
         path: ["rollout", "history"],
         namespaced: true,
@@ -410,6 +425,12 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   ).map(([name, kind]) => denied(name, "global-flag", kind)),
   denied("server", "global-flag", "string", "s"),
 ];
+
+/** True when argv runs a Kubently command (`diagnose`), which no executor may hand to kubectl. */
+export function isKubentlyCommand(argv: readonly string[]): boolean {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return first !== undefined && VERBS.get(first)?.kubently === true;
+}
 
 /** The global flags a verb accepts: the namespace only where the verb is namespaced. */
 export const allowedGlobals = (spec: VerbSpec): readonly string[] =>

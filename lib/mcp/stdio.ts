@@ -54,6 +54,8 @@ function explainingClient(client: KubentlyClient, apiUrl: string): KubentlyClien
     ...(client.executeStreamed ? { executeStreamed: wrap(client.executeStreamed) } : {}),
     getResult: wrap(client.getResult),
     fanout: wrap(client.fanout),
+    diagnose: wrap(client.diagnose),
+    diagnoseFanout: wrap(client.diagnoseFanout),
   };
 }
 

@@ -5,6 +5,7 @@
  * A2A in artifact data, and the HTTP client reads them back.
  */
 import type { ClusterService } from "../clusters.ts";
+import type { ClusterDiagnosis } from "../diagnose/service.ts";
 import type { ExecuteOutcome, FanoutEntry } from "../execute.ts";
 import type { KeyView } from "../keys.ts";
 import type { Command, Result, Session } from "../schemas.ts";
@@ -86,5 +87,38 @@ export function clusterJson(s: Awaited<ReturnType<ClusterService["status"]>>) {
 export type SessionView = ReturnType<typeof sessionJson>;
 /** A command's outcome as callers see it. */
 export type CommandView = ReturnType<typeof commandJson>;
+/** A diagnosis as callers see it. */
+export type DiagnoseView = ReturnType<typeof diagnoseJson>;
+/** Several clusters' diagnoses as callers see them. */
+export type DiagnoseFanoutView = ReturnType<typeof diagnoseFanoutJson>;
 /** A fan-out's outcome as callers see it. */
 export type FanoutView = ReturnType<typeof fanoutJson>;
+
+/** One cluster's diagnosis: the command's identity and outcome, then the findings (empty unless `status` is success). */
+export function diagnoseJson(d: ClusterDiagnosis) {
+  const o = d.outcome;
+  const g = d.diagnosis;
+  return {
+    cluster_id: o.clusterId,
+    command_id: o.commandId,
+    correlation_id: o.correlationId,
+    status: o.status,
+    success: Boolean(g),
+    findings: g?.findings ?? [],
+    summary: g?.summary ?? { critical: 0, warning: 0, info: 0, total: 0 },
+    analyzed: g?.analyzed ?? null,
+    ...(g?.errors?.length ? { errors: g.errors } : {}),
+    truncated: g?.truncated ?? false,
+    redacted: o.result?.redacted ?? false,
+    duration_ms: g?.duration_ms ?? o.result?.durationMs ?? null,
+    error: d.error?.message ?? null,
+    code: d.error?.code ?? null,
+    policy: d.error?.policy ?? null,
+  };
+}
+
+/** Several clusters' diagnoses: per cluster, the diagnosis or the error that stopped it. */
+export function diagnoseFanoutJson(correlationId: string, entries: { clusterId: string; diagnosis?: ClusterDiagnosis; error?: { code: string; message: string } }[]) {
+  const results = entries.map((e) => (e.diagnosis ? diagnoseJson(e.diagnosis) : { cluster_id: e.clusterId, status: "error" as const, success: false, findings: [], code: e.error!.code, error: e.error!.message }));
+  return { correlation_id: correlationId, count: results.length, succeeded: results.filter((r) => r.success).length, results };
+}

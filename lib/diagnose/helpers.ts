@@ -6,7 +6,7 @@
 import type { KubeObject } from "../kube/index.ts";
 import { ageSince, humanDuration } from "../kube/_age.ts";
 import type { Finding, Severity } from "./analyzer.ts";
-import { eventTime, type Snapshot } from "./snapshot.ts";
+import { eventTime, type Snapshot, type SnapshotKind } from "./snapshot.ts";
 
 /** A status condition. */
 export interface Condition {
@@ -174,6 +174,13 @@ export function finding(analyzer: string, f: FindingInput): Finding {
     hint: f.hint,
   };
 }
+
+/** A duration as kubectl prints ages (`45s`, `3m12s`, `5h4m`, `2d3h`). */
+export const age = (ms: number): string => humanDuration(Math.max(0, ms));
+
+/** True when the snapshot read every object of a kind (it was served, readable and not cut). */
+export const readWhole = (snapshot: Snapshot, kind: SnapshotKind): boolean =>
+  snapshot.kinds.includes(kind) && !snapshot.unavailable.includes(kind) && !snapshot.truncated.includes(kind);
 
 /** `-n NS` for confirm commands (nothing for cluster-scoped objects). */
 const ns = (namespace: string | null | undefined): string[] => (namespace ? ["-n", namespace] : []);

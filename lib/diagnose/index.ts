@@ -8,7 +8,7 @@ export { SEVERITIES, defineAnalyzer, isAnalyzer } from "./analyzer.ts";
 export type { AnalyzeContext, Analyzer, Finding, Severity } from "./analyzer.ts";
 export { ALL_SNAPSHOT_KINDS, LOG_BUDGET, MAX_SNAPSHOT_EVENTS, SNAPSHOT_KINDS, clusterLogTail, createSnapshot, eventTime, loadSnapshot } from "./snapshot.ts";
 export type { LoadSnapshotOptions, Snapshot, SnapshotInput, SnapshotKind } from "./snapshot.ts";
-export { EVIDENCE_LIMITS, condition, confirm, containerSpec, containerStatuses, controllerOf, eventLine, finding, isDone, mapSelectorMatches, phaseOf, selectorMatches, warningsFor, workloadOf } from "./helpers.ts";
+export { EVIDENCE_LIMITS, age, readWhole, condition, confirm, containerSpec, containerStatuses, controllerOf, eventLine, finding, isDone, mapSelectorMatches, phaseOf, selectorMatches, warningsFor, workloadOf } from "./helpers.ts";
 export type { Condition, ContainerStatus, FindingInput, Terminated } from "./helpers.ts";
 export { MAX_FINDINGS, analyze, diagnoseCluster, kindsOf, selectAnalyzers, sortFindings } from "./run.ts";
 export type { DiagnoseOptions, Diagnosis } from "./run.ts";

@@ -85,7 +85,8 @@ const keyOf = (namespace: string | null | undefined, name: string) => `${namespa
 
 /** The time an event last happened (epoch ms; 0 when it says nothing). */
 export function eventTime(e: KubeObject): number {
-  const t = (e.lastTimestamp ?? e.eventTime ?? (e.series as { lastObservedTime?: string } | undefined)?.lastObservedTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
+  // A series' eventTime is its first occurrence: its last one is series.lastObservedTime.
+  const t = (e.lastTimestamp ?? (e.series as { lastObservedTime?: string } | undefined)?.lastObservedTime ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
   const ms = t ? Date.parse(t) : Number.NaN;
   return Number.isFinite(ms) ? ms : 0;
 }

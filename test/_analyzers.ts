@@ -32,7 +32,7 @@ export type Logs = Record<string, string[]>;
 export async function runAnalyzers(analyzers: Analyzer[], objects: KubeObject[], o: { logs?: Logs; namespace?: string | null; unavailable?: SnapshotKind[] } = {}) {
   const byKind: Partial<Record<SnapshotKind, KubeObject[]>> = {};
   for (const k of Object.keys(SNAPSHOT_KINDS) as SnapshotKind[]) if (!o.unavailable?.includes(k)) byKind[k] = [];
-  for (const obj of objects) byKind[snapshotKindOf(obj)]!.push(obj);
+  for (const obj of objects) (byKind[snapshotKindOf(obj)] ??= []).push(obj);
   const snapshot = createSnapshot({ namespace: o.namespace ?? null, takenAt: NOW, objects: byKind, unavailable: o.unavailable ?? [] });
   const logs = o.logs ?? {};
   return analyze(snapshot, analyzers, {

@@ -49,7 +49,7 @@ export interface Terminated {
 export function containerStatuses(pod: KubeObject): ContainerStatus[] {
   const status = (pod.status ?? {}) as { initContainerStatuses?: unknown; containerStatuses?: unknown };
   const read = (list: unknown, init: boolean): ContainerStatus[] =>
-    (Array.isArray(list) ? list : []).map((c: Record<string, unknown>) => ({
+    (Array.isArray(list) ? list : []).filter((c): c is Record<string, unknown> => typeof c === "object" && c !== null && !Array.isArray(c)).map((c) => ({
       name: String(c.name ?? ""),
       init,
       ready: c.ready === true,
@@ -120,6 +120,23 @@ export function workloadOf(snapshot: Snapshot, pod: KubeObject): KubeObject {
   }
   return current;
 }
+
+/** True unless the event names another container of the pod (`spec.containers{web}` in its fieldPath). */
+export function aboutContainer(e: KubeObject, container: string): boolean {
+  const fieldPath = (e.involvedObject as { fieldPath?: string } | undefined)?.fieldPath ?? "";
+  const m = /\{([^}]+)\}/.exec(fieldPath);
+  return !m || m[1] === container;
+}
+
+/** False for an event about an earlier object of the same name (another uid: a recreated pod). */
+export function sameObject(e: KubeObject, o: KubeObject): boolean {
+  const uid = (e.involvedObject as { uid?: string } | undefined)?.uid;
+  return !uid || !o.metadata.uid || uid === o.metadata.uid;
+}
+
+/** Events about this very pod (not an earlier one of its name), and about `container` when given, newest first. */
+export const podEvents = (snapshot: Snapshot, pod: KubeObject, container?: string): KubeObject[] =>
+  snapshot.eventsFor("Pod", pod.metadata.namespace ?? null, pod.metadata.name).filter((e) => sameObject(e, pod) && (container === undefined || aboutContainer(e, container)));
 
 /** Events about an object with type Warning, newest first. */
 export const warningsFor = (snapshot: Snapshot, kind: string, o: KubeObject): readonly KubeObject[] =>

@@ -1,0 +1,185 @@
+/**
+ * The `service-endpoints` analyzer: Services that route to nothing. A Service
+ * with a selector sends traffic only to ready pods that match it; when there
+ * are none, clients get connection refused or 503s from their ingress while
+ * every object looks fine on its own.
+ *
+ * - `ServiceSelectorNoMatch`: the selector matches no pod in the namespace.
+ *   Pods whose labels nearly match (one label off) are named: that is most
+ *   often the typo. Not reported when the workload whose template matches is
+ *   scaled to 0 on purpose.
+ * - `ServiceNoEndpoints`: pods match, but none is a ready endpoint (read from
+ *   EndpointSlices, else the legacy Endpoints, else the pods' Ready
+ *   condition), with why each matching pod is not ready.
+ *
+ * Services without a selector (ExternalName, endpoints managed by hand) and
+ * `default/kubernetes` are skipped; so are Services created in the last 2
+ * minutes (their pods may still be starting).
+ */
+import type { KubeObject } from "../../lib/kube/index.ts";
+import { type Finding, type Snapshot, condition, confirm, count, defineAnalyzer, finding, hintFromProblems, isDone, isYoung, mapSelectorMatches, mapSelectorString, podProblems } from "../../lib/diagnose/index.ts";
+
+/** Near-miss lines kept per finding. */
+const MAX_NEAR = 4;
+
+const byName = (a: KubeObject, b: KubeObject) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+
+/** Ready and not-ready endpoint addresses of a Service, from EndpointSlices or else Endpoints; undefined when neither exists. */
+function endpointsOf(snapshot: Snapshot, namespace: string, name: string): { source: string; ready: number; notReady: number } | undefined {
+  const slices = snapshot.inNamespace("endpointslices", namespace).filter((s) => s.metadata.labels?.["kubernetes.io/service-name"] === name);
+  if (slices.length > 0) {
+    let ready = 0;
+    let notReady = 0;
+    for (const s of slices) {
+      for (const e of Array.isArray(s.endpoints) ? (s.endpoints as { conditions?: { ready?: boolean } }[]) : []) {
+        // A nil ready condition means ready (discovery/v1).
+        if (e?.conditions?.ready === false) notReady++;
+        else ready++;
+      }
+    }
+    return { source: "EndpointSlices", ready, notReady };
+  }
+  const ep = snapshot.get("endpoints", namespace, name);
+  if (ep) {
+    let ready = 0;
+    let notReady = 0;
+    for (const s of Array.isArray(ep.subsets) ? (ep.subsets as { addresses?: unknown; notReadyAddresses?: unknown }[]) : []) {
+      ready += Array.isArray(s?.addresses) ? s.addresses.length : 0;
+      notReady += Array.isArray(s?.notReadyAddresses) ? s.notReadyAddresses.length : 0;
+    }
+    return { source: "Endpoints", ready, notReady };
+  }
+  return undefined;
+}
+
+/** Pods whose labels miss the selector by one entry: `pod web-x has app=web-frontend (selector wants app=web)`, grouped by difference. */
+function nearMisses(pods: readonly KubeObject[], selector: Record<string, string>): string[] {
+  const want = Object.entries(selector);
+  const seen = new Map<string, { line: string; more: number }>();
+  for (const pod of pods) {
+    const labels = pod.metadata.labels ?? {};
+    const off = want.filter(([k, v]) => labels[k] !== v);
+    if (off.length !== 1) continue;
+    const [k, v] = off[0]!;
+    let diff: string;
+    if (Object.hasOwn(labels, k)) diff = `has ${k}=${labels[k]}`;
+    else if (want.length >= 2) diff = `has no label ${k}`;
+    else continue;
+    const had = seen.get(diff);
+    if (had) had.more++;
+    else seen.set(diff, { line: `pod ${pod.metadata.name} ${diff} (selector wants ${k}=${v})`, more: 0 });
+  }
+  return [...seen.values()].slice(0, MAX_NEAR).map(({ line, more }) => (more ? `${line} (+${more} more pod${more > 1 ? "s" : ""})` : line));
+}
+
+/** Deployments and StatefulSets whose pod template the selector matches, with their replicas and pods. */
+function templateMatches(snapshot: Snapshot, namespace: string, selector: Record<string, string>) {
+  const out: { kind: string; name: string; replicas: number }[] = [];
+  for (const [kind, snapshotKind] of [
+    ["Deployment", "deployments"],
+    ["StatefulSet", "statefulsets"],
+  ] as const) {
+    for (const w of snapshot.inNamespace(snapshotKind, namespace)) {
+      const spec = (w.spec ?? {}) as { replicas?: unknown; template?: { metadata?: { labels?: Record<string, string> } } };
+      if (!mapSelectorMatches(selector, spec.template?.metadata?.labels)) continue;
+      out.push({ kind, name: w.metadata.name, replicas: spec.replicas === undefined ? 1 : count(spec.replicas) });
+    }
+  }
+  return out;
+}
+
+export const serviceEndpoints = defineAnalyzer({
+  id: "service-endpoints",
+  description: "Services whose selector matches no pod, or whose pods are none ready",
+  codes: { ServiceNoEndpoints: "critical", ServiceSelectorNoMatch: "critical" },
+  kinds: ["services", "endpoints", "endpointslices", "pods", "events", "deployments", "statefulsets"],
+  analyze(snapshot, ctx) {
+    const findings: Finding[] = [];
+    for (const svc of snapshot.list("services")) {
+      const ns = svc.metadata.namespace ?? "";
+      const name = svc.metadata.name;
+      if (ns === "default" && name === "kubernetes") continue;
+      const spec = (svc.spec ?? {}) as { type?: unknown; selector?: unknown };
+      if (spec.type === "ExternalName") continue;
+      const selectorText = mapSelectorString(spec.selector);
+      if (!selectorText) continue;
+      if (isYoung(svc, ctx.now)) continue;
+      const selector = Object.fromEntries(Object.entries(spec.selector as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+      const pods = [...snapshot.inNamespace("pods", ns)].sort(byName);
+      const matching = pods.filter((p) => mapSelectorMatches(selector, p.metadata.labels));
+      const confirms = [
+        confirm.describe("service", name, ns),
+        ["get", "endpointslices", "-n", ns, "-l", `kubernetes.io/service-name=${name}`],
+        ["get", "pods", "-n", ns, "-l", selectorText],
+      ];
+
+      if (matching.length === 0) {
+        const workloads = templateMatches(snapshot, ns, selector);
+        // The workload it fronts is scaled to 0: deliberate, not a fault.
+        if (workloads.length > 0 && workloads.every((w) => w.replicas === 0)) continue;
+        const live = pods.filter((p) => !isDone(p));
+        const near = nearMisses(live, selector);
+        const starved = workloads.filter((w) => w.replicas > 0);
+        findings.push(
+          finding("service-endpoints", {
+            code: "ServiceSelectorNoMatch",
+            severity: "critical",
+            kind: "Service",
+            namespace: ns,
+            name,
+            title: `Service ${name} selects no pods (${selectorText})`,
+            evidence: [
+              `selector: ${selectorText}`,
+              pods.length === 0 ? `no pods in namespace ${ns}` : `none of the ${pods.length} pods in namespace ${ns} matches`,
+              ...near,
+              ...starved.map((w) => `${w.kind} ${w.name} has a matching pod template and wants ${w.replicas} replicas, but none of its pods exists`),
+            ],
+            confirm: [...confirms, ["get", "pods", "-n", ns, "--show-labels"]],
+            hint: starved.length
+              ? `The selector is right but ${starved[0]!.kind} ${starved[0]!.name} has no pods: find why it cannot create or keep them (its ReplicaSet's events, quota, admission).`
+              : near.length
+                ? "The selector and the pods' labels differ by one label: fix the Service's spec.selector or the labels in the workload's pod template so they agree."
+                : "No pod carries these labels: compare the Service's selector with the pod template's labels, and check that the workload runs in this namespace.",
+          }),
+        );
+        continue;
+      }
+
+      const eps = endpointsOf(snapshot, ns, name);
+      const ready = eps ? eps.ready : matching.filter((p) => condition(p, "Ready")?.status === "True").length;
+      if (ready > 0) continue;
+      const problems = podProblems(snapshot, matching);
+      const listed = new Set(problems.flatMap((p) => p.pods));
+      // Pods with no recognised problem still say where they are.
+      const rest = matching
+        .filter((p) => !listed.has(p.metadata.name))
+        .slice(0, 3)
+        .map((p) => {
+          const r = condition(p, "Ready");
+          const phase = String((p.status as { phase?: string } | undefined)?.phase ?? "Unknown");
+          return `pod ${p.metadata.name}: ${phase}${r ? `, Ready=${r.status}${r.reason ? ` (${r.reason})` : ""}` : ""}`;
+        });
+      findings.push(
+        finding("service-endpoints", {
+          code: "ServiceNoEndpoints",
+          severity: "critical",
+          kind: "Service",
+          namespace: ns,
+          name,
+          title: `Service ${name} has no ready endpoints: ${matching.length} matching pod${matching.length > 1 ? "s" : ""}, none ready`,
+          evidence: [
+            `selector: ${selectorText}`,
+            eps ? `${eps.source}: 0 ready, ${eps.notReady} not ready addresses` : "no EndpointSlices or Endpoints found for it; pods read instead",
+            ...problems.map((p) => p.line),
+            ...rest,
+          ],
+          confirm: confirms,
+          hint: hintFromProblems(problems, "The matching pods are not ready: see their conditions and events (readiness probe, startup)."),
+        }),
+      );
+    }
+    return findings;
+  },
+});
+
+export default serviceEndpoints;

@@ -72,7 +72,7 @@ export async function runVerb(name: string, verb: CliVerb, argv: string[]): Prom
   }
 }
 
-const COLORS = { red: 31, yellow: 33, bold: 1 } as const;
+const COLORS = { red: 31, yellow: 33, bold: 1, dim: 2, green: 32, cyan: 36 } as const;
 
 /**
  * True when `stream` may get ANSI colors: a terminal, `NO_COLOR` unset or

@@ -10,6 +10,8 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CounterStore } from "../lib/contracts.ts";
 import type { Policy } from "../lib/policy.ts";
+import { type Analyzer, isAnalyzer } from "../lib/diagnose/index.ts";
+import { BUILTIN_ANALYZERS } from "../plugins/analyzers/index.ts";
 import { namespaces } from "../plugins/namespaces.ts";
 import { outputLimits } from "../plugins/output-limits.ts";
 import { rateLimit } from "../plugins/rate-limit.ts";
@@ -67,7 +69,7 @@ export function closest(input: string, candidates: readonly string[]): string | 
   return best?.candidate ?? null;
 }
 
-async function importModule(name: string, baseDir: string): Promise<Record<string, unknown>> {
+async function importModule(name: string, baseDir: string, builtin = { noun: "policy", ids: Object.keys(BUILTIN_POLICIES) }): Promise<Record<string, unknown>> {
   provideKubentlyModules();
   if (name.startsWith(".") || isAbsolute(name)) return import(pathToFileURL(resolve(baseDir, name)).href);
   let path: string;
@@ -76,10 +78,9 @@ async function importModule(name: string, baseDir: string): Promise<Record<strin
     path = Bun.resolveSync(name, process.cwd());
   } catch (e) {
     if ((e as { code?: string }).code !== "ERR_MODULE_NOT_FOUND" && (e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
-    const ids = Object.keys(BUILTIN_POLICIES);
-    const suggestion = closest(name, ids);
+    const suggestion = closest(name, builtin.ids);
     throw new Error(
-      `it is neither a built-in policy (${ids.join(", ")}) nor a package found from ${process.cwd()}` +
+      `it is neither a built-in ${builtin.noun} (${builtin.ids.join(", ")}) nor a package found from ${process.cwd()}` +
         (suggestion ? `; did you mean "${suggestion}"?` : " (a module path starts with ./ or /)"),
     );
   }
@@ -108,4 +109,40 @@ export async function loadPolicies(specs: readonly PluginSpec[], baseDir: string
     policies.push(made);
   }
   return policies;
+}
+
+/** An analyzer as configuration names it: `"builtin"` (every built-in), a built-in id, or a module. */
+export type AnalyzerSpec = PluginSpec;
+
+/**
+ * Turns configured analyzer specs into analyzers, in order: `"builtin"`
+ * expands to every built-in, a built-in id adds one, anything else is a
+ * module whose default export (or `analyzer`) is an analyzer or a factory
+ * taking the options. No specs: every built-in. Throws naming the spec that
+ * failed, and on two analyzers with one id.
+ */
+export async function loadAnalyzers(specs: readonly AnalyzerSpec[] | undefined, baseDir: string): Promise<Analyzer[]> {
+  const out: Analyzer[] = [];
+  for (const spec of specs ?? ["builtin"]) {
+    const { use, options } = typeof spec === "string" ? { use: spec, options: undefined } : spec;
+    if (use === "builtin") {
+      out.push(...BUILTIN_ANALYZERS);
+      continue;
+    }
+    const builtin = BUILTIN_ANALYZERS.find((a) => a.id === use);
+    let made: unknown = builtin;
+    if (!builtin) {
+      try {
+        const mod = await importModule(use, baseDir, { noun: "analyzer", ids: BUILTIN_ANALYZERS.map((a) => a.id) });
+        const exported = mod.default ?? mod.analyzer;
+        made = typeof exported === "function" ? await (exported as (o: unknown) => unknown)(options) : exported;
+      } catch (e) {
+        throw new Error(`analyzer "${use}" could not be loaded: ${(e as Error).message}`);
+      }
+    }
+    if (!isAnalyzer(made)) throw new Error(`analyzer "${use}" does not export an analyzer ({ id, kinds, analyze }) or a factory returning one`);
+    if (out.some((a) => a.id === made.id)) throw new Error(`analyzer id "${made.id}" is registered twice`);
+    out.push(made);
+  }
+  return out;
 }

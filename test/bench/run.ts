@@ -10,10 +10,11 @@
  *   to arrival over SSE) of `logs -f --timestamps`, 1 and 16 streams at once;
  * - idle RSS of the API and the agent;
  * - a soak per backend (RSS growth under full load, `_soak.ts`) and a 10x
- *   overload of one slow cluster (goodput, 429 `CLUSTER_BUSY`, `_overload.ts`).
+ *   overload of one slow cluster (goodput, 429 `CLUSTER_BUSY`, `_overload.ts`);
+ * - diagnose of a 2,000-pod cluster: latency and agent RSS (`_diagnose.ts`).
  *
  * `KUBENTLY_BENCH_SECTIONS=soak,overload` runs only the sections named
- * (overhead, reads, agent, soak, overload); all of them by default.
+ * (overhead, reads, agent, diagnose, soak, overload); all of them by default.
  * `KUBENTLY_BENCH_BACKENDS=memory,redis` limits the backends measured.
  */
 import { mkdtempSync } from "node:fs";
@@ -23,6 +24,7 @@ import { ensureBinary, hasTool, run } from "../e2e/_harness.ts";
 import { readEventStream } from "../../lib/_event-stream.ts";
 import { startSimCluster } from "../../lib/sim/index.ts";
 import { backends, pct, rssMb, urlOf } from "./_load.ts";
+import { diagnoseSection } from "./_diagnose.ts";
 import { overloadSection } from "./_overload.ts";
 import { soakSection } from "./_soak.ts";
 
@@ -175,6 +177,7 @@ async function main() {
     await sim.close();
   }
 
+  if (wanted("diagnose")) await diagnoseSection(KEY);
   if (wanted("soak")) await soakSection(KEY);
   if (wanted("overload")) await overloadSection(KEY);
 

@@ -95,6 +95,25 @@ export function buildAgentCard(info: CardInfo, clusters?: readonly CardCluster[]
         ["logs checkout-xyz --previous", "show logs of checkout-abc in shop on prod", "last 100 lines of logs for pod web-1 container app in shop"],
       ),
       skill(
+        "diagnose",
+        "Diagnose a cluster",
+        "Runs Kubently's analyzers inside the cluster over one read of a namespace (or the whole cluster) and returns what " +
+          "is wrong: crash loops, image pulls, pending pods, services without endpoints... each finding with its severity, " +
+          "evidence, a hint and the read-only kubectl commands that confirm it. Nothing is changed in the cluster. Ask in " +
+          "words, send `diagnose -n NS [--analyzers a,b]`, or a data part {skill: \"diagnose\", cluster_id | cluster_ids, " +
+          "namespace?, analyzers?}. The answer is an artifact with the findings as text and as JSON (the REST diagnosis)." +
+          clusterText,
+        ["kubernetes", "diagnostics", "troubleshooting", "health", "read-only"],
+        [
+          "what is wrong in namespace shop on cluster demo",
+          "diagnose cluster prod",
+          "any problems in payments on demo?",
+          "why is checkout failing in shop on demo",
+          "diagnose -n shop --analyzers crash-loop,image-pull",
+          '{"skill": "diagnose", "cluster_id": "demo", "namespace": "shop"}',
+        ],
+      ),
+      skill(
         "clusters",
         "List available clusters",
         "Lists the clusters you may run commands on and whether their agents are connected." + clusterText,

@@ -8,22 +8,30 @@
  * kubectl's output is an `artifact-update` as it lands (one artifact, text
  * parts appended), closed by an update with the data part and `lastChunk`.
  *
- * Final states: `completed` (kubectl succeeded), `failed` (kubectl failed,
- * timed out, or the request was unusable), `rejected` (a policy denied the
- * command; the status message names the policy and the reason), `canceled`
- * (tasks/cancel), `input-required` (no cluster named and more than one
- * available: the reply names one).
+ * A diagnosis (the `diagnose` skill) runs through `client.diagnose` (or
+ * `diagnoseFanout`) and never streams: one artifact per cluster with the
+ * findings as framed text and the DiagnoseView as data.
+ *
+ * Final states: `completed` (kubectl succeeded, the analyzers ran),
+ * `failed` (kubectl failed, timed out, or the request was unusable),
+ * `rejected` (a policy denied the command; the status message names the
+ * policy and the reason), `canceled` (tasks/cancel), `input-required` (no
+ * cluster named and more than one available: the reply names one).
  */
 import { randomUUID } from "node:crypto";
 import { Role, TaskState, type Artifact, type Message, type Part, type Task } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, type User } from "@a2a-js/sdk/server";
-import { localClient, type CommandView } from "../client.ts";
+import { localClient, type CommandView, type DiagnoseFanoutView, type DiagnoseView } from "../client.ts";
+import { renderDiagnosis, summaryLine } from "../diagnose/render.ts";
+import type { Diagnosis } from "../diagnose/run.ts";
 import { isKubentlyError } from "../errors.ts";
+// Type-only imports of the MCP SDK there: this pulls no MCP code into the A2A server.
+import { frameClusterOutput } from "../wire/untrusted.ts";
 import type { KubentlyHost } from "../services.ts";
 import { LIMITS } from "../limits.ts";
 import type { Identity } from "../schemas.ts";
 import { BoundedMap } from "./_bounded-map.ts";
-import { readMessage } from "./input.ts";
+import { readMessage, type DiagnoseIntent } from "./input.ts";
 import { taskOwner } from "./task-store.ts";
 
 /** The authenticated caller, as the A2A SDK carries it through a call. */
@@ -132,11 +140,40 @@ export function kubentlyExecutor(kubently: KubentlyHost, options: KubentlyExecut
     const client = localClient(kubently, user.identity);
     const meta = (rc.context.state.get(CALL_META) as CallMeta | undefined) ?? {};
 
-    // A reply to "which cluster?" carries on with the command that was waiting.
-    const awaiting = previous?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ? pendingArgv(previous) : undefined;
-    const read = readMessage(rc.userMessage, { awaitingCluster: awaiting !== undefined });
+    // A reply to "which cluster?" carries on with the command (or diagnosis) that was waiting.
+    const pending = previous?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED ? pendingOf(previous) : undefined;
+    const awaiting = pending?.argv;
+    const read = readMessage(rc.userMessage, { awaitingCluster: pending !== undefined });
     if (!read.ok) return status(TaskState.TASK_STATE_FAILED, read.reason, { error: read.reason, code: "BAD_REQUEST" });
-    const intent = read.intent;
+    let intent = read.intent;
+    if (intent.kind === "command" && !intent.argv && pending?.diagnose) {
+      intent = { ...pending.diagnose, kind: "diagnose", ...(intent.clusterId ? { clusterId: intent.clusterId } : {}), ...(intent.correlationId ? { correlationId: intent.correlationId } : {}), ...(intent.timeoutSeconds ? { timeoutSeconds: intent.timeoutSeconds } : {}) };
+    }
+
+    const scope = `${taskOwner(rc.context)}\n${rc.context.tenant ?? ""}\n${contextId}`;
+    const remembered = contexts.get(scope) ?? { sessions: new Map<string, string>() };
+    /**
+     * The cluster to run on: the one named, else the one this context used
+     * last, else the caller's only one. Undefined when it asked which (or
+     * said there is none): the task's status is then already published.
+     */
+    const chooseCluster = async (named: string | undefined, waiting: Record<string, unknown>): Promise<string | undefined> => {
+      const chosen = named ?? remembered.lastClusterId;
+      if (chosen) return chosen;
+      const clusters = await client.listClusters();
+      if (clusters.length === 1) return clusters[0]!.id;
+      if (clusters.length === 0) {
+        status(TaskState.TASK_STATE_FAILED, "No clusters are available to you.", { error: "no clusters", code: "CLUSTER_NOT_FOUND", known_clusters: [] });
+        return undefined;
+      }
+      const ids = clusters.map((c) => c.id);
+      status(TaskState.TASK_STATE_INPUT_REQUIRED, `Which cluster? You may use: ${ids.join(", ")}. Reply with the cluster id (or send the request again with "on cluster <id>").`, {
+        [AWAITING]: true,
+        ...waiting,
+        known_clusters: ids,
+      });
+      return undefined;
+    };
 
     try {
       if (intent.kind === "list-clusters") {
@@ -159,25 +196,38 @@ export function kubentlyExecutor(kubently: KubentlyHost, options: KubentlyExecut
         return status(fan.succeeded > 0 ? TaskState.TASK_STATE_COMPLETED : TaskState.TASK_STATE_FAILED, summary, { correlation_id: fan.correlation_id, count: fan.count, succeeded: fan.succeeded });
       }
 
+      if (intent.kind === "diagnose") {
+        const correlationId = intent.correlationId ?? meta.correlationId ?? asCorrelationId(contextId) ?? taskId;
+        const timeoutSeconds = intent.timeoutSeconds ?? meta.timeoutSeconds;
+        const request = {
+          ...(intent.namespace ? { namespace: intent.namespace } : {}),
+          ...(intent.analyzers?.length ? { analyzers: intent.analyzers } : {}),
+          ...(timeoutSeconds ? { timeoutSeconds } : {}),
+          correlationId,
+          signal,
+          ...(meta.onBehalfOf ? { onBehalfOf: meta.onBehalfOf } : {}),
+        };
+        const asked = { ...(intent.namespace ? { namespace: intent.namespace } : {}), ...(intent.analyzers?.length ? { analyzers: intent.analyzers } : {}) };
+        const place = intent.namespace ? `namespace ${intent.namespace}` : "the cluster";
+        if (intent.clusterIds) {
+          status(TaskState.TASK_STATE_WORKING, `Diagnosing ${place} on ${intent.clusterIds.length} clusters`, { cluster_ids: intent.clusterIds, ...asked });
+          return reportDiagnosisFanout(await client.diagnoseFanout({ clusterIds: intent.clusterIds, ...request }), { status, artifact });
+        }
+        const clusterId = await chooseCluster(intent.clusterId, { diagnose: asked });
+        if (!clusterId) return;
+        status(TaskState.TASK_STATE_WORKING, `Diagnosing ${place} on cluster ${clusterId}`, { cluster_id: clusterId, ...asked });
+        if (signal.aborted) return status(TaskState.TASK_STATE_CANCELED, "Canceled before the diagnosis was queued.");
+        const view = await client.diagnose({ clusterId, ...request });
+        remembered.lastClusterId = clusterId;
+        contexts.set(scope, remembered);
+        return reportDiagnosis(view, { status, artifact }, signal);
+      }
+
       const argv = intent.argv ?? awaiting;
       if (!argv) return status(TaskState.TASK_STATE_FAILED, "say which command to run, e.g. \"get pods in namespace shop\"", { error: "no command", code: "BAD_REQUEST" });
 
-      const scope = `${taskOwner(rc.context)}\n${rc.context.tenant ?? ""}\n${contextId}`;
-      const remembered = contexts.get(scope) ?? { sessions: new Map<string, string>() };
-      let clusterId = intent.clusterId ?? remembered.lastClusterId;
-      if (!clusterId) {
-        const clusters = await client.listClusters();
-        if (clusters.length === 1) clusterId = clusters[0]!.id;
-        else if (clusters.length === 0) return status(TaskState.TASK_STATE_FAILED, "No clusters are available to you.", { error: "no clusters", code: "CLUSTER_NOT_FOUND", known_clusters: [] });
-        else {
-          const ids = clusters.map((c) => c.id);
-          return status(TaskState.TASK_STATE_INPUT_REQUIRED, `Which cluster? You may use: ${ids.join(", ")}. Reply with the cluster id (or send the request again with "on cluster <id>").`, {
-            [AWAITING]: true,
-            argv,
-            known_clusters: ids,
-          });
-        }
-      }
+      const clusterId = await chooseCluster(intent.clusterId, { argv });
+      if (!clusterId) return;
 
       const command = `kubectl ${argv.join(" ")}`;
       status(TaskState.TASK_STATE_WORKING, `Running \`${command}\` on cluster ${clusterId}`, { cluster_id: clusterId, argv });
@@ -297,12 +347,18 @@ export function kubentlyExecutor(kubently: KubentlyHost, options: KubentlyExecut
   };
 }
 
-/** The argv an `input-required` task is waiting to run, from its status message. */
-function pendingArgv(task: Task): string[] | undefined {
+/** What an `input-required` task waits to run (an argv, or a diagnosis), from its status message. */
+function pendingOf(task: Task): { argv?: string[]; diagnose?: Omit<DiagnoseIntent, "kind"> } | undefined {
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((a) => typeof a === "string");
   for (const part of task.status?.message?.parts ?? []) {
     if (part.content?.$case !== "data") continue;
     const data = part.content.value as Record<string, unknown> | undefined;
-    if (data?.[AWAITING] === true && Array.isArray(data.argv) && data.argv.every((a) => typeof a === "string")) return data.argv as string[];
+    if (data?.[AWAITING] !== true) continue;
+    if (strings(data.argv)) return { argv: data.argv };
+    const d = data.diagnose as { namespace?: unknown; analyzers?: unknown } | undefined;
+    if (d && typeof d === "object") {
+      return { diagnose: { ...(typeof d.namespace === "string" ? { namespace: d.namespace } : {}), ...(strings(d.analyzers) ? { analyzers: d.analyzers } : {}) } };
+    }
   }
   return undefined;
 }
@@ -365,3 +421,60 @@ const firstLine = (text: string) => {
   const line = text.split("\n", 1)[0] ?? "";
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 };
+
+/** The name of the artifact holding a diagnosis (`diagnosis: <cluster>` in a fan-out). */
+const DIAGNOSIS = "diagnosis";
+
+/**
+ * A diagnosis as text, as the MCP tool answers it: the findings framed as
+ * data from the cluster (object names, evidence and log lines are
+ * workload-written), a denial's reason (ours) plain, any other error framed
+ * (it may quote an API server).
+ */
+function diagnosisText(view: DiagnoseView | DiagnoseFanoutView["results"][number]): string {
+  const where = "command_id" in view ? `diagnosis ${view.command_id} of cluster ${view.cluster_id}` : `diagnosis of cluster ${view.cluster_id}`;
+  if (view.success && "analyzed" in view && view.analyzed) return frameClusterOutput(`Findings of ${where}`, renderDiagnosis(view as unknown as Diagnosis));
+  if (view.status === "denied") return `denied by policy ${("policy" in view && view.policy) || "unknown"}: ${view.error ?? "no reason given"}`;
+  return `${where} ended with status ${view.status}${view.code ? ` (${view.code})` : ""}: ${frameClusterOutput(`Error of ${where}`, view.error ?? "no detail")}`;
+}
+
+/** Publishes one cluster's diagnosis: the artifact (findings as framed text, the view as data) and the final status. */
+function reportDiagnosis(view: DiagnoseView, out: Publish, signal: AbortSignal): void {
+  // The status carries the view without its findings: those are in the artifact, marked untrusted.
+  const { findings: _findings, ...rest } = view;
+  const what = `The diagnosis of cluster ${view.cluster_id}`;
+  switch (view.status) {
+    case "success":
+      // The diagnose service answers status success only with a diagnosis; anything else is a failure below.
+      if (view.analyzed) {
+        const place = view.analyzed.namespace ? `namespace ${view.analyzed.namespace}` : "the cluster";
+        out.artifact({ artifactId: view.command_id, name: DIAGNOSIS, description: `Diagnosis of ${place} on cluster ${view.cluster_id}`, parts: [textPart(diagnosisText(view)), dataPart(view)], metadata: UNTRUSTED });
+        return out.status(TaskState.TASK_STATE_COMPLETED, `Diagnosis of cluster ${view.cluster_id}: ${summaryLine(view as unknown as Diagnosis)}`, rest);
+      }
+      return out.status(TaskState.TASK_STATE_FAILED, `${what} failed: ${firstLine(view.error ?? "no diagnosis in the answer")}`, rest);
+    case "denied":
+      return out.status(TaskState.TASK_STATE_REJECTED, `Denied by policy ${view.policy ?? "unknown"}: ${view.error ?? "not allowed"}`, rest);
+    case "cancelled":
+      return out.status(signal.aborted ? TaskState.TASK_STATE_CANCELED : TaskState.TASK_STATE_FAILED, `${what} was cancelled${view.error ? `: ${view.error}` : ""}`, rest);
+    case "timeout":
+      return out.status(TaskState.TASK_STATE_FAILED, `${what} timed out${view.error ? `: ${view.error}` : ""}`, rest);
+    default:
+      return out.status(TaskState.TASK_STATE_FAILED, `${what} failed${view.code ? ` (${view.code})` : ""}${view.error ? `: ${firstLine(view.error)}` : ""}`, rest);
+  }
+}
+
+/** Publishes a diagnosis fan-out as execute fan-out does: one artifact per cluster, then `completed` when one succeeded. */
+function reportDiagnosisFanout(fan: DiagnoseFanoutView, out: Publish): void {
+  for (const r of fan.results) {
+    out.artifact({
+      artifactId: ("command_id" in r && r.command_id) || randomUUID(),
+      name: `${DIAGNOSIS}: ${r.cluster_id}`,
+      description: `${r.cluster_id}: ${r.status}`,
+      parts: [textPart(diagnosisText(r)), dataPart({ ...r })],
+      metadata: UNTRUSTED,
+    });
+  }
+  const totals = fan.results.reduce((n, r) => n + ("summary" in r ? r.summary.total : 0), 0);
+  const summary = `${fan.succeeded} of ${fan.count} clusters diagnosed, ${totals} finding${totals === 1 ? "" : "s"}`;
+  out.status(fan.succeeded > 0 ? TaskState.TASK_STATE_COMPLETED : TaskState.TASK_STATE_FAILED, summary, { correlation_id: fan.correlation_id, count: fan.count, succeeded: fan.succeeded });
+}

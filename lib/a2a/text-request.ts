@@ -10,14 +10,19 @@
  * - a plain request such as "get pods in namespace shop on cluster prod",
  *   "show logs of checkout-abc in shop on prod", "describe deployment web
  *   in namespace shop", "last 50 lines of logs for pod web-1 container app",
- *   "top pods in shop", "which clusters can I use?".
+ *   "top pods in shop", "which clusters can I use?";
+ * - a request for a diagnosis (the `diagnose` skill): "what is wrong in
+ *   namespace shop on cluster demo", "diagnose cluster prod", "any problems
+ *   in payments on demo?", "why is checkout failing in shop on demo" (the
+ *   object is not a filter: the namespace is diagnosed), or the Kubently
+ *   command line `diagnose -n shop --analyzers a,b`.
  *
  * The argv produced is only a proposal: it goes through the policy pipeline
  * like any other command, so a phrasing that maps to something not allowed
  * is denied there, with the reason.
  */
 import { DENIED_VERBS, VERB_GROUPS, VERBS, GLOBAL_FLAGS, isObjectName, resolveResourceType, verbTakesNamespace } from "../kubectl/index.ts";
-import { splitCommandLine } from "../kubectl/index.ts";
+import { MAX_COMMAND_LINE_LENGTH, splitCommandLine } from "../kubectl/index.ts";
 
 /** What a text message asks for. */
 export type TextRequest =
@@ -28,6 +33,16 @@ export type TextRequest =
       /** The cluster named in the text, if any. */
       clusterId?: string;
       /** How the text was read. */
+      form: "kubectl" | "phrase";
+    }
+  | {
+      kind: "diagnose";
+      /** The cluster named in the text, if any. */
+      clusterId?: string;
+      /** The namespace to diagnose; absent: the whole cluster (or the key's only namespace). */
+      namespace?: string;
+      /** Analyzer ids from `--analyzers`; absent: every analyzer the agent runs. */
+      analyzers?: string[];
       form: "kubectl" | "phrase";
     }
   | { kind: "list-clusters" };
@@ -42,6 +57,7 @@ export const TEXT_EXAMPLES: readonly string[] = [
   "show logs of checkout-abc in shop on prod",
   "previous logs of checkout-xyz container app in shop",
   "kubectl get pods -n shop -o wide",
+  "what is wrong in namespace shop on cluster prod",
   "which clusters can I use?",
 ];
 
@@ -97,6 +113,9 @@ export function parseTextRequest(text: string): TextRequestResult {
   // A copied prompt ("$ kubectl get pods") is not part of the command.
   trimmed = trimmed.replace(/^\$\s+/, "");
   if (!trimmed) return fail("the message is empty");
+  // Before splitting: a question may hold an apostrophe ("what's wrong on prod") that sh quoting would refuse.
+  const diagnosis = readDiagnosis(trimmed);
+  if (diagnosis) return diagnosis;
   const split = splitCommandLine(trimmed);
   if (!split.ok) return fail(split.reason);
   const words = split.words;
@@ -700,6 +719,336 @@ function assemble(p: Phrase): TextRequestResult {
   if (p.selectors.length > 0) argv.push("-l", p.selectors.join(","));
   argv.push(...p.flags);
   return { ok: true, request: { kind: "command", argv, form: "phrase", ...cluster } };
+}
+
+// ---- diagnosis requests -----------------------------------------------------
+
+/** Words that make a text a request for a diagnosis ("what is wrong", "any problems", "is anything broken"). */
+const DIAGNOSE_TRIGGERS: ReadonlySet<string> = new Set([
+  "diagnose", "diagnosis", "diagnostic", "diagnostics", "troubleshoot", "wrong", "problem", "problems", "issue", "issues",
+  "broken", "failing", "failed", "failure", "failures", "unhealthy", "healthy", "health", "healthcheck", "health-check",
+  "crashing", "crashloop", "crashlooping", "stuck", "error", "errors",
+]);
+const NEGATIONS: ReadonlySet<string> = new Set(["not", "isnt", "arent", "doesnt", "dont", "wont", "never"]);
+/** Verbs after which a bare word is the target: "diagnose prod", "check prod for problems". */
+const DIAGNOSE_VERBS: ReadonlySet<string> = new Set(["diagnose", "troubleshoot", "check", "scan"]);
+/** Words a diagnosis request may hold that say nothing about where to look (besides {@link FILLER}). */
+const DIAGNOSE_FILLER: ReadonlySet<string> = new Set([
+  "whats", "wheres", "why", "whys", "anything", "something", "everything", "going", "happening", "run", "help", "quick",
+  "show", "list", "find", "look", "looking", "check", "checks", "scan", "report", "not", "isnt", "arent", "doesnt", "dont",
+  "wont", "never", "working", "ready", "overall", "general", "should", "know", "else", "or", "if",
+]);
+/** Words that ask for another skill (a listing, logs, usage...): such a text is a command, not a diagnosis. */
+const DIAGNOSE_ELSEWHERE: ReadonlySet<string> = new Set([
+  "get", "fetch", "print", "lookup", "display", ...DESCRIBE_WORDS, ...LOG_WORDS, "top", "usage", "utilization", "utilisation",
+  "consumption", "metrics", "events", "rollout", "rollouts", "explain", "version", "clusters",
+]);
+const DIAGNOSE_PREPOSITIONS: ReadonlySet<string> = new Set(["in", "inside", "within", "on", "at", "against", "across", "of", "for"]);
+
+const isTrigger = (w: string, prev: string | undefined) => DIAGNOSE_TRIGGERS.has(w) || (w === "working" && prev !== undefined && NEGATIONS.has(prev));
+const isDiagnoseWord = (w: string) =>
+  FILLER.has(w) || DIAGNOSE_FILLER.has(w) || DIAGNOSE_TRIGGERS.has(w) || DIAGNOSE_PREPOSITIONS.has(w) || NAMESPACE_WORDS.has(w) || CLUSTER_WORDS.has(w) ||
+  ALL_NS_WORDS.has(w) || ["namespaces", "clusters", "all", "every"].includes(w);
+function isResourceType(w: string): boolean {
+  if (TYPE_STOPWORDS.has(w)) return false;
+  const r = resolveResourceType(w);
+  return r.ok && r.known;
+}
+/** A word that can name a namespace or a cluster: a DNS label that is neither a word of the request nor a resource type. */
+const isPlace = (w: string | undefined): boolean => w !== undefined && DNS_LABEL.test(w) && !isDiagnoseWord(w) && !isResourceType(w);
+
+/** Where `diagnose`'s flags put what they say. Each setter answers a reason when the value is refused. */
+interface DiagnoseSink {
+  namespace(value: string): string | null;
+  allNamespaces(): void;
+  analyzers(ids: string[]): void;
+  /** `--context`: only in text. */
+  cluster?(value: string): string | null;
+}
+
+/**
+ * Reads the `diagnose` flag at `words[i]` (`-n NS`, `--namespace=NS`, `-A`,
+ * `--analyzers a,b`, `-o json`, and `--context ID` when the sink takes a
+ * cluster). Answers the index of the last word it used, or the reason.
+ */
+function diagnoseFlag(words: readonly string[], i: number, sink: DiagnoseSink): number | string {
+  const word = words[i]!;
+  const eq = word.indexOf("=");
+  let flag = eq > 0 ? word.slice(0, eq) : word;
+  let value: string | undefined = eq > 0 ? word.slice(eq + 1) : undefined;
+  // -nshop, -ojson: a short flag's value may be attached.
+  if (value === undefined && /^-[no][^-]/.test(flag)) {
+    value = flag.slice(2);
+    flag = flag.slice(0, 2);
+  }
+  if (flag === "-A" || flag === "--all-namespaces") {
+    if (value !== undefined && value !== "true") return `${flag} takes no value`;
+    sink.allNamespaces();
+    return i;
+  }
+  const known = ["-n", "--namespace", "--analyzers", "-o", "--output", ...(sink.cluster ? ["--context"] : [])];
+  if (!known.includes(flag)) return `diagnose takes -n NAMESPACE, -A and --analyzers a,b, not ${flag}`;
+  if (value === undefined) {
+    value = words[i + 1];
+    if (value === undefined || value.startsWith("-")) return `${flag} needs a value`;
+    i++;
+  }
+  value = value.replace(/[?.!,;:]+$/, "");
+  switch (flag) {
+    case "-n":
+    case "--namespace":
+      return sink.namespace(value) ?? i;
+    case "--analyzers": {
+      const ids = value.split(",").map((id) => id.trim()).filter((id) => id !== "");
+      if (ids.length === 0) return "--analyzers needs analyzer ids, e.g. --analyzers crash-loop,image-pull";
+      sink.analyzers(ids);
+      return i;
+    }
+    case "-o":
+    case "--output":
+      // The answer always carries the findings as text and as JSON.
+      return value === "json" ? i : `diagnose answers text and JSON at once; -o takes only json, not ${value}`;
+    default:
+      return sink.cluster!(value) ?? i;
+  }
+}
+
+/** What `diagnose`'s arguments say. */
+export interface DiagnoseArgs {
+  namespace?: string;
+  allNamespaces: boolean;
+  analyzers: string[];
+}
+
+/**
+ * Reads the arguments of `diagnose` (without the verb) as the grammar has
+ * them: `[-n NS | -A] [--analyzers a,b] [-o json]`. Used for data parts
+ * (`{"command": "diagnose", "args": [...]}`); positional words are refused.
+ */
+export function readDiagnoseArgs(args: readonly string[]): { ok: true; args: DiagnoseArgs } | { ok: false; reason: string } {
+  const out: DiagnoseArgs = { allNamespaces: false, analyzers: [] };
+  const sink: DiagnoseSink = {
+    namespace: (value) => {
+      if (!DNS_LABEL.test(value)) return `"${value}" is not a valid namespace name`;
+      if (out.namespace !== undefined && out.namespace !== value) return `two namespaces are named (${out.namespace} and ${value})`;
+      out.namespace = value;
+      return null;
+    },
+    allNamespaces: () => void (out.allNamespaces = true),
+    analyzers: (ids) => void out.analyzers.push(...ids),
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-") || a.length === 1) return { ok: false, reason: `diagnose takes no names or resources (got "${a}"): it reads a whole namespace, or the cluster with -A` };
+    const r = diagnoseFlag(args, i, sink);
+    if (typeof r === "string") return { ok: false, reason: r };
+    i = r;
+  }
+  if (out.namespace !== undefined && out.allNamespaces) return { ok: false, reason: "name one namespace or all namespaces (-A), not both" };
+  return { ok: true, args: out };
+}
+
+/** A diagnosis request's words: flags as written, other words lower-cased, without punctuation or apostrophes ("what's" is "whats"). */
+function diagnosisWords(text: string): { raw: string[]; low: string[] } | null {
+  // Shell syntax, double quotes, control characters, overlong text: not a question; the command-line reader refuses or reads it.
+  if (text.length > MAX_COMMAND_LINE_LENGTH || /[|&;<>$`\\"(){}\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return null;
+  const raw = text
+    .split(/\s+/)
+    .map((w) => (w.startsWith("-") && w.length > 1 ? w : w.replace(/[?.!,:]+$/, "").replace(/^['‘’]+|['‘’]+$/g, "").replace(/[?.!,:]+$/, "").replace(/['‘’]/g, "")))
+    .filter((w) => w !== "");
+  return { raw, low: raw.map((w) => (w.startsWith("-") && w.length > 1 ? w : w.toLowerCase())) };
+}
+
+/**
+ * Reads a request for a diagnosis, or answers null when `text` is not one
+ * (then it is read as a command). A text is a diagnosis when it starts with
+ * `diagnose` (`kubectl diagnose -n shop` too), or holds a word such as
+ * "wrong", "problems", "broken", "failing", "health" and starts with no
+ * other kubectl verb. Where to look: `in [namespace] X` is the namespace,
+ * `on [cluster] X` the cluster, `X namespace`/`X cluster` likewise; a bare
+ * word after `diagnose`/`check`/`of`/`for` is the cluster, or the namespace
+ * when a cluster is named too ("diagnose shop on prod"). Other words
+ * ("why is checkout failing in shop") are not filters: the namespace is
+ * diagnosed, so such a text must say where to look.
+ */
+function readDiagnosis(text: string): TextRequestResult | null {
+  const words = diagnosisWords(text);
+  if (!words || words.raw.length === 0) return null;
+  const { raw, low } = words;
+  const start = low[0] === "kubectl" ? 1 : 0;
+  let first = start;
+  while (first < low.length && FILLER.has(low[first]!)) first++;
+  const lead = low[first];
+  if (lead === undefined) return null;
+  const explicit = lead === "diagnose";
+  if (!explicit) {
+    // `kubectl get ...`, "delete the broken pods": another command, judged by its own reader and the policies.
+    if (start === 1 || (KUBECTL_VERBS.has(lead) && lead !== "run" && lead !== "help")) return null;
+    if (!low.some((w, i) => isTrigger(w, low[i - 1]))) return null;
+    if (low.some((w) => DIAGNOSE_ELSEWHERE.has(w))) return null;
+  }
+
+  const d: { namespace?: string; clusterId?: string; all: boolean; analyzers: string[]; bare?: string; objects: string[] } = { all: false, analyzers: [], objects: [] };
+  const setOnce = (field: "namespace" | "clusterId", value: string): string | null => {
+    const what = field === "clusterId" ? "cluster" : "namespace";
+    const id = value.toLowerCase();
+    if (!DNS_LABEL.test(id)) return `"${value}" is not a valid ${what} name`;
+    const current = d[field];
+    if (current !== undefined && current !== id) return field === "clusterId" ? `two clusters are named (${current} and ${id}); one diagnosis runs on one cluster (send cluster_ids in a data part for several)` : `two namespaces are named (${current} and ${id})`;
+    d[field] = id;
+    return null;
+  };
+  const sink: DiagnoseSink = {
+    namespace: (value) => setOnce("namespace", value),
+    allNamespaces: () => void (d.all = true),
+    analyzers: (ids) => void d.analyzers.push(...ids),
+    cluster: (value) => setOnce("clusterId", value),
+  };
+  const skipThe = (k: number) => (low[k] === "the" ? k + 1 : k);
+  let expectBare = false;
+  let prose = false;
+
+  for (let i = first; i < raw.length; i++) {
+    const w = low[i]!;
+    const orig = raw[i]!;
+    let err: string | null = null;
+    if (orig.startsWith("-") && orig.length > 1) {
+      const r = diagnoseFlag(raw, i, sink);
+      if (typeof r === "string") return fail(r);
+      i = r;
+      expectBare = false;
+      continue;
+    }
+    if (i > first) prose = true;
+
+    if (DIAGNOSE_PREPOSITIONS.has(w)) {
+      expectBare = false;
+      const k = skipThe(i + 1);
+      const a = low[k];
+      const b = low[k + 1];
+      if (a === undefined || a.startsWith("-")) continue;
+      if ((a === "all" || a === "every" || a === "any") && (b === "namespaces" || b === "namespace")) {
+        d.all = true;
+        i = k + 1;
+        continue;
+      }
+      if (w === "across" && (a === "namespaces" || a === "cluster" || a === "clusters")) {
+        d.all = true;
+        i = k;
+        continue;
+      }
+      if (NAMESPACE_WORDS.has(a) || CLUSTER_WORDS.has(a)) {
+        const field = NAMESPACE_WORDS.has(a) ? "namespace" : "clusterId";
+        const value = low[k + 1];
+        if (isPlace(value)) {
+          err = setOnce(field, value!);
+          if (err) return fail(err);
+          i = k + 1;
+          continue;
+        }
+        // "in the cluster": the whole cluster.
+        if (field === "clusterId" && (value === undefined || isDiagnoseWord(value))) {
+          i = k;
+          continue;
+        }
+        return fail(value === undefined || isDiagnoseWord(value) ? `the ${a === "ns" ? "namespace" : a} name is missing` : `"${raw[k + 1]}" is not a valid ${field === "clusterId" ? "cluster" : "namespace"} name`);
+      }
+      if (isPlace(a) && b !== undefined && (NAMESPACE_WORDS.has(b) || CLUSTER_WORDS.has(b))) {
+        err = setOnce(NAMESPACE_WORDS.has(b) ? "namespace" : "clusterId", a);
+        if (err) return fail(err);
+        i = k + 1;
+        continue;
+      }
+      if (isPlace(a)) {
+        if (w === "in" || w === "inside" || w === "within") err = setOnce("namespace", a);
+        else if (w === "on" || w === "at" || w === "against") err = setOnce("clusterId", a);
+        else if (d.bare === undefined) d.bare = a;
+        else d.objects.push(a);
+        if (err) return fail(err);
+        i = k;
+        continue;
+      }
+      if (!isDiagnoseWord(a) && !isResourceType(a) && (w === "in" || w === "on")) return fail(`"${raw[k]}" is not a valid ${w === "in" ? "namespace" : "cluster"} name`);
+      // "for problems", "of pods": the preposition says nothing.
+      continue;
+    }
+
+    if (NAMESPACE_WORDS.has(w) || CLUSTER_WORDS.has(w)) {
+      expectBare = false;
+      const field = NAMESPACE_WORDS.has(w) ? "namespace" : "clusterId";
+      const k = skipThe(i + 1);
+      const value = low[k];
+      if (isPlace(value)) {
+        err = setOnce(field, value!);
+        if (err) return fail(err);
+        i = k;
+        continue;
+      }
+      if (value !== undefined && !value.startsWith("-") && !isDiagnoseWord(value) && !isResourceType(value)) return fail(`"${raw[k]}" is not a valid ${field === "clusterId" ? "cluster" : "namespace"} name`);
+      // "the shop namespace", "the prod cluster": the word before was the value.
+      const prev = low[i - 1];
+      if (prev !== undefined && (prev === d.bare || prev === d.objects.at(-1)) && isPlace(prev)) {
+        if (prev === d.bare) delete d.bare;
+        else d.objects.pop();
+        err = setOnce(field, prev);
+        if (err) return fail(err);
+        continue;
+      }
+      // "diagnose the cluster": the whole cluster.
+      if (field === "clusterId") continue;
+      return fail(`"${orig}" is not followed by a namespace name`);
+    }
+    if ((w === "all" || w === "every") && (low[i + 1] === "namespaces" || low[i + 1] === "namespace")) {
+      d.all = true;
+      i++;
+      continue;
+    }
+    if (ALL_NS_WORDS.has(w)) {
+      d.all = true;
+      continue;
+    }
+    if (DIAGNOSE_VERBS.has(w)) {
+      expectBare = true;
+      continue;
+    }
+    if (isDiagnoseWord(w)) {
+      if (w !== "the" && !FILLER.has(w)) expectBare = false;
+      continue;
+    }
+    if (expectBare && d.bare === undefined && isPlace(w)) {
+      d.bare = w;
+      expectBare = false;
+      continue;
+    }
+    expectBare = false;
+    // Names of objects ("checkout", "pods", "web-1"): not a filter.
+    if (/^[a-z0-9][a-z0-9._/:-]*$/.test(w)) {
+      d.objects.push(w);
+      continue;
+    }
+    return explicit ? fail(`I did not understand "${orig}"`) : null;
+  }
+
+  if (d.bare !== undefined) {
+    if (d.clusterId === undefined) d.clusterId = d.bare;
+    else if (d.namespace === undefined) d.namespace = d.bare;
+    else d.objects.push(d.bare);
+  }
+  if (d.namespace !== undefined && d.all) return fail("name one namespace or all namespaces, not both");
+  if (d.objects.length > 0 && d.namespace === undefined && d.clusterId === undefined) {
+    // "why is my app broken": no place to look. Not read as a diagnosis; the command reader gives its reason.
+    return explicit ? fail(`say where to look, e.g. "diagnose namespace shop on cluster prod" (diagnose reads a whole namespace or cluster, not "${d.objects[0]}")`) : null;
+  }
+  return {
+    ok: true,
+    request: {
+      kind: "diagnose",
+      form: explicit && !prose ? "kubectl" : "phrase",
+      ...(d.clusterId ? { clusterId: d.clusterId } : {}),
+      ...(d.namespace ? { namespace: d.namespace } : {}),
+      ...(d.analyzers.length ? { analyzers: [...new Set(d.analyzers)] } : {}),
+    },
+  };
 }
 
 /**

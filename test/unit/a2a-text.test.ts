@@ -165,6 +165,78 @@ describe("parseTextRequest(text): plain requests", () => {
   });
 });
 
+describe("parseTextRequest(text): diagnosis requests", () => {
+  const diagnosisOf = (text: string) => {
+    const r = parseTextRequest(text);
+    if (!r.ok) throw new Error(`expected "${text}" to parse: ${r.reason}`);
+    if (r.request.kind !== "diagnose") throw new Error(`expected a diagnosis from "${text}", got ${JSON.stringify(r.request)}`);
+    const { kind: _kind, form: _form, ...rest } = r.request;
+    return rest;
+  };
+  const cases: [string, { clusterId?: string; namespace?: string; analyzers?: string[] }][] = [
+    ["what is wrong in namespace shop on cluster demo", { namespace: "shop", clusterId: "demo" }],
+    ["what's wrong on demo", { clusterId: "demo" }],
+    ["What’s wrong on demo?", { clusterId: "demo" }],
+    ["diagnose cluster demo", { clusterId: "demo" }],
+    ["diagnose the demo cluster", { clusterId: "demo" }],
+    ["diagnose demo", { clusterId: "demo" }],
+    ["diagnose shop on demo", { namespace: "shop", clusterId: "demo" }],
+    ["any problems in namespace payments on cluster demo?", { namespace: "payments", clusterId: "demo" }],
+    ["any problems in payments on demo?", { namespace: "payments", clusterId: "demo" }],
+    ["why is checkout failing in shop on demo", { namespace: "shop", clusterId: "demo" }],
+    ["what's wrong with the pods in shop", { namespace: "shop" }],
+    ["health check of demo", { clusterId: "demo" }],
+    ["run a health check on prod", { clusterId: "prod" }],
+    ["check prod for problems", { clusterId: "prod" }],
+    ["is anything broken on demo", { clusterId: "demo" }],
+    ["is anything not working in the shop namespace on demo", { namespace: "shop", clusterId: "demo" }],
+    ["any problems across all namespaces on demo", { clusterId: "demo" }],
+    ["what is wrong?", {}],
+    ["what's wrong in the cluster", {}],
+    ["diagnose", {}],
+    ["diagnose -n shop", { namespace: "shop" }],
+    ["diagnose -A", {}],
+    ["kubectl diagnose -n shop --context demo", { namespace: "shop", clusterId: "demo" }],
+    ["diagnose -n shop on cluster demo", { namespace: "shop", clusterId: "demo" }],
+    ["diagnose --namespace=shop --analyzers crash-loop,image-pull -o json", { namespace: "shop", analyzers: ["crash-loop", "image-pull"] }],
+    ["diagnose -nshop --analyzers=a --analyzers b,a", { namespace: "shop", analyzers: ["a", "b"] }],
+  ];
+  for (const [text, expected] of cases) {
+    test(`"${text}"`, () => {
+      expect(diagnosisOf(text)).toEqual(expected);
+    });
+  }
+
+  test("the command line form is marked kubectl, sentences phrase", () => {
+    expect(parseTextRequest("diagnose -n shop")).toMatchObject({ request: { form: "kubectl" } });
+    expect(parseTextRequest("what's wrong in shop")).toMatchObject({ request: { form: "phrase" } });
+  });
+
+  test("commands that hold a problem word stay commands", () => {
+    expect(argvOf("get pod broken -n shop")).toEqual({ argv: ["get", "pod", "broken", "-n", "shop"], cluster: undefined, form: "kubectl" });
+    expect(argvOf("kubectl get events --field-selector reason=Failed -n shop")).toMatchObject({ argv: ["get", "events", "--field-selector", "reason=Failed", "-n", "shop"] });
+    expect(argvOf("describe pod failing-1 in shop")).toMatchObject({ argv: ["describe", "pod", "failing-1", "-n", "shop"] });
+    expect(argvOf("get pods in shop")).toMatchObject({ argv: ["get", "pods", "-n", "shop"] });
+    // A write is still a command, for the policies to refuse.
+    expect(reasonOf("delete the broken pods in shop")).toContain('I did not understand "broken"');
+  });
+
+  test("what cannot be a diagnosis is refused with a reason", () => {
+    // An object with no place to look is not read as a diagnosis; the reason is the command reader's.
+    expect(reasonOf("why is my app broken")).toContain('I did not understand "why"');
+    expect(reasonOf("what's wrong on demo on prod")).toContain("two clusters are named (demo and prod)");
+    expect(reasonOf("what's wrong in Shop_1")).toContain('"Shop_1" is not a valid namespace name');
+    expect(reasonOf("diagnose -n shop -A")).toContain("one namespace or all namespaces");
+    expect(reasonOf("diagnose -n shop -o yaml")).toContain("-o takes only json");
+    expect(reasonOf("diagnose --foo")).toContain("not --foo");
+    expect(reasonOf("diagnose -n")).toContain("-n needs a value");
+    expect(reasonOf("diagnose pods")).toContain("say where to look");
+    // The command reader's bounds hold for questions too.
+    expect(reasonOf(`what's wrong in shop ${"x ".repeat(2100)}`)).toContain("longer than");
+    expect(reasonOf("what is wrong in shop | grep x")).toContain("Try, for example");
+  });
+});
+
 describe("parseClusterReply(text)", () => {
   test("reads a one-word answer to 'which cluster?'", () => {
     expect(parseClusterReply("prod")).toBe("prod");
@@ -219,6 +291,49 @@ describe("readMessage(message)", () => {
     expect(readMessage(msg([data({ cluster_id: "a" }), data({ cluster_id: "b" })]))).toMatchObject({ ok: false, reason: expect.stringContaining("at most one data part") });
     expect(readMessage(msg([]))).toMatchObject({ ok: false });
     expect(readMessage(msg([{ content: { $case: "url", value: "http://x" }, mediaType: "", filename: "", metadata: undefined }]))).toMatchObject({ ok: false, reason: expect.stringContaining("file parts") });
+  });
+
+  test("a data part for the diagnose skill (skill, or command diagnose) is a diagnosis intent", () => {
+    expect(readMessage(msg([data({ skill: "diagnose", cluster_id: "demo", namespace: "shop", analyzers: ["crash-loop"], timeout_seconds: 20, correlation_id: "c-1" })]))).toEqual({
+      ok: true,
+      intent: { kind: "diagnose", clusterId: "demo", namespace: "shop", analyzers: ["crash-loop"], timeoutSeconds: 20, correlationId: "c-1" },
+    });
+    expect(readMessage(msg([data({ skill: "diagnose", cluster_ids: ["a", "b"] })]))).toEqual({ ok: true, intent: { kind: "diagnose", clusterIds: ["a", "b"] } });
+    expect(readMessage(msg([data({ skill: "diagnose" })]))).toEqual({ ok: true, intent: { kind: "diagnose" } });
+    expect(readMessage(msg([data({ cluster_id: "demo", command: "diagnose", namespace: "shop", args: ["--analyzers", "a,b"] })]))).toEqual({
+      ok: true,
+      intent: { kind: "diagnose", clusterId: "demo", namespace: "shop", analyzers: ["a", "b"] },
+    });
+    expect(readMessage(msg([data({ cluster_id: "demo", command: "diagnose -n shop" })]))).toMatchObject({ intent: { kind: "diagnose", namespace: "shop" } });
+    expect(readMessage(msg([data({ cluster_id: "demo", argv: ["diagnose", "-A"] })]))).toEqual({ ok: true, intent: { kind: "diagnose", clusterId: "demo" } });
+    expect(readMessage(msg([data({ cluster_id: "demo", command: "diagnose", all_namespaces: true })]))).toEqual({ ok: true, intent: { kind: "diagnose", clusterId: "demo" } });
+    expect(readMessage(msg([data({ skill: "clusters" })]))).toEqual({ ok: true, intent: { kind: "list-clusters" } });
+  });
+
+  test("a diagnosis asked in text takes the cluster, correlation id and timeout from the data part", () => {
+    expect(readMessage(msg([text("what's wrong in shop?"), data({ cluster_id: "demo", correlation_id: "c-2", timeout_seconds: 15 })]))).toEqual({
+      ok: true,
+      intent: { kind: "diagnose", clusterId: "demo", namespace: "shop", correlationId: "c-2", timeoutSeconds: 15 },
+    });
+    expect(readMessage(msg([text("diagnose -n shop on cluster east"), data({ cluster_id: "demo" })]))).toMatchObject({ ok: false, reason: expect.stringContaining("names cluster demo") });
+  });
+
+  test("bad diagnose data parts are refused naming the field", () => {
+    const reason = (value: Record<string, unknown>) => {
+      const r = readMessage(msg([data(value)]));
+      if (r.ok) throw new Error(`expected ${JSON.stringify(value)} to be refused`);
+      return r.reason;
+    };
+    expect(reason({ skill: "diagnose", cluster_id: "demo", resource: "pods" })).toContain("resource does not apply to a diagnosis");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", session_id: "s-1" })).toContain("session_id");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", cluster_ids: ["demo"] })).toContain("cluster_ids");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", command: "get" })).toContain("runs no other command");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", namespace: "shop", all_namespaces: true })).toContain("not both");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", namespace: "shop", args: ["-n", "payments"] })).toContain("arguments name payments");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", args: ["pods"] })).toContain("takes no names or resources");
+    expect(reason({ skill: "diagnose", cluster_id: "demo", analyzers: "crash-loop" })).toContain("analyzers");
+    expect(reason({ skill: "wizard", cluster_id: "demo" })).toContain("skill");
+    expect(reason({ cluster_id: "demo", command: "get", resource: "pods", analyzers: ["a"] })).toContain('add "skill": "diagnose"');
   });
 
   test("while a task waits for a cluster, a one-word reply is the cluster", () => {

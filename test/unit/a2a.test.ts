@@ -108,7 +108,7 @@ describe("agent card", () => {
     expect(card.capabilities).toMatchObject({ streaming: true, extendedAgentCard: true });
     expect(card.supportedInterfaces).toContainEqual({ url: "http://a2a.kubently.test:8000/", protocolBinding: "JSONRPC", protocolVersion: "1.0" });
     expect(JSON.stringify(card)).not.toContain("0.0.0.0");
-    expect(card.skills.map((s: { id: string }) => s.id)).toEqual(["kubectl", "logs", "clusters"]);
+    expect(card.skills.map((s: { id: string }) => s.id)).toEqual(["kubectl", "logs", "diagnose", "clusters"]);
     const examples = card.skills.flatMap((s: { examples: string[] }) => s.examples);
     expect(examples).toContain("get pods in namespace shop on cluster prod");
     expect(examples).toContain("describe pod web-1 -n shop");
@@ -122,7 +122,7 @@ describe("agent card", () => {
       const card = await (await fetch(`${a2a.url}${path}`)).json();
       expect(card).toMatchObject({ url: "http://a2a.kubently.test:8000/", protocolVersion: "0.3", preferredTransport: "JSONRPC", capabilities: { streaming: true } });
       expect(card.securitySchemes.apiKey).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
-      expect(card.skills.length).toBe(3);
+      expect(card.skills.length).toBe(4);
     }
   });
 

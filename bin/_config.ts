@@ -44,6 +44,8 @@ export const ConfigSchema = v.object({
   redisPrefix: v.optional(v.string()),
   signingKeyFile: v.optional(v.string()),
   apiPublicKeyFile: v.optional(v.string()),
+  /** demo: the simulated cluster's scenario, a built-in name or a scenario file or directory. */
+  scenario: v.optional(v.string()),
 });
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
@@ -78,6 +80,7 @@ const FLAGS = {
   "redis-prefix": { type: "string" },
   "signing-key-file": { type: "string" },
   "api-public-key-file": { type: "string" },
+  scenario: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

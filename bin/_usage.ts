@@ -55,6 +55,7 @@ export const FLAG_HELP: Record<SharedFlag | "config", FlagHelp> = {
   kubeconfig: { arg: "PATH", help: "the cluster's kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)", values: "file" },
   kubectl: { arg: "PATH", help: "the kubectl binary (default: kubectl on PATH; only for what native does not cover)", values: "file" },
   "api-public-key-file": { arg: "PATH", help: "pin the API's signing public key (default: fetched from the API)", values: "file" },
+  scenario: { arg: "PATH", help: "what the simulated cluster serves: default, empty, or a scenario file (.yaml, .yml, .json) or directory of them", values: "file" },
 };
 
 /** A server verb: what it runs and which shared flags it takes (any other is an unknown flag). */
@@ -78,8 +79,9 @@ export const SERVER_VERBS: Record<"demo" | "api" | "agent" | "all" | "mcp", Serv
     usage: `Runs the API, an agent and a simulated cluster on 127.0.0.1, and prints the URL,
 an API key, an admin key and a curl to try. Needs nothing else: the native
 executor answers the simulated cluster (kubectl, when on PATH, runs what
-native does not cover).`,
-    flags: [...API, "api-key", "cluster-id", "executor", "concurrency", "kubectl"],
+native does not cover). --scenario serves your own objects, logs and metrics
+from a scenario file (docs/simulated-cluster.md).`,
+    flags: [...API, "api-key", "cluster-id", "scenario", "executor", "concurrency", "kubectl"],
   },
   api: {
     summary: "the API server (REST and MCP on --port, A2A on --a2a-port)",

@@ -270,14 +270,16 @@ async function demo(config: Config) {
   // kubectl's HOME and the simulated cluster's kubeconfig: removed however the process ends.
   const home = mkdtempSync(join(tmpdir(), "kubently-demo-"));
   process.on("exit", () => rmSync(home, { recursive: true, force: true }));
-  const sim = await startSimCluster();
+  // A bad scenario file stops here, before anything listens: one line naming the file and document, exit code 2.
+  const sim = await startSimCluster({ scenario: config.scenario ?? "default" });
+  const scenarioLine = `${sim.scenario.name}${sim.scenario.description ? `: ${sim.scenario.description}` : ""}`;
   const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
   const running = await startApi(
     { ...config, adminKey, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
     {
       clusters: [{ id: clusterId }],
       defaultHost: "127.0.0.1",
-      before: ({ policies }) => startupLine("demo", { backend: backendSummary(config), policies, executor: executorLine, cluster: { source: "the simulated cluster", server: sim.url } }),
+      before: ({ policies }) => startupLine("demo", { backend: backendSummary(config), policies, executor: executorLine, cluster: { source: `the simulated cluster (scenario ${sim.scenario.name})`, server: sim.url } }),
     },
   ).catch(async (e) => {
     await sim.close();
@@ -297,6 +299,7 @@ async function demo(config: Config) {
   API key:    ${apiKey}
   Admin key:  ${adminKey} (for \`kubently cluster|key|audit\`)
   Cluster:    ${clusterId} (simulated, ${sim.url})
+  Scenario:   ${scenarioLine}
   MCP:        ${url}/mcp (streamable HTTP, same key)
   A2A:        ${running.a2aUrl ? `${running.a2aUrl} (agent card at /.well-known/agent-card.json)` : "disabled"}
   Executor:   ${executorLine}

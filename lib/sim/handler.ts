@@ -277,7 +277,7 @@ function servePodLogs(pod: KubeObject, url: URL, store: Store, opts: HandlerOpti
   const timer = setInterval(() => {
     if (!follow || res.writableEnded || res.destroyed) return;
     const now = Date.now();
-    const chunk = formatLogLine({ t: now, text: follow(seq++, now) }, q.timestamps);
+    const chunk = formatLogLine({ t: now, text: follow[seq++ % follow.length] ?? "" }, q.timestamps);
     written += Buffer.byteLength(chunk);
     res.write(chunk);
     if (q.limitBytes !== null && written >= q.limitBytes) stop();

@@ -2,8 +2,10 @@
  * A simulated, read-only Kubernetes API server that the real `kubectl` can talk
  * to: discovery, server-side Tables, describe, logs (with follow), events,
  * watches, metrics.k8s.io (`kubectl top`), and opt-in HTTPS with bearer-token
- * or client-certificate authentication.
- * It uses only `node:` modules so it runs unchanged under Node 20 and Bun.
+ * or client-certificate authentication. What it serves comes from a scenario:
+ * a built-in one or scenario files (YAML or JSON; see scenario-file.ts).
+ * It uses only `node:` modules and the `yaml` package (to read scenarios), so
+ * it runs unchanged under Node and Bun.
  *
  * Clients cannot write (405), but the process that started the cluster can
  * ({@link SimCluster.add}, {@link SimCluster.update}, {@link SimCluster.remove});
@@ -16,7 +18,7 @@
  * sim.update("pods/shop/web-7d4b9c8f6d-x2kqp", (p) => { p.metadata.labels = { ...p.metadata.labels, tier: "edge" }; });
  * await sim.close();
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
@@ -28,7 +30,8 @@ import { churnCrashLoops } from "./churn.ts";
 import { type ResourceType, findResourceType, resolveResourceType } from "./discovery.ts";
 import { type RequestInfo, createHandler } from "./handler.ts";
 import { DUMMY_TOKEN, type SimKubeconfigOptions, simKubeconfig } from "./kubeconfig.ts";
-import { type ScenarioName, buildScenario } from "./scenario.ts";
+import { BUILTIN_SCENARIOS, type Scenario, type ScenarioMeta, type ScenarioName, buildScenario } from "./scenario.ts";
+import { ScenarioError, loadScenarioPath } from "./scenario-file.ts";
 import { createStore, typeOfObject } from "./store.ts";
 
 export type { KubeObject } from "./_k8s.ts";
@@ -36,7 +39,10 @@ export type { SimAuthOptions } from "./auth.ts";
 export type { RequestInfo } from "./handler.ts";
 export { DUMMY_TOKEN, simKubeconfig } from "./kubeconfig.ts";
 export type { SimCredentials, SimKubeconfigInput, SimKubeconfigOptions } from "./kubeconfig.ts";
-export type { ScenarioName } from "./scenario.ts";
+export { BUILTIN_SCENARIOS, buildScenario } from "./scenario.ts";
+export type { ContainerLogs, LogLine, MetricOverrides, ResourceUsage, Scenario, ScenarioExpectation, ScenarioMeta, ScenarioName } from "./scenario.ts";
+export { MAX_SCENARIO_FILE_BYTES, MAX_SCENARIO_OBJECTS, ScenarioError, loadScenarioPath, parseScenario } from "./scenario-file.ts";
+export type { LoadScenarioOptions, ParseScenarioOptions } from "./scenario-file.ts";
 
 /** Server certificate for HTTPS, PEM. */
 export interface SimTlsOptions {
@@ -57,8 +63,15 @@ export interface SimClusterOptions {
   port?: number;
   /** Interface to bind. @default "127.0.0.1" */
   host?: string;
-  /** Objects to serve: `default` (the troubleshooting story) or `empty` (namespaces and nodes only). @default "default" */
-  scenario?: ScenarioName;
+  /**
+   * What to serve: a built-in scenario, `default` (the troubleshooting story)
+   * or `empty` (namespaces and nodes only), or the path of a scenario file
+   * (`.yaml`, `.yml`, `.json`) or of a directory of them. A value with a path
+   * separator or one of those extensions is a path; any other must be a
+   * built-in or an existing path. Invalid files reject with a {@link ScenarioError}.
+   * @default "default"
+   */
+  scenario?: ScenarioName | (string & {});
   /** Pause between lines streamed by `kubectl logs -f`. @default 200 */
   logFollowIntervalMs?: number;
   /** Called after each request is answered (streams: when they start); for debugging and tests. */
@@ -97,6 +110,8 @@ export interface SimCluster {
   port: number;
   /** PEM CA clients should trust (`tls.ca`, else `tls.cert`); null over plain HTTP. */
   certificateAuthority: string | null;
+  /** The scenario served: its name, description and the faults it states. */
+  scenario: ScenarioMeta;
   /**
    * Writes a kubeconfig pointing at this server (mode 0600) and returns its path.
    * Without `path` it goes to a fresh temp directory that {@link SimCluster.close} removes.
@@ -151,16 +166,31 @@ function resolveRef(ref: SimObjectRef): { type: ResourceType; namespace: string 
   return { type, namespace: type.namespaced ? (parts[1] ?? "") : null, name: parts[parts.length - 1] ?? "" };
 }
 
+const isPathLike = (spec: string) => /[\\/]/.test(spec) || /\.(ya?ml|json)$/i.test(spec);
+
 /**
- * Starts a simulated cluster. Timestamps in the scenario are relative to this
- * call, so pods show ages like `2d14h` and restarts `2m40s ago`.
+ * The scenario `spec` names (see {@link SimClusterOptions.scenario}), anchored
+ * at `startedAt`. Rejects with a {@link ScenarioError} for an unknown name or
+ * an invalid file.
+ */
+export async function resolveScenario(spec: string, startedAt = Date.now()): Promise<Scenario> {
+  if ((BUILTIN_SCENARIOS as readonly string[]).includes(spec)) return buildScenario(spec as ScenarioName, startedAt);
+  if (isPathLike(spec) || (await stat(spec).then(() => true, () => false))) return loadScenarioPath(spec, { startedAt });
+  throw new ScenarioError(spec, null, `no such built-in scenario (${BUILTIN_SCENARIOS.join(", ")}) nor file or directory`);
+}
+
+/**
+ * Starts a simulated cluster. Timestamps in the scenario are moved to this
+ * call (from its `capturedAt`), so pods show ages like `2d14h` and restarts
+ * `2m40s ago`.
  */
 export async function startSimCluster(opts: SimClusterOptions = {}): Promise<SimCluster> {
   const { tls, auth } = opts;
   if (auth && !auth.tokens?.length && auth.clientCa === undefined) throw new TypeError("auth needs tokens or clientCa: as given it would refuse every request");
   if (auth?.clientCa !== undefined && !tls) throw new TypeError("auth.clientCa needs tls: client certificates only exist over HTTPS");
   const host = opts.host ?? "127.0.0.1";
-  const store = createStore(buildScenario(opts.scenario ?? "default"));
+  const scenario = await resolveScenario(opts.scenario ?? "default");
+  const store = createStore(scenario);
   const streams = new Set<() => void>();
   const sockets = new Set<Socket>();
   const handler = createHandler(store, {
@@ -215,6 +245,7 @@ export async function startSimCluster(opts: SimClusterOptions = {}): Promise<Sim
     url,
     port,
     certificateAuthority,
+    scenario: scenario.meta,
     kubeconfig,
     async writeKubeconfig(path, options) {
       const text = kubeconfig(options);

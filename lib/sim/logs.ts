@@ -49,8 +49,8 @@ export function parseLogQuery(q: URLSearchParams): LogQuery | string {
 /** A successful log answer: lines to write now, and whether the stream then follows. */
 export interface LogPlan {
   lines: LogLine[];
-  /** Generator for lines after the initial ones; null keeps the stream idle (follow on a quiet container). */
-  follow: ContainerLogs["follow"] | null;
+  /** Lines cycled after the initial ones; null keeps the stream idle (follow on a quiet container). */
+  follow: string[] | null;
   /** True when the stream should stay open after the initial lines. */
   keepOpen: boolean;
   container: string;
@@ -105,7 +105,8 @@ export function planLogs(pod: KubeObject, logs: (container: string) => Container
   const cutoff = q.sinceSeconds !== null ? now - q.sinceSeconds * 1000 : q.sinceTime;
   if (cutoff !== null) lines = lines.filter((l) => l.t >= cutoff);
   const running = !q.previous && status?.state?.running !== undefined;
-  return { lines, follow: running ? (source?.follow ?? null) : null, keepOpen: q.follow && running, container };
+  const follow = running && source?.follow?.length ? source.follow : null;
+  return { lines, follow, keepOpen: q.follow && running, container };
 }
 
 /** Formats one log line as the kubelet streams it. */

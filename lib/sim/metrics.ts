@@ -14,8 +14,12 @@
  *   memory limit; everything else uses a plausible fraction of its requests.
  * - Quantities are written in canonical form (`1234567n`, `45679Ki`), as Go's
  *   resource.Quantity would serialize them.
+ * - A scenario's metric overrides win: an overridden pod reports exactly the
+ *   containers and usage written (whatever its state), an overridden node its
+ *   usage; a node's derived usage counts its pods' overrides.
  */
 import { type KubeObject, hexOf, rfc3339 } from "./_k8s.ts";
+import type { MetricOverrides } from "./scenario.ts";
 
 /** API version of every metrics object. */
 export const METRICS_API_VERSION = "metrics.k8s.io/v1beta1";
@@ -126,18 +130,23 @@ function sampleTime(key: string, now: number): string {
 }
 
 /** PodMetrics for `pod`, or null when none of its containers reports usage (not scheduled, waiting, ...). */
-export function podMetrics(pod: KubeObject, now: number): KubeObject | null {
+export function podMetrics(pod: KubeObject, now: number, overrides?: MetricOverrides): KubeObject | null {
   const ns = pod.metadata.namespace ?? "";
+  const key = `${ns}/${pod.metadata.name}`;
   const spec = pod.spec as { containers?: ContainerSpecLike[]; nodeName?: string } | undefined;
   const status = pod.status as { containerStatuses?: ContainerStatusLike[] } | undefined;
-  if (!spec?.nodeName || pod.metadata.deletionTimestamp) return null;
+  const override = overrides?.pods.get(key);
   const containers: { name: string; usage: { cpu: string; memory: string } }[] = [];
-  for (const c of spec.containers ?? []) {
-    const u = containerUsage(`${ns}/${pod.metadata.name}/${c.name}`, c, status?.containerStatuses?.find((s) => s.name === c.name));
-    if (u) containers.push({ name: c.name, usage: { cpu: formatCpu(u.cpu), memory: formatBytes(u.memory) } });
+  if (override) {
+    for (const [name, usage] of Object.entries(override)) containers.push({ name, usage: { ...usage } });
+  } else {
+    if (!spec?.nodeName || pod.metadata.deletionTimestamp) return null;
+    for (const c of spec.containers ?? []) {
+      const u = containerUsage(`${key}/${c.name}`, c, status?.containerStatuses?.find((s) => s.name === c.name));
+      if (u) containers.push({ name: c.name, usage: { cpu: formatCpu(u.cpu), memory: formatBytes(u.memory) } });
+    }
   }
   if (containers.length === 0) return null;
-  const key = `${ns}/${pod.metadata.name}`;
   return {
     kind: "PodMetrics",
     apiVersion: METRICS_API_VERSION,
@@ -157,16 +166,20 @@ export function podMetrics(pod: KubeObject, now: number): KubeObject | null {
  * NodeMetrics for `node`: the usage of the pods bound to it plus the system
  * (kubelet, container runtime, OS), which metrics-server counts too.
  */
-export function nodeMetrics(node: KubeObject, pods: KubeObject[], now: number): KubeObject {
+export function nodeMetrics(node: KubeObject, pods: KubeObject[], now: number, overrides?: MetricOverrides): KubeObject {
   const name = node.metadata.name;
-  let cpu = jitterNanos((0.09 + 0.07 * unit(`${name}:sys-cpu`)) * 1e9, name);
-  let memory = jitterBytes((900 + 400 * unit(`${name}:sys-memory`)) * MI);
-  for (const p of pods) {
-    if ((p.spec as { nodeName?: string } | undefined)?.nodeName !== name) continue;
-    for (const c of (podMetrics(p, now)?.containers ?? []) as { usage: { cpu: string; memory: string } }[]) {
-      cpu += parseQuantity(c.usage.cpu) * 1e9;
-      memory += parseQuantity(c.usage.memory);
+  let usage = overrides?.nodes.get(name);
+  if (!usage) {
+    let cpu = jitterNanos((0.09 + 0.07 * unit(`${name}:sys-cpu`)) * 1e9, name);
+    let memory = jitterBytes((900 + 400 * unit(`${name}:sys-memory`)) * MI);
+    for (const p of pods) {
+      if ((p.spec as { nodeName?: string } | undefined)?.nodeName !== name) continue;
+      for (const c of (podMetrics(p, now, overrides)?.containers ?? []) as { usage: { cpu: string; memory: string } }[]) {
+        cpu += parseQuantity(c.usage.cpu) * 1e9;
+        memory += parseQuantity(c.usage.memory);
+      }
     }
+    usage = { cpu: formatCpu(jitterNanos(cpu, `${name}:sum`)), memory: formatBytes(jitterBytes(memory)) };
   }
   return {
     kind: "NodeMetrics",
@@ -178,6 +191,6 @@ export function nodeMetrics(node: KubeObject, pods: KubeObject[], now: number): 
     } as KubeObject["metadata"],
     timestamp: sampleTime(name, now),
     window: WINDOW,
-    usage: { cpu: formatCpu(jitterNanos(cpu, `${name}:sum`)), memory: formatBytes(jitterBytes(memory)) },
+    usage: { ...usage },
   };
 }

@@ -17,7 +17,7 @@
  *   resourceVersion. (Only that direction: an events.k8s.io object written
  *   directly stays in that view.)
  * - metrics.k8s.io types are computed from pods and nodes when read
- *   (see metrics.ts); they cannot be written.
+ *   (see metrics.ts), with the scenario's overrides; they cannot be written.
  */
 import type { KubeObject } from "./_k8s.ts";
 import { RESOURCE_TYPES, type ResourceType, groupVersionOf } from "./discovery.ts";
@@ -173,8 +173,8 @@ export function createStore(scenario: Scenario): Store {
       const now = Date.now();
       const podList = pods ? listOf(pods) : [];
       all = type.resource === "pods"
-        ? podList.map((p) => podMetrics(p, now)).filter((m): m is KubeObject => m !== null)
-        : (nodes ? listOf(nodes) : []).map((n) => nodeMetrics(n, podList, now));
+        ? podList.map((p) => podMetrics(p, now, scenario.metrics)).filter((m): m is KubeObject => m !== null)
+        : (nodes ? listOf(nodes) : []).map((n) => nodeMetrics(n, podList, now, scenario.metrics));
     } else all = listOf(type);
     return all.filter((o) => (namespace === null || !type.namespaced || o.metadata.namespace === namespace) && selectors.every((s) => s(o)));
   };

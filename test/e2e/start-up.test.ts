@@ -174,3 +174,39 @@ describe.skipIf(skip)("start-up: what the servers print", () => {
     expect(await p.stop()).toBe(0);
   });
 });
+
+describe.skipIf(skip)("start-up: demo --scenario", () => {
+  test("serves the scenario file it names, and says which in its banner and start-up line", async () => {
+    const file = join(dir, "incident.yaml");
+    writeFileSync(
+      file,
+      [
+        'apiVersion: kubently.io/v1\nkind: Scenario\nmetadata: { name: one-pod, description: a single pending pod }\ncapturedAt: "2026-03-01T12:00:00Z"\n',
+        'apiVersion: v1\nkind: Pod\nmetadata: { name: lonely, namespace: shop, creationTimestamp: "2026-03-01T11:00:00Z" }\nspec: { containers: [{ name: c, image: busybox }] }\nstatus: { phase: Pending }\n',
+      ].join("---\n"),
+    );
+    const p = run(["demo", ...LOCAL, "--api-key", KEY, "--scenario", file]);
+    const url = (await p.waitFor(/API:\s+(http:\/\/\S+)/))[1]!;
+    expect(p.output()).toContain("Scenario:   one-pod: a single pending pod");
+    expect(p.output()).toContain("from the simulated cluster (scenario one-pod)");
+    const res = await fetch(`${url}/debug/execute`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ cluster_id: "demo", argv: ["get", "pods", "-A"] }),
+    });
+    const body = (await res.json()) as { output: string };
+    expect(body.output).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nshop\s+lonely\s+0\/1\s+Pending\s+0\s+60m\n$/);
+    expect(await p.stop()).toBe(0);
+  }, 30_000);
+
+  test("an invalid scenario file exits 2 with one line naming the file and document, before listening", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "apiVersion: v1\nkind: Pod\nmetadata: { name: a }\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n");
+    const r = await toEnd(["demo", ...LOCAL, "--scenario", file]);
+    expect(r.code).toBe(2);
+    expect(r.out.trim()).toBe(`[kubently] error: ${file}: document 2: the simulated cluster cannot serve example.com/v1 Widget; see docs/simulated-cluster.md for the kinds it serves`);
+    const unknown = await toEnd(["demo", ...LOCAL, "--scenario", "defualt"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out.trim()).toBe("[kubently] error: defualt: no such built-in scenario (default, empty) nor file or directory");
+  });
+});

@@ -107,6 +107,13 @@ const VERB_TABLE: Record<string, string[]> = {
     "--sort-by string(cpu|memory)",
     "--use-protocol-buffers bool",
   ],
+  // Kubently's own command: answered by the agent's native layer, never handed to kubectl.
+  "diagnose": [
+    "namespaced=true args=none outputs=json kubently",
+    "-A/--all-namespaces bool",
+    "-o/--output output",
+    "--analyzers list",
+  ],
   "events": [
     "namespaced=true args=none outputs=json,yaml,name",
     "-A/--all-namespaces bool",
@@ -300,7 +307,7 @@ describe("the tables, pinned", () => {
     for (const [key, s] of VERBS) {
       expect(s.path.join(" ")).toBe(key);
       expect(Object.isFrozen(s)).toBe(true);
-      actual[key] = [`namespaced=${s.namespaced} args=${s.args}${s.defaultResource ? ` default=${s.defaultResource}` : ""}${s.outputs ? ` outputs=${s.outputs.join(",")}` : ""}${s.templateOutputs ? ` templates=${s.templateOutputs.join(",")}` : ""}`, ...s.flags.map(flag)];
+      actual[key] = [`namespaced=${s.namespaced} args=${s.args}${s.defaultResource ? ` default=${s.defaultResource}` : ""}${s.outputs ? ` outputs=${s.outputs.join(",")}` : ""}${s.templateOutputs ? ` templates=${s.templateOutputs.join(",")}` : ""}${s.kubently ? " kubently" : ""}`, ...s.flags.map(flag)];
     }
     expect(actual).toEqual(VERB_TABLE);
   });

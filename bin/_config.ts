@@ -30,6 +30,8 @@ export const ConfigSchema = v.object({
   agentTokens: v.optional(v.union([v.string(), v.array(v.string())])),
   /** Policy ids, module paths or package names, optionally with options: `{ "use": "namespaces", "options": { "allow": ["shop"] } }`. */
   plugins: v.optional(v.array(v.union([v.string(), v.object({ use: v.string(), options: v.optional(v.unknown()) })]))),
+  /** Analyzers the agent's `diagnose` runs: `builtin` (all built-ins, the default), built-in ids, module paths or package names, optionally with options. */
+  analyzers: v.optional(v.array(v.union([v.string(), v.object({ use: v.string(), options: v.optional(v.unknown()) })]))),
   apiUrl: v.optional(v.string()),
   clusterId: v.optional(v.string()),
   token: v.optional(v.string()),
@@ -66,6 +68,7 @@ const FLAGS = {
   "admin-key": { type: "string" },
   "agent-tokens": { type: "string" },
   plugins: { type: "string" },
+  analyzers: { type: "string" },
   "api-url": { type: "string" },
   "cluster-id": { type: "string" },
   token: { type: "string" },
@@ -91,7 +94,7 @@ const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c
 const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
 const BOOLEANS = new Set(["disableA2a"]);
-const LISTS = new Set(["plugins", "allowedHosts", "allowedOrigins"]);
+const LISTS = new Set(["plugins", "analyzers", "allowedHosts", "allowedOrigins"]);
 
 /** A flag of one verb only: its value comes back in `flags`, never in the config. */
 export interface VerbFlag {

@@ -7,6 +7,7 @@
 import { VERSION } from "../lib/version.ts";
 import { DEFAULT_PLUGINS, type SharedFlag } from "./_config.ts";
 import { BUILTIN_POLICIES } from "./_plugins.ts";
+import { BUILTIN_ANALYZERS } from "../plugins/analyzers/index.ts";
 
 /** A flag's value placeholder (empty for a switch) and its one-line help. */
 export interface FlagHelp {
@@ -43,6 +44,10 @@ export const FLAG_HELP: Record<SharedFlag | "config", FlagHelp> = {
     arg: "P,...",
     help: `policies in order: built-in ids (${Object.keys(BUILTIN_POLICIES).join(", ")}), module paths or package names (default: ${DEFAULT_PLUGINS.join(",")})`,
   },
+  analyzers: {
+    arg: "A,...",
+    help: `what diagnose runs: builtin (every built-in, the default), built-in ids (${BUILTIN_ANALYZERS.map((a) => a.id).join(", ")}), module paths or package names`,
+  },
   "api-url": { arg: "URL", help: "where the API is" },
   "cluster-id": { arg: "ID", help: 'the cluster\'s id (demo: "demo", all: "local")' },
   token: { arg: "TOKEN", help: "the cluster's agent token (KUBENTLY_TOKEN)" },
@@ -70,7 +75,7 @@ const API: readonly SharedFlag[] = [
   "host", "port", "a2a-port", "a2a-public-url", "disable-a2a", "allowed-hosts", "allowed-origins",
   "api-keys", "admin-key", "agent-tokens", "plugins",
 ];
-const AGENT_SIDE: readonly SharedFlag[] = ["executor", "concurrency", "kubeconfig", "kubectl"];
+const AGENT_SIDE: readonly SharedFlag[] = ["executor", "concurrency", "kubeconfig", "kubectl", "analyzers"];
 
 /** The servers, in the order `--help` lists them. */
 export const SERVER_VERBS: Record<"demo" | "api" | "agent" | "all" | "mcp", ServerVerbSpec> = {
@@ -81,7 +86,7 @@ an API key, an admin key and a curl to try. Needs nothing else: the native
 executor answers the simulated cluster (kubectl, when on PATH, runs what
 native does not cover). --scenario serves your own objects, logs and metrics
 from a scenario file (docs/simulated-cluster.md).`,
-    flags: [...API, "api-key", "cluster-id", "scenario", "executor", "concurrency", "kubectl"],
+    flags: [...API, "api-key", "cluster-id", "scenario", "executor", "concurrency", "kubectl", "analyzers"],
   },
   api: {
     summary: "the API server (REST and MCP on --port, A2A on --a2a-port)",

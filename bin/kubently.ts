@@ -21,9 +21,10 @@ import { newSecret } from "../lib/_utils.ts";
 import { runMcpStdio } from "../lib/mcp/index.ts";
 import { createServer, type AddressInfo } from "node:net";
 import { DEFAULT_PLUGINS, FLAG_TYPES, loadConfig, pairs, type Config } from "./_config.ts";
-import { closest, loadPolicies, type PluginHost } from "./_plugins.ts";
+import { closest, loadAnalyzers, loadPolicies, type PluginHost } from "./_plugins.ts";
 import { EXIT, UsageError, paint, print, printErr, runVerb, type CliVerb } from "./_cli.ts";
 import { debug, exec } from "./_exec.ts";
+import { diagnose } from "./_diagnose.ts";
 import { audit, cluster, key } from "./_admin.ts";
 import { manifests } from "./_manifests.ts";
 import { completionScript, SHELLS, type CompletionVerb, type Shell } from "./_completion.ts";
@@ -52,14 +53,19 @@ function apiKeysFrom(config: Config): ConfiguredKey[] {
   return keys;
 }
 
-/** The agent's executor: `auto` unless configured (`home` is kubectl's HOME, for the demo's own). */
-function executorFrom(config: Config, kubeconfig?: string, home?: string): Executor {
+/**
+ * The agent's executor: `auto` unless configured (`home` is kubectl's HOME,
+ * for the demo's own), with the configured analyzers for `diagnose` (loaded
+ * here, so a bad one stops the start).
+ */
+async function executorFrom(config: Config, kubeconfig?: string, home?: string): Promise<Executor> {
   if (config.executor === "echo") return echoExecutor();
   const path = kubeconfig ?? config.kubeconfig;
   const kubectl = { ...(config.kubectl ? { binary: config.kubectl } : {}), ...(home ? { home } : {}) };
   if (config.executor === "kubectl") return kubectlExecutor({ ...kubectl, ...(path ? { kubeconfig: path } : {}) });
-  if (config.executor === "native") return nativeExecutor(path ? { kubeconfig: path } : {});
-  return autoExecutor({ kubectl, ...(path ? { kubeconfig: path } : {}) });
+  const analyzers = await loadAnalyzers(config.analyzers, configDir);
+  if (config.executor === "native") return nativeExecutor({ analyzers, ...(path ? { kubeconfig: path } : {}) });
+  return autoExecutor({ kubectl, analyzers, ...(path ? { kubeconfig: path } : {}) });
 }
 
 /**
@@ -233,7 +239,7 @@ async function agent(config: Config) {
     clusterId: config.clusterId!,
     agentId,
     transport: httpTransport({ apiUrl: config.apiUrl!, clusterId: config.clusterId!, token: config.token!, agentId }),
-    executor: executorFrom(config),
+    executor: await executorFrom(config),
     policies,
     concurrency: config.concurrency ?? 4,
     version: VERSION,
@@ -245,6 +251,7 @@ async function agent(config: Config) {
 
 async function all(config: Config) {
   const clusterId = config.clusterId ?? "local";
+  const executor = await executorFrom(config);
   const executorLine = executorSummary(config);
   const running = await startApi(config, {
     clusters: [{ id: clusterId }],
@@ -256,7 +263,7 @@ async function all(config: Config) {
       startupLine("all", { backend: backendSummary(config), policies, executor: executorLine, ...(access ? { cluster: access } : {}) });
     },
   });
-  running.kubently.startLocalAgent({ clusterId, executor: executorFrom(config), concurrency: config.concurrency ?? 4, version: VERSION, log });
+  running.kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
   onShutdown(() => running.kubently.close());
   listeningLine(running, `; agent for cluster "${clusterId}" running in-process`);
 }
@@ -274,6 +281,10 @@ async function demo(config: Config) {
   const sim = await startSimCluster({ scenario: config.scenario ?? "default" });
   const scenarioLine = `${sim.scenario.name}${sim.scenario.description ? `: ${sim.scenario.description}` : ""}`;
   const kubeconfig = await sim.writeKubeconfig(join(home, "kubeconfig"));
+  const executor = await executorFrom(config, kubeconfig, home).catch(async (e) => {
+    await sim.close();
+    throw e;
+  });
   const running = await startApi(
     { ...config, adminKey, apiKeys: [`demo:${apiKey}`, ...pairs(config.apiKeys).map((p) => p.join(":"))] },
     {
@@ -286,7 +297,6 @@ async function demo(config: Config) {
     throw e;
   });
   const { kubently, url } = running;
-  const executor = executorFrom(config, kubeconfig, home);
   kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
   onShutdown(async () => {
     await running.kubently.close();
@@ -386,7 +396,7 @@ flag values that are files or one of a few words.
 };
 
 /** The client verbs and the other verbs that parse their own flags: each answers an exit code. */
-const CLI_VERBS: Record<string, CliVerb> = { exec, debug, cluster, key, audit, manifests, keygen, version, completion };
+const CLI_VERBS: Record<string, CliVerb> = { exec, debug, diagnose, cluster, key, audit, manifests, keygen, version, completion };
 
 /** Subcommands, for completion. */
 const SUBCOMMANDS: Record<string, readonly string[]> = {

@@ -18,6 +18,36 @@ const ID = "crash-loop";
 
 /** Log lines of the previous instance shown per finding. */
 const LOG_LINES = 5;
+/** Lines read from the end of the previous instance's log to find them. */
+const LOG_TAIL = 20;
+
+/** A line that names what went wrong (not a stack frame or a field of a dumped error). */
+const HEADLINE = /\b(?:fatal|panic|exception|traceback|refused|denied|failed|failure|cannot|could not|unable to|not found|no such|timed? ?out|killed|oom)\b|\berror\b[:\s=]|\berror$/i;
+
+/**
+ * The log lines worth quoting from the end of a crashed instance's log: all
+ * of a short one; else the last few distinct lines that name an error (a retry repeated with another
+ * counter counts once), then the very last line; only the last lines when
+ * none names an error. A stack trace's frames and a dumped error's fields are
+ * what kubectl logs --previous shows in full.
+ */
+export function telling(lines: readonly string[]): string[] {
+  const kept = lines.filter((l) => l.trim() !== "");
+  // A short log says it all.
+  if (kept.length <= LOG_LINES) return kept;
+  const shape = (l: string) => l.replace(/\d+/g, "#");
+  const heads: string[] = [];
+  for (const l of kept) {
+    if (/^\s+at\s/.test(l) || !HEADLINE.test(l)) continue;
+    const i = heads.findIndex((h) => shape(h) === shape(l));
+    if (i >= 0) heads.splice(i, 1);
+    heads.push(l);
+  }
+  if (heads.length === 0) return kept.slice(-LOG_LINES);
+  const last = kept[kept.length - 1]!;
+  const out = heads.slice(-(LOG_LINES - 1));
+  return out.includes(last) ? out : [...out, last];
+}
 
 export const crashLoop = defineAnalyzer({
   id: ID,
@@ -46,8 +76,8 @@ export const crashLoop = defineAnalyzer({
         const group = `${workloadKey(snapshot, pod)}|${c.name}`;
         if (!logsRead.has(group)) {
           logsRead.add(group);
-          const lines = await ctx.logTail({ namespace, pod: name, container: c.name, previous: true, tail: LOG_LINES });
-          for (const line of lines.filter((l) => l.trim() !== "").slice(-LOG_LINES)) evidence.push(`log: ${line}`);
+          const lines = await ctx.logTail({ namespace, pod: name, container: c.name, previous: true, tail: LOG_TAIL });
+          for (const line of telling(lines)) evidence.push(`log: ${line}`);
         }
         const code = last?.exitCode;
         out.push(

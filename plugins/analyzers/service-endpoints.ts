@@ -6,8 +6,12 @@
  *
  * - `ServiceSelectorNoMatch`: the selector matches no pod in the namespace.
  *   Pods whose labels nearly match (one label off) are named: that is most
- *   often the typo. Not reported when the workload whose template matches is
- *   scaled to 0 on purpose.
+ *   often the typo.
+ * - `ServiceBackendScaledToZero` (warning): no pod matches because every
+ *   workload whose pod template matches is scaled to 0. It may be on purpose,
+ *   but the Service still answers its name and refuses every connection, and
+ *   "someone scaled the database to 0" is a classic root cause of crashes
+ *   elsewhere: worth a line, not an alarm.
  * - `ServiceNoEndpoints`: pods match, but none is a ready endpoint (read from
  *   EndpointSlices, else the legacy Endpoints, else the pods' Ready
  *   condition), with why each matching pod is not ready.
@@ -91,7 +95,7 @@ function templateMatches(snapshot: Snapshot, namespace: string, selector: Record
 export const serviceEndpoints = defineAnalyzer({
   id: "service-endpoints",
   description: "Services whose selector matches no pod, or whose pods are none ready",
-  codes: { ServiceNoEndpoints: "critical", ServiceSelectorNoMatch: "critical" },
+  codes: { ServiceNoEndpoints: "critical", ServiceSelectorNoMatch: "critical", ServiceBackendScaledToZero: "warning" },
   kinds: ["services", "endpoints", "endpointslices", "pods", "events", "deployments", "statefulsets"],
   analyze(snapshot, ctx) {
     const findings: Finding[] = [];
@@ -115,8 +119,23 @@ export const serviceEndpoints = defineAnalyzer({
 
       if (matching.length === 0) {
         const workloads = templateMatches(snapshot, ns, selector);
-        // The workload it fronts is scaled to 0: deliberate, not a fault.
-        if (workloads.length > 0 && workloads.every((w) => w.replicas === 0)) continue;
+        if (workloads.length > 0 && workloads.every((w) => w.replicas === 0)) {
+          const names = workloads.map((w) => `${w.kind} ${w.name}`).join(", ");
+          findings.push(
+            finding("service-endpoints", {
+              code: "ServiceBackendScaledToZero",
+              severity: "warning",
+              kind: "Service",
+              namespace: ns,
+              name,
+              title: `Service ${name} has no endpoints: ${names} ${workloads.length > 1 ? "are" : "is"} scaled to 0`,
+              evidence: [`selector: ${selectorText}`, ...workloads.map((w) => `${w.kind} ${w.name}: spec.replicas 0 (its pod template matches the selector)`), "connections to the Service are refused while it has no endpoints"],
+              confirm: [confirm.describe("service", name, ns), ...workloads.map((w) => confirm.get(w.kind.toLowerCase(), w.name, ns))],
+              hint: `If anything still connects to ${name}, scale ${workloads[0]!.kind} ${workloads[0]!.name} back up (its clients fail meanwhile); if the Service is retired, delete it so clients fail by name instead.`,
+            }),
+          );
+          continue;
+        }
         const live = pods.filter((p) => !isDone(p));
         const near = nearMisses(live, selector);
         const starved = workloads.filter((w) => w.replicas > 0);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { crashLoop } from "../../../plugins/analyzers/crash-loop.ts";
+import { crashLoop, telling } from "../../../plugins/analyzers/crash-loop.ts";
 import type { KubeObject } from "../../../lib/kube/index.ts";
 import { NOW, ago, expectWellFormed, findingsOf } from "../../_analyzers.ts";
 import { analyze, createSnapshot } from "../../../lib/diagnose/index.ts";
@@ -184,7 +184,7 @@ describe("crash-loop", () => {
       },
     });
     expect(d.findings).toHaveLength(4);
-    expect(reads).toEqual(["checkout-58d9c7b6f4-c/checkout/previous/5", "worker-0/worker/previous/5"]);
+    expect(reads).toEqual(["checkout-58d9c7b6f4-c/checkout/previous/20", "worker-0/worker/previous/20"]);
     const withLogs = d.findings.filter((f) => f.evidence.includes("log: panic: nil map")).map((f) => f.resource.name);
     expect(withLogs.sort()).toEqual(["checkout-58d9c7b6f4-c", "worker-0"]);
   });
@@ -226,5 +226,32 @@ describe("crash-loop", () => {
     const findings = await findingsOf(crashLoop, [bare, odd]);
     expect(findings.map((f) => f.id)).toEqual(["crash-loop/CrashLoopBackOff/shop/Pod/odd/y"]);
     expect(findings[0]!.evidence).toContain("last exit: code ?");
+  });
+});
+
+describe("telling", () => {
+  test("quotes a short log whole", () => {
+    expect(telling(["starting", "", "connecting", "FATAL: refused"])).toEqual(["starting", "connecting", "FATAL: refused"]);
+  });
+  test("quotes the distinct lines naming an error and the last line, not stack frames or a dumped error's fields", () => {
+    const log = [
+      '{"level":"warn","msg":"postgres:5432 connection refused, retrying in 2s","attempt":2}',
+      '{"level":"warn","msg":"postgres:5432 connection refused, retrying in 2s","attempt":3}',
+      '{"level":"fatal","msg":"could not connect to postgres:5432 after 3 attempts; exiting"}',
+      "/app/node_modules/pg-pool/index.js:45",
+      "    Error.captureStackTrace(err)",
+      "Error: connect ECONNREFUSED 10.96.112.34:5432",
+      "    at /app/node_modules/pg-pool/index.js:45:11",
+      "    at async bootstrap (/app/dist/server.js:41:5) {",
+      "  code: 'ECONNREFUSED',",
+      "  port: 5432",
+      "}",
+      "Node.js v20.18.1",
+    ];
+    expect(telling(log)).toEqual([log[1], log[2], log[5], "Node.js v20.18.1"]);
+  });
+  test("without an error line, the last lines", () => {
+    const log = Array.from({ length: 9 }, (_, i) => `line ${i}`);
+    expect(telling(log)).toEqual(log.slice(-5));
   });
 });

@@ -186,7 +186,7 @@ describe("service-endpoints", () => {
     expect(g!.hint).toContain("No pod carries these labels");
   });
 
-  test("a Service in front of a workload scaled to 0 is not reported; one whose workload has no pods says so", async () => {
+  test("a Service in front of a workload scaled to 0 is a warning naming it; one whose workload has no pods says so", async () => {
     const deploy = (replicas: number): KubeObject => ({
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -194,7 +194,11 @@ describe("service-endpoints", () => {
       spec: { replicas, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web", tier: "frontend" } }, spec: { containers: [{ name: "web", image: "web:2" }] } } },
       status: {},
     });
-    expect(await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0)])).toEqual([]);
+    const scaled = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0)]);
+    expect(scaled.map((f) => [f.code, f.severity, f.title])).toEqual([["ServiceBackendScaledToZero", "warning", "Service web has no endpoints: Deployment web is scaled to 0"]]);
+    expect(scaled[0]!.evidence).toContain("Deployment web: spec.replicas 0 (its pod template matches the selector)");
+    expect(scaled[0]!.confirm).toContainEqual(["get", "deployment", "web", "-n", NS]);
+    await expectWellFormed(serviceEndpoints, scaled);
     const [f] = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(3)]);
     expect(f!.code).toBe("ServiceSelectorNoMatch");
     expect(f!.evidence).toContain("Deployment web has a matching pod template and wants 3 replicas, but none of its pods exists");

@@ -21,6 +21,7 @@ export const KUBENTLY_MODULES: Readonly<Record<string, () => object>> = {
   kubently: () => require("../lib/index.ts"),
   "kubently/mcp": () => require("../lib/mcp/index.ts"),
   "kubently/a2a": () => require("../lib/a2a/index.ts"),
+  "kubently/diagnose": () => require("../lib/diagnose/index.ts"),
   "kubently/sim": () => require("../lib/sim/index.ts"),
   "kubently/adapters/memory": () => require("../adapters/memory/index.ts"),
   "kubently/adapters/sqlite": () => require("../adapters/sqlite/index.ts"),
@@ -30,6 +31,7 @@ export const KUBENTLY_MODULES: Readonly<Record<string, () => object>> = {
   "kubently/plugins/output-limits": () => require("../plugins/output-limits.ts"),
   "kubently/plugins/rate-limit": () => require("../plugins/rate-limit.ts"),
   "kubently/plugins/redact-secrets": () => require("../plugins/redact-secrets.ts"),
+  "kubently/plugins/analyzers": () => require("../plugins/analyzers/index.ts"),
 };
 
 let provided = false;

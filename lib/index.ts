@@ -20,8 +20,10 @@ export { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, 
 export type * from "./contracts.ts";
 export type * from "./schemas.ts";
 export type { ExecuteInput, ExecuteOutcome, FanoutInput } from "./execute.ts";
-export { httpClient, localClient, type CommandView, type ExecuteRequest, type FanoutRequest, type FanoutView, type HttpClientOptions, type KubentlyClient, type OnChunk, type SessionView, type StreamRequest } from "./client.ts";
+export { httpClient, localClient, type CommandView, type DiagnoseFanoutRequest, type DiagnoseFanoutView, type DiagnoseRequest, type DiagnoseView, type ExecuteRequest, type FanoutRequest, type FanoutView, type HttpClientOptions, type KubentlyClient, type OnChunk, type SessionView, type StreamRequest } from "./client.ts";
 export { createSigner, createVerifier, generateSigningKeyPem, type CommandSigner, type CommandVerifier } from "./signing.ts";
 export type { A2AServer, A2AServerOptions } from "./a2a/server.ts";
 export { createServices, type KubentlyHost, type Services } from "./services.ts";
 export { RESULT_CODES, type ResultCode } from "./results.ts";
+// Diagnostics: the analyzer contract here; helpers, snapshots and the runner in `kubently/diagnose`.
+export { defineAnalyzer, type Analyzer, type AnalyzeContext, type Diagnosis, type Finding, type Severity, type Snapshot, type SnapshotKind } from "./diagnose/index.ts";

@@ -51,3 +51,39 @@ describe("docs/plugins.md", () => {
     expect((await closed.before(ctx("staging"))).allowed).toBe(true);
   });
 });
+
+describe("docs/diagnostics.md", () => {
+  test("the analyzer table lists every built-in analyzer with exactly its codes and severities", async () => {
+    const { BUILTIN_ANALYZERS } = await import("../../plugins/analyzers/index.ts");
+    const text = doc("diagnostics.md");
+    const table = text.slice(text.indexOf("| analyzer | codes (severity) |")).split("\n\n")[0]!;
+    const rows = table.split("\n").slice(2);
+    const documented = Object.fromEntries(rows.map((r) => {
+      const [, id, codes] = r.split("|").map((c) => c.trim());
+      return [id!.replace(/`/g, ""), Object.fromEntries([...codes!.matchAll(/`(\w+)` \((\w+)\)/g)].map((m) => [m[1], m[2]]))];
+    }));
+    expect(documented).toEqual(Object.fromEntries(BUILTIN_ANALYZERS.map((a) => [a.id, a.codes])));
+  });
+
+  test("the worked example analyzer compiles, loads from a config list after the built-ins, and reports what the guide says", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { loadAnalyzers } = await import("../../bin/_plugins.ts");
+    const { analyze, createSnapshot } = await import("../../lib/diagnose/index.ts");
+    const block = [...doc("diagnostics.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes("export const latestTag"));
+    expect(block).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), "kubently-doc-"));
+    writeFileSync(join(dir, "latest-tag.ts"), block!.replace(/from "kubently\/diagnose"/g, `from ${JSON.stringify(resolve(import.meta.dir, "../../lib/diagnose/index.ts"))}`));
+    const analyzers = await loadAnalyzers(["builtin", "./latest-tag.ts"], dir);
+    expect(analyzers.at(-1)!.id).toBe("latest-tag");
+    const pod = (name: string, image: string) => ({
+      kind: "Pod",
+      metadata: { name, namespace: "shop" },
+      status: { phase: "Running", containerStatuses: [{ name: "app", image, ready: true, restartCount: 0, state: { running: {} } }] },
+    });
+    const d = await analyze(createSnapshot({ objects: { pods: [pod("a", "nginx:latest"), pod("b", "registry.example.com/web"), pod("c", "nginx:1.27.3"), pod("d", "nginx@sha256:abc")] } }), [analyzers.at(-1)!]);
+    expect(d.findings.map((f) => [f.code, f.severity, f.resource.name])).toEqual([["ImageTagLatest", "info", "a"], ["ImageTagLatest", "info", "b"]]);
+    await expect(loadAnalyzers(["builtin", "./latest-tag.ts", "./latest-tag.ts"], dir)).rejects.toThrow('analyzer id "latest-tag" is registered twice');
+  });
+});

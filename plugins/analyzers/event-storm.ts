@@ -5,11 +5,10 @@
  *
  * - `WarningEventStorm` (warning), per object (involvedObject): at least
  *   {@link OBJECT_THRESHOLD} Warning occurrences in the last
- *   {@link WINDOW_MS} (10 minutes) before the snapshot's clock, and the
- *   dominant reason (most occurrences; ties by name) is not one another
- *   analyzer already explains: `BackOff`, `Unhealthy`, `Failed`,
- *   `FailedScheduling`, `FailedCreate` (crash loops, probes, image pulls,
- *   scheduling, workload creation). `FailedMount`, `DNSConfigForming`,
+ *   {@link WINDOW_MS} (10 minutes) before the snapshot's clock, less than half
+ *   of them with a reason another analyzer already explains
+ *   ({@link OWNED_REASONS}: crash loops, probes, image pulls, scheduling,
+ *   workload creation, autoscaling, volume provisioning). `FailedMount`, `DNSConfigForming`,
  *   `FailedToUpdateEndpoint`, `NodeNotReady`, `Evicted`... spam is reported.
  * - `WarningEventStorm` per namespace (resource `Namespace`, detail
  *   `namespace`): at least {@link NAMESPACE_THRESHOLD} Warning occurrences in
@@ -36,8 +35,16 @@ export const WINDOW_MS = 10 * 60_000;
 export const OBJECT_THRESHOLD = 20;
 /** Warning occurrences in the window that make a namespace's events a storm. */
 export const NAMESPACE_THRESHOLD = 100;
-/** Reasons other analyzers explain: an object storm dominated by one of them is left to them. */
-export const OWNED_REASONS: ReadonlySet<string> = new Set(["BackOff", "Unhealthy", "Failed", "FailedScheduling", "FailedCreate"]);
+/**
+ * Reasons other analyzers explain (crash-loop, probes, image-pull,
+ * pending-pod, replicaset-create, hpa, pvc-pending): an object storm made at
+ * least half of them is left to those analyzers.
+ */
+export const OWNED_REASONS: ReadonlySet<string> = new Set([
+  "BackOff", "Unhealthy", "Failed", "InspectFailed", "ErrImageNeverPull", "FailedScheduling", "FailedCreate",
+  "FailedGetScale", "FailedGetResourceMetric", "FailedGetExternalMetric", "FailedGetPodsMetric", "FailedGetObjectMetric", "FailedComputeMetricsReplicas",
+  "ProvisioningFailed", "FailedBinding",
+]);
 
 const time = (v: unknown): number | undefined => {
   const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
@@ -119,8 +126,10 @@ export const eventStorm = defineAnalyzer({
 
     for (const { kind, namespace, name, tally } of objects.values()) {
       if (tally.total < OBJECT_THRESHOLD) continue;
-      const dominant = topReasons(tally)[0]![0];
-      if (OWNED_REASONS.has(dominant)) continue;
+      const reasons = topReasons(tally);
+      const owned = reasons.filter(([r]) => OWNED_REASONS.has(r)).reduce((n, [, c]) => n + c, 0);
+      if (owned * 2 >= tally.total) continue;
+      const dominant = reasons[0]![0];
       out.push(
         finding(ID, {
           code: "WarningEventStorm",

@@ -9,14 +9,15 @@
  *   running (crash-loop and the others own that).
  * - `LivenessProbeFailing` (critical): the kubelet restarts the container.
  *
- * A probe has recovered, and is not reported, when the container (all app
+ * A probe has recovered, and is not reported, when its failures all came
+ * before the pod last turned Ready (a slow start), or when the container (all app
  * containers when the event names none) is ready now and the newest failure
  * is older than 10 minutes. The evidence shows the probe as the spec defines
  * it (with the kubelet's defaults), how many failures were reported, the
  * newest failure messages and, for liveness, the restart count.
  */
 import type { KubeObject } from "../../lib/kube/index.ts";
-import { type ContainerStatus, type Finding, age, confirm, containerSpec, containerStatuses, defineAnalyzer, eventLine, eventTime, finding, isDone, warningsFor, sameObject } from "../../lib/diagnose/index.ts";
+import { condition, type ContainerStatus, type Finding, age, confirm, containerSpec, containerStatuses, defineAnalyzer, eventLine, eventTime, finding, isDone, warningsFor, sameObject } from "../../lib/diagnose/index.ts";
 
 const ID = "probes";
 
@@ -62,6 +63,9 @@ export const probes = defineAnalyzer({
         const ready = status ? status.ready : statuses.length > 0 && statuses.every((c) => c.ready);
         const newest = eventTime(events[0]!);
         if (ready && ctx.now - newest > RECOVERED_MS) continue;
+        // Failures from before the container last became ready (a slow start) are behind it.
+        const readySince = Date.parse(String(condition(pod, "Ready")?.status === "True" ? (condition(pod, "Ready")?.lastTransitionTime ?? "") : ""));
+        if (ready && Number.isFinite(readySince) && newest <= readySince) continue;
         if (probe === "readiness" && status && !status.state.running) continue;
         const definition = specName ? (containerSpec(pod, specName)?.[field] as Record<string, unknown> | undefined) : undefined;
         const failures = events.reduce((n, e) => n + (typeof e.count === "number" ? e.count : ((e.series as { count?: number } | undefined)?.count ?? 1)), 0);

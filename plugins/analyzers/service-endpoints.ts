@@ -8,10 +8,11 @@
  *   Pods whose labels nearly match (one label off) are named: that is most
  *   often the typo.
  * - `ServiceBackendScaledToZero` (warning): no pod matches because every
- *   workload whose pod template matches is scaled to 0. It may be on purpose,
- *   but the Service still answers its name and refuses every connection, and
- *   "someone scaled the database to 0" is a classic root cause of crashes
- *   elsewhere: worth a line, not an alarm.
+ *   workload whose pod template matches is scaled to 0, and a failing pod of
+ *   the namespace still points at the Service (its name or ClusterIP in the
+ *   pod's env or in the last lines its crashed or unready container logged):
+ *   "someone scaled the database to 0" as the root cause of crashes
+ *   elsewhere. A scale-down nobody depends on is left alone.
  * - `ServiceNoEndpoints`: pods match, but none is a ready endpoint (read from
  *   EndpointSlices, else the legacy Endpoints, else the pods' Ready
  *   condition), with why each matching pod is not ready.
@@ -21,7 +22,7 @@
  * minutes (their pods may still be starting).
  */
 import type { KubeObject } from "../../lib/kube/index.ts";
-import { type Finding, type Snapshot, condition, confirm, count, defineAnalyzer, finding, hintFromProblems, isDone, isYoung, mapSelectorMatches, mapSelectorString, podProblems } from "../../lib/diagnose/index.ts";
+import { type AnalyzeContext, type Finding, type Snapshot, condition, confirm, containerSpec, containerStatuses, count, defineAnalyzer, finding, hintFromProblems, isDone, isYoung, mapSelectorMatches, mapSelectorString, podProblems } from "../../lib/diagnose/index.ts";
 
 /** Near-miss lines kept per finding. */
 const MAX_NEAR = 4;
@@ -92,12 +93,52 @@ function templateMatches(snapshot: Snapshot, namespace: string, selector: Record
   return out;
 }
 
+/** Failing pods whose logs are read per scaled-to-0 Service, looking for a reference to it. */
+const MAX_DEPENDENT_READS = 3;
+
+/**
+ * Evidence that failing pods of the Service's namespace depend on it: a pod
+ * whose container env names the Service (as a host: `postgres`,
+ * `postgres.shop.svc`, `postgres:5432`) or its ClusterIP, or whose crashed or
+ * unready container's last log lines do. Empty when none does.
+ */
+async function dependents(snapshot: Snapshot, ctx: AnalyzeContext, svc: KubeObject): Promise<string[]> {
+  const ns = svc.metadata.namespace ?? "";
+  const name = svc.metadata.name;
+  const ip = String((svc.spec as { clusterIP?: unknown } | undefined)?.clusterIP ?? "");
+  const host = new RegExp(`(?:^|[^\\w.-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.${ns}(?:\\.svc[\\w.]*)?)?(?::\\d+)?(?![\\w.-])`);
+  const names = (text: string) => host.test(text) || (ip !== "" && ip !== "None" && text.includes(ip));
+  const out: string[] = [];
+  let reads = 0;
+  for (const pod of [...snapshot.inNamespace("pods", ns)].sort(byName)) {
+    if (isDone(pod)) continue;
+    for (const c of containerStatuses(pod)) {
+      const failing = c.state.waiting?.reason === "CrashLoopBackOff" || (c.state.running !== undefined && !c.ready && c.restartCount > 0);
+      if (!failing) continue;
+      const env = ((containerSpec(pod, c.name)?.env ?? []) as { name?: string; value?: unknown }[]).find((e) => typeof e.value === "string" && names(e.value));
+      if (env) {
+        out.push(`pod ${pod.metadata.name} (${c.state.waiting?.reason ?? "not ready"}) points at it: env ${env.name}=${String(env.value)}`);
+        break;
+      }
+      if (reads >= MAX_DEPENDENT_READS) continue;
+      reads++;
+      const line = (await ctx.logTail({ namespace: ns, pod: pod.metadata.name, container: c.name, previous: c.restartCount > 0, tail: 20 })).reverse().find(names);
+      if (line) {
+        out.push(`pod ${pod.metadata.name} (${c.state.waiting?.reason ?? "not ready"}) fails to reach it: log: ${line.trim()}`);
+        break;
+      }
+    }
+    if (out.length >= 3) break;
+  }
+  return out;
+}
+
 export const serviceEndpoints = defineAnalyzer({
   id: "service-endpoints",
   description: "Services whose selector matches no pod, or whose pods are none ready",
   codes: { ServiceNoEndpoints: "critical", ServiceSelectorNoMatch: "critical", ServiceBackendScaledToZero: "warning" },
   kinds: ["services", "endpoints", "endpointslices", "pods", "events", "deployments", "statefulsets"],
-  analyze(snapshot, ctx) {
+  async analyze(snapshot, ctx) {
     const findings: Finding[] = [];
     for (const svc of snapshot.list("services")) {
       const ns = svc.metadata.namespace ?? "";
@@ -120,6 +161,8 @@ export const serviceEndpoints = defineAnalyzer({
       if (matching.length === 0) {
         const workloads = templateMatches(snapshot, ns, selector);
         if (workloads.length > 0 && workloads.every((w) => w.replicas === 0)) {
+          const clients = await dependents(snapshot, ctx, svc);
+          if (clients.length === 0) continue;
           const names = workloads.map((w) => `${w.kind} ${w.name}`).join(", ");
           findings.push(
             finding("service-endpoints", {
@@ -129,9 +172,9 @@ export const serviceEndpoints = defineAnalyzer({
               namespace: ns,
               name,
               title: `Service ${name} has no endpoints: ${names} ${workloads.length > 1 ? "are" : "is"} scaled to 0`,
-              evidence: [`selector: ${selectorText}`, ...workloads.map((w) => `${w.kind} ${w.name}: spec.replicas 0 (its pod template matches the selector)`), "connections to the Service are refused while it has no endpoints"],
+              evidence: [`selector: ${selectorText}`, ...workloads.map((w) => `${w.kind} ${w.name}: spec.replicas 0 (its pod template matches the selector)`), ...clients],
               confirm: [confirm.describe("service", name, ns), ...workloads.map((w) => confirm.get(w.kind.toLowerCase(), w.name, ns))],
-              hint: `If anything still connects to ${name}, scale ${workloads[0]!.kind} ${workloads[0]!.name} back up (its clients fail meanwhile); if the Service is retired, delete it so clients fail by name instead.`,
+              hint: `Pods that depend on ${name} fail while it has no endpoints: scale ${workloads[0]!.kind} ${workloads[0]!.name} back up, or point its clients elsewhere if it was retired.`,
             }),
           );
           continue;

@@ -25,6 +25,7 @@ import {
   type Snapshot,
   count,
   hintFromProblems,
+  isDone,
   isYoung,
   labelSelectorString,
   oneLine,
@@ -97,6 +98,10 @@ export const workloads = defineAnalyzer({
         // A rollout under way is short of replicas by design until it ends (or hits its deadline: RolloutStuck).
         const rolling = progressing?.status === "True" && ["ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet"].includes(progressing.reason ?? "");
         if (rolling) continue;
+        // A scale-up (an HPA's, say) does not touch Progressing: pods created in the grace period are still starting.
+        const rsPods = snapshot.ownedBy("replicasets", d).flatMap((rs) => snapshot.ownedBy("pods", rs));
+        const notReady = rsPods.filter((p) => !isDone(p) && condition(p, "Ready")?.status !== "True");
+        if (notReady.length > 0 && notReady.every((p) => isYoung(p, ctx.now))) continue;
         code = "DeploymentDegraded";
       } else continue;
 

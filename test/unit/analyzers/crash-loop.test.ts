@@ -248,7 +248,7 @@ describe("telling", () => {
       "}",
       "Node.js v20.18.1",
     ];
-    expect(telling(log)).toEqual([log[1], log[2], log[5], "Node.js v20.18.1"]);
+    expect(telling(log)).toEqual([log[1]!, log[2]!, log[5]!, "Node.js v20.18.1"]);
   });
   test("without an error line, the last lines", () => {
     const log = Array.from({ length: 9 }, (_, i) => `line ${i}`);

@@ -186,7 +186,7 @@ describe("service-endpoints", () => {
     expect(g!.hint).toContain("No pod carries these labels");
   });
 
-  test("a Service in front of a workload scaled to 0 is a warning naming it; one whose workload has no pods says so", async () => {
+  test("a Service in front of a workload scaled to 0 is a warning only when a failing pod points at it; one whose workload has no pods says so", async () => {
     const deploy = (replicas: number): KubeObject => ({
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -194,11 +194,26 @@ describe("service-endpoints", () => {
       spec: { replicas, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web", tier: "frontend" } }, spec: { containers: [{ name: "web", image: "web:2" }] } } },
       status: {},
     });
-    const scaled = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0)]);
-    expect(scaled.map((f) => [f.code, f.severity, f.title])).toEqual([["ServiceBackendScaledToZero", "warning", "Service web has no endpoints: Deployment web is scaled to 0"]]);
-    expect(scaled[0]!.evidence).toContain("Deployment web: spec.replicas 0 (its pod template matches the selector)");
-    expect(scaled[0]!.confirm).toContainEqual(["get", "deployment", "web", "-n", NS]);
-    await expectWellFormed(serviceEndpoints, scaled);
+    // Scaled to 0 and nobody failing for it: a deliberate scale-down.
+    expect(await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0)])).toEqual([]);
+    const crashing = (name: string, env: { name: string; value: string }[] = []): KubeObject => ({
+      ...pod(name, { app: "client" }, false, {
+        phase: "Running",
+        containerStatuses: [{ name: "app", ready: false, restartCount: 6, image: "client:1", state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: { terminated: { exitCode: 1 } } }],
+      }),
+      spec: { containers: [{ name: "app", image: "client:1", env }] },
+    });
+    // A crash-looping client names it in its env: the scale-down is its root cause.
+    const byEnv = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0), crashing("client-1", [{ name: "UPSTREAM", value: `http://web.${NS}.svc.cluster.local:8080` }])]);
+    expect(byEnv.map((f) => [f.code, f.severity, f.title])).toEqual([["ServiceBackendScaledToZero", "warning", "Service web has no endpoints: Deployment web is scaled to 0"]]);
+    expect(byEnv[0]!.evidence).toEqual(["selector: app=web", "Deployment web: spec.replicas 0 (its pod template matches the selector)", `pod client-1 (CrashLoopBackOff) points at it: env UPSTREAM=http://web.${NS}.svc.cluster.local:8080`]);
+    expect(byEnv[0]!.confirm).toContainEqual(["get", "deployment", "web", "-n", NS]);
+    await expectWellFormed(serviceEndpoints, byEnv);
+    // ...or in the last lines its crashed instance logged; a name that merely contains "web" does not count.
+    const byLog = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0), crashing("client-1")], { logs: { [`${NS}/client-1/app/previous`]: ["connecting to web:8080", "fatal: connect ECONNREFUSED"] } });
+    expect(byLog[0]!.evidence.at(-1)).toBe("pod client-1 (CrashLoopBackOff) fails to reach it: log: connecting to web:8080");
+    const unrelated = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(0), crashing("client-1", [{ name: "HOST", value: "webshop-db" }])], { logs: { [`${NS}/client-1/app/previous`]: ["cannot reach api.web.example.com"] } });
+    expect(unrelated).toEqual([]);
     const [f] = await findingsOf(serviceEndpoints, [service("web", { app: "web" }), deploy(3)]);
     expect(f!.code).toBe("ServiceSelectorNoMatch");
     expect(f!.evidence).toContain("Deployment web has a matching pod template and wants 3 replicas, but none of its pods exists");

@@ -43,6 +43,15 @@ export type SnapshotKind = keyof typeof SNAPSHOT_KINDS;
 /** Every snapshot kind, in a fixed order. */
 export const ALL_SNAPSHOT_KINDS = Object.keys(SNAPSHOT_KINDS) as SnapshotKind[];
 
+/**
+ * The events a snapshot reads: every Warning, and the Normal events of
+ * PersistentVolumeClaims (binding progress: WaitForFirstConsumer,
+ * ExternalProvisioning). Other Normal events (Scheduled, Pulled, Started...)
+ * say nothing is wrong; in a busy cluster they are most of the events, and
+ * reading them would double a snapshot's memory.
+ */
+export const EVENT_SELECTORS = ["type=Warning", "type=Normal,involvedObject.kind=PersistentVolumeClaim"] as const;
+
 /** Events kept per snapshot: the newest ones. */
 export const MAX_SNAPSHOT_EVENTS = 10_000;
 
@@ -206,8 +215,7 @@ export async function loadSnapshot(client: KubeClient, options: LoadSnapshotOpti
   const objects: Partial<Record<SnapshotKind, KubeObject[]>> = {};
   const unavailable: SnapshotKind[] = [];
   const truncated: SnapshotKind[] = [];
-  await Promise.all(
-    wanted.map(async (kind) => {
+  const readKind = async (kind: SnapshotKind) => {
       const spec = SNAPSHOT_KINDS[kind];
       const r = resources.find((x) => x.group === spec.group && x.resource === spec.resource);
       if (!r) {
@@ -216,9 +224,11 @@ export async function loadSnapshot(client: KubeClient, options: LoadSnapshotOpti
         return;
       }
       try {
-        const listed = await client.list(r, { ...(spec.namespaced && namespace ? { namespace } : {}), ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 20_000 });
-        objects[kind] = listed.items.map(slim);
-        if (listed.truncated) truncated.push(kind);
+        const read = (fieldSelector?: string) =>
+          client.list(r, { ...(spec.namespaced && namespace ? { namespace } : {}), ...(fieldSelector ? { fieldSelector } : {}), ...(options.signal ? { signal: options.signal } : {}), timeoutMs: options.timeoutMs ?? 20_000 });
+        const lists = kind === "events" ? await Promise.all(EVENT_SELECTORS.map(read)) : [await read()];
+        objects[kind] = lists.flatMap((l) => l.items.map(slim));
+        if (lists.some((l) => l.truncated)) truncated.push(kind);
       } catch (e) {
         // Forbidden or not served: the analyzers that need it see nothing (and say so in the answer). Anything else fails the run.
         if (e instanceof KubeApiError && (e.code === 403 || e.code === 404 || e.code === 503)) {
@@ -228,8 +238,8 @@ export async function loadSnapshot(client: KubeClient, options: LoadSnapshotOpti
         }
         throw e;
       }
-    }),
-  );
+  };
+  await Promise.all(wanted.map(readKind));
   const order = (ks: SnapshotKind[]) => ALL_SNAPSHOT_KINDS.filter((k) => ks.includes(k));
   return createSnapshot({ namespace, takenAt, objects, unavailable: order(unavailable), truncated: order(truncated) });
 }

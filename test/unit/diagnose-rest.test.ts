@@ -15,7 +15,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { memoryBackend } from "../../adapters/memory/index.ts";
 import { kubectlExecutor } from "../../lib/agent/executors.ts";
 import { nativeExecutor } from "../../lib/agent/native.ts";
-import { confirm, containerStatuses, defineAnalyzer, finding } from "../../lib/diagnose/index.ts";
+import { confirm, containerStatuses, defineAnalyzer, finding, loadSnapshot } from "../../lib/diagnose/index.ts";
+import { createKubeClient } from "../../lib/kube/index.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
@@ -228,6 +229,29 @@ describe("POST /debug/diagnose", () => {
     const { status, body } = await post({ cluster_id: "dark", require_agent: true });
     expect(status).toBe(409);
     expect(body.code).toBe("CLUSTER_NOT_CONNECTED");
+  });
+});
+
+describe("loadSnapshot", () => {
+  test("reads the kinds asked for, every Warning event and no other Normal event than a PersistentVolumeClaim's; secrets never", async () => {
+    const client = await createKubeClient({ kubeconfig: await sim.writeKubeconfig() });
+    sim.add({ apiVersion: "v1", kind: "Event", metadata: { name: "claim.1", namespace: "shop", creationTimestamp: new Date().toISOString() }, involvedObject: { kind: "PersistentVolumeClaim", name: "data", namespace: "shop" }, reason: "WaitForFirstConsumer", message: "waiting for first consumer to be created before binding", type: "Normal", count: 1 });
+    try {
+      const all = ((await (await fetch(`${sim.url}/api/v1/events`)).json()) as { items: { type?: string }[] }).items;
+      const s = await loadSnapshot(client, { namespace: null, kinds: ["pods", "events", "nodes"] });
+      expect(s.kinds).toEqual(["pods", "events", "nodes"]);
+      expect(s.list("events").length).toBeGreaterThan(0);
+      expect(s.list("events").every((e) => e.type === "Warning" || (e.involvedObject as { kind: string }).kind === "PersistentVolumeClaim")).toBe(true);
+      expect(s.list("events").some((e) => e.reason === "WaitForFirstConsumer")).toBe(true);
+      // The cluster has Normal events of other kinds: the snapshot left them out.
+      expect(all.filter((e) => e.type === "Normal").length).toBeGreaterThan(1);
+      const scoped = await loadSnapshot(client, { namespace: "shop", kinds: ["pods", "nodes"] });
+      expect(scoped.kinds).toEqual(["pods"]);
+      expect(scoped.list("pods").every((p) => p.metadata.namespace === "shop")).toBe(true);
+      expect(scoped.list("pods").some((p) => "managedFields" in p.metadata)).toBe(false);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -67,6 +67,17 @@ export function containerSpec(pod: KubeObject, name: string): Record<string, unk
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c) => c.name === name);
 }
 
+/** The containers (init and app) of live pods waiting with one of `reasons`, with their pod, in snapshot order. */
+export function* waitingContainers<R extends string>(snapshot: Snapshot, reasons: readonly R[]): Generator<{ pod: KubeObject; container: ContainerStatus; reason: R }> {
+  for (const pod of snapshot.list("pods")) {
+    if (isDone(pod)) continue;
+    for (const container of containerStatuses(pod)) {
+      const reason = container.state.waiting?.reason;
+      if (reason !== undefined && (reasons as readonly string[]).includes(reason)) yield { pod, container, reason: reason as R };
+    }
+  }
+}
+
 /** The pod's phase (`Pending`, `Running`, ...). */
 export const phaseOf = (pod: KubeObject): string => String((pod.status as { phase?: string } | undefined)?.phase ?? "");
 

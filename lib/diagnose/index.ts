@@ -10,7 +10,7 @@ export { ALL_SNAPSHOT_KINDS, EVENT_SELECTORS, LOG_BUDGET, MAX_SNAPSHOT_EVENTS, S
 export type { LoadSnapshotOptions, Snapshot, SnapshotInput, SnapshotKind } from "./snapshot.ts";
 export type { KubeObject } from "../kube/index.ts";
 export { formatBytes, parseQuantity } from "../kube/_quantity.ts";
-export { EVIDENCE_LIMITS, aboutContainer, age, podEvents, readWhole, sameObject, condition, confirm, containerSpec, containerStatuses, controllerOf, eventLine, finding, isDone, mapSelectorMatches, phaseOf, selectorMatches, warningsFor, workloadOf } from "./helpers.ts";
+export { EVIDENCE_LIMITS, aboutContainer, age, podEvents, readWhole, sameObject, condition, confirm, containerSpec, containerStatuses, controllerOf, eventLine, finding, isDone, mapSelectorMatches, phaseOf, selectorMatches, waitingContainers, warningsFor, workloadOf } from "./helpers.ts";
 export type { Condition, ContainerStatus, FindingInput, Terminated } from "./helpers.ts";
 export { count, hintFromProblems, isYoung, labelSelectorString, mapSelectorString, oneLine, podProblems } from "./pods.ts";
 export type { PodProblem } from "./pods.ts";

@@ -12,7 +12,7 @@
  * commands show Secret metadata only (a table, or describe's key names and sizes).
  */
 import type { KubeObject } from "../../lib/kube/index.ts";
-import { type Finding, confirm, containerSpec, containerStatuses, defineAnalyzer, eventLine, finding, isDone, warningsFor, aboutContainer, sameObject } from "../../lib/diagnose/index.ts";
+import { type Finding, aboutContainer, confirm, containerSpec, defineAnalyzer, eventLine, finding, sameObject, waitingContainers, warningsFor } from "../../lib/diagnose/index.ts";
 
 const ID = "container-config";
 
@@ -34,41 +34,36 @@ export const containerConfig = defineAnalyzer({
   kinds: ["pods", "events"],
   analyze(snapshot, ctx) {
     const out: Finding[] = [];
-    for (const pod of snapshot.list("pods")) {
-      if (isDone(pod)) continue;
+    for (const { pod, container: c, reason } of waitingContainers(snapshot, REASONS)) {
       const namespace = pod.metadata.namespace ?? "";
       const name = pod.metadata.name;
-      for (const c of containerStatuses(pod)) {
-        const reason = c.state.waiting?.reason;
-        if (!REASONS.includes(reason as Reason)) continue;
-        const code = reason as Reason;
-        const message = (c.state.waiting?.message ?? "").trim();
-        const cause = parse(message);
-        const what = `${c.init ? "init container" : "container"} ${c.name}`;
-        const refs = cause.type === "missing" || cause.type === "key" ? references(containerSpec(pod, c.name), cause.kind, cause.name, cause.type === "key" ? cause.key : undefined) : [];
-        const events = warningsFor(snapshot, "Pod", pod).filter((e) => e.reason === "Failed" && aboutContainer(e, c.name) && sameObject(e, pod));
-        const object = cause.type === "missing" || cause.type === "key" ? (cause.kind === "Secret" ? "secret" : "configmap") : undefined;
-        out.push(
-          finding(ID, {
-            code,
-            severity: "critical",
-            kind: "Pod",
-            namespace,
-            name,
-            detail: c.name,
-            title: `Pod ${name} cannot start: ${titleOf(cause, what, code)}`,
-            evidence: [`${what}: ${code}${message ? `: ${message}` : ""}`, ...refs.map((r) => `referenced by ${r}`), ...events.slice(0, 2).map((e) => eventLine(e, ctx.now))],
-            confirm: [
-              confirm.describe("pod", name, namespace),
-              // A missing object: is it there (a table, no values)? A missing key: describe lists key names and sizes, never values.
-              ...(object && cause.type === "missing" ? [confirm.get(object, cause.name, namespace)] : []),
-              ...(object && cause.type === "key" ? [confirm.describe(object, cause.name, namespace)] : []),
-              confirm.events("Pod", name, namespace),
-            ],
-            hint: hintOf(cause, namespace, refs),
-          }),
-        );
-      }
+      const code = reason as Reason;
+      const message = (c.state.waiting?.message ?? "").trim();
+      const cause = parse(message);
+      const what = `${c.init ? "init container" : "container"} ${c.name}`;
+      const refs = cause.type === "missing" || cause.type === "key" ? references(containerSpec(pod, c.name), cause.kind, cause.name, cause.type === "key" ? cause.key : undefined) : [];
+      const events = warningsFor(snapshot, "Pod", pod).filter((e) => e.reason === "Failed" && aboutContainer(e, c.name) && sameObject(e, pod));
+      const object = cause.type === "missing" || cause.type === "key" ? (cause.kind === "Secret" ? "secret" : "configmap") : undefined;
+      out.push(
+        finding(ID, {
+          code,
+          severity: "critical",
+          kind: "Pod",
+          namespace,
+          name,
+          detail: c.name,
+          title: `Pod ${name} cannot start: ${titleOf(cause, what, code)}`,
+          evidence: [`${what}: ${code}${message ? `: ${message}` : ""}`, ...refs.map((r) => `referenced by ${r}`), ...events.slice(0, 2).map((e) => eventLine(e, ctx.now))],
+          confirm: [
+            confirm.describe("pod", name, namespace),
+            // A missing object: is it there (a table, no values)? A missing key: describe lists key names and sizes, never values.
+            ...(object && cause.type === "missing" ? [confirm.get(object, cause.name, namespace)] : []),
+            ...(object && cause.type === "key" ? [confirm.describe(object, cause.name, namespace)] : []),
+            confirm.events("Pod", name, namespace),
+          ],
+          hint: hintOf(cause, namespace, refs),
+        }),
+      );
     }
     return out;
   },

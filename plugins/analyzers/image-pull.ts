@@ -10,7 +10,7 @@
  * pull rate limit. Secrets are never read: only their names in the pod spec.
  */
 import type { KubeObject } from "../../lib/kube/index.ts";
-import { type Finding, confirm, containerSpec, containerStatuses, defineAnalyzer, eventLine, finding, isDone, warningsFor, aboutContainer, sameObject } from "../../lib/diagnose/index.ts";
+import { type Finding, aboutContainer, confirm, containerSpec, defineAnalyzer, eventLine, finding, sameObject, waitingContainers, warningsFor } from "../../lib/diagnose/index.ts";
 
 const ID = "image-pull";
 
@@ -30,35 +30,30 @@ export const imagePull = defineAnalyzer({
   kinds: ["pods", "events"],
   analyze(snapshot, ctx) {
     const out: Finding[] = [];
-    for (const pod of snapshot.list("pods")) {
-      if (isDone(pod)) continue;
+    for (const { pod, container: c, reason } of waitingContainers(snapshot, REASONS)) {
       const namespace = pod.metadata.namespace ?? "";
       const name = pod.metadata.name;
-      for (const c of containerStatuses(pod)) {
-        const reason = c.state.waiting?.reason;
-        if (!REASONS.includes(reason as Reason)) continue;
-        const code = reason as Reason;
-        const spec = containerSpec(pod, c.name);
-        const image = typeof spec?.image === "string" && spec.image ? spec.image : c.image;
-        const message = c.state.waiting?.message ?? "";
-        const events = pullEvents(warningsFor(snapshot, "Pod", pod), pod, c.name);
-        const text = [message, ...events.map((e) => String(e.message ?? ""))].join("\n");
-        const what = `${c.init ? "init container" : "container"} ${c.name}`;
-        out.push(
-          finding(ID, {
-            code,
-            severity: "critical",
-            kind: "Pod",
-            namespace,
-            name,
-            detail: c.name,
-            title: code === "InvalidImageName" ? `Pod ${name}: ${what} has an invalid image name "${image}"` : `Pod ${name}: ${what} cannot pull image ${image} (${code})`,
-            evidence: [`image: ${image || "(none)"}`, ...(message ? [`waiting: ${code}: ${message}`] : []), ...events.map((e) => eventLine(e, ctx.now))],
-            confirm: [confirm.describe("pod", name, namespace), confirm.events("Pod", name, namespace)],
-            hint: hintFor(code, text, pullSecrets(pod), image),
-          }),
-        );
-      }
+      const code = reason as Reason;
+      const spec = containerSpec(pod, c.name);
+      const image = typeof spec?.image === "string" && spec.image ? spec.image : c.image;
+      const message = c.state.waiting?.message ?? "";
+      const events = pullEvents(warningsFor(snapshot, "Pod", pod), pod, c.name);
+      const text = [message, ...events.map((e) => String(e.message ?? ""))].join("\n");
+      const what = `${c.init ? "init container" : "container"} ${c.name}`;
+      out.push(
+        finding(ID, {
+          code,
+          severity: "critical",
+          kind: "Pod",
+          namespace,
+          name,
+          detail: c.name,
+          title: code === "InvalidImageName" ? `Pod ${name}: ${what} has an invalid image name "${image}"` : `Pod ${name}: ${what} cannot pull image ${image} (${code})`,
+          evidence: [`image: ${image || "(none)"}`, ...(message ? [`waiting: ${code}: ${message}`] : []), ...events.map((e) => eventLine(e, ctx.now))],
+          confirm: [confirm.describe("pod", name, namespace), confirm.events("Pod", name, namespace)],
+          hint: hintFor(code, text, pullSecrets(pod), image),
+        }),
+      );
     }
     return out;
   },

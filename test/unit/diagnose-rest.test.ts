@@ -235,7 +235,7 @@ describe("POST /debug/diagnose", () => {
 describe("loadSnapshot", () => {
   test("reads the kinds asked for, every Warning event and no other Normal event than a PersistentVolumeClaim's; secrets never", async () => {
     const client = await createKubeClient({ kubeconfig: await sim.writeKubeconfig() });
-    sim.add({ apiVersion: "v1", kind: "Event", metadata: { name: "claim.1", namespace: "shop", creationTimestamp: new Date().toISOString() }, involvedObject: { kind: "PersistentVolumeClaim", name: "data", namespace: "shop" }, reason: "WaitForFirstConsumer", message: "waiting for first consumer to be created before binding", type: "Normal", count: 1 });
+    sim.add({ apiVersion: "v1", kind: "Event", metadata: { name: "claim.1", namespace: "shop", uid: "claim-1-uid", resourceVersion: "1", creationTimestamp: new Date().toISOString() }, involvedObject: { kind: "PersistentVolumeClaim", name: "data", namespace: "shop" }, reason: "WaitForFirstConsumer", message: "waiting for first consumer to be created before binding", type: "Normal", count: 1 });
     try {
       const all = ((await (await fetch(`${sim.url}/api/v1/events`)).json()) as { items: { type?: string }[] }).items;
       const s = await loadSnapshot(client, { namespace: null, kinds: ["pods", "events", "nodes"] });

@@ -24,7 +24,7 @@ Flags:
                          one namespace reads that one)
   --analyzers IDS        comma-separated analyzer ids (default: all the agent runs)
   -o, --output FORMAT    text (default) or json (the API's answer)
-  --timeout S            seconds for the whole diagnosis (1-30, default 30)
+  --timeout S            seconds for the whole diagnosis (1-30, default 10)
   --fail-on SEVERITY     exit 1 when a finding is at least this bad: critical, warning or info
   --wait-for-agent       queue even when the cluster's agent is not connected
 

@@ -5,7 +5,6 @@
  * secrets never leave the cluster) and posting the result back.
  */
 import { createPipeline, type Policy } from "../policy.ts";
-import { isKubentlyCommand } from "../kubectl/spec.ts";
 import { LIMITS } from "../limits.ts";
 import type { AgentInfo, Command, Result } from "../schemas.ts";
 import { noOutputResult, type ResultCode } from "../results.ts";
@@ -201,6 +200,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       clearInterval(renew);
       controller.signal.removeEventListener("abort", stopStream);
     }
+    if (out.heavy) heavyDone = true;
     const result = await pipeline.after(after, toResult(command, agentId, out));
     // A stream's output went out piece by piece through the same policies; the result holds
     // exactly what was sent (its stderr went through them just now).
@@ -268,18 +268,16 @@ export function startAgent(options: AgentOptions): RunningAgent {
   }
 
   let served = 0;
+  /** Set when an executor said a command read much: the heap is collected once its result is posted. */
+  let heavyDone = false;
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void; shrink?(): void } }).Bun;
+  const collect = () => bun?.gc(true);
   /** Runs one job and posts its result. */
   async function serve(job: AgentJob): Promise<void> {
     // Under Bun, a busy agent's heap is collected lazily and its RSS drifts ~40 MB above what it
     // holds (measured: 110-148 MB at 16 callers with a 13 MB live heap); a collection every
     // GC_EVERY commands keeps it near 100 MB for ~2% CPU. Node's collector needs no hint.
-    const bun = (globalThis as { Bun?: { gc(sync: boolean): void; shrink?(): void } }).Bun;
-    const collect = () => bun?.gc(true);
-    // A diagnosis reads the whole cluster at once (megabytes of JSON): it starts from a collected heap
-    // and is collected right after, so the agent's peak and what it keeps stay near its idle size plus
-    // one snapshot (measured in docs/benchmarks.md).
-    const heavy = isKubentlyCommand(job.command.argv);
-    if (++served % GC_EVERY === 0 || heavy) collect();
+    if (++served % GC_EVERY === 0) collect();
     let result: Result;
     try {
       result = await handle(job);
@@ -287,10 +285,13 @@ export function startAgent(options: AgentOptions): RunningAgent {
       result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
     }
     await submit(job, result);
-    if (heavy) {
+    if (heavyDone) {
+      // A command that read much (a diagnosis's snapshot of thousands of objects, megabytes of JSON) is
+      // collected right after, and JavaScriptCore may hand the pages back when idle (a no-op where the
+      // runtime lacks it): the agent's peak and what it keeps stay near its idle size plus one snapshot
+      // (docs/benchmarks.md). Only such commands: one costs far more than the collection.
+      heavyDone = false;
       collect();
-      // Lets JavaScriptCore hand the snapshot's pages back to the system when idle (measured: the peak of
-      // repeated whole-cluster diagnoses drops by about 20 MB). A no-op where the runtime lacks it.
       bun?.shrink?.();
     }
   }

@@ -27,6 +27,8 @@ export interface ExecOutput {
   code?: "EXECUTOR_UNSUPPORTED";
   /** The executor masked secret material itself (the native layer redacts objects before printing). */
   redacted?: boolean;
+  /** The command read much (a whole-cluster snapshot): the agent collects its heap after it. */
+  heavy?: boolean;
 }
 
 /** Options for one run. */

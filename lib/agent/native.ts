@@ -124,6 +124,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     let stderr = "";
     let redacted = false;
     let listTruncated = false;
+    let heavy = false;
     try {
       // The command ends when it finishes or the moment it is stopped (budget, cancel, cap), whatever
       // it is waiting on: a hung credential helper or a server that never answers cannot hold it.
@@ -145,6 +146,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
       if (outcome.unsupported) return unsupported(outcome.unsupported, started);
       exitCode = outcome.exitCode;
       stderr = outcome.stderr;
+      heavy = outcome.heavy === true;
     } catch (e) {
       if (!stop.signal.aborted) {
         exitCode = 1;
@@ -160,7 +162,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     if (listTruncated) truncated = true;
     // Stopped from outside (budget, cancel, cap): like a killed kubectl, no exit code.
     if (timedOut || cancelled || truncated) exitCode = null;
-    return { exitCode, stdout: chunks.join(""), stderr, truncated, timedOut, cancelled, durationMs: Date.now() - started, ...(redacted ? { redacted } : {}) };
+    return { exitCode, stdout: chunks.join(""), stderr, truncated, timedOut, cancelled, durationMs: Date.now() - started, ...(redacted ? { redacted } : {}), ...(heavy ? { heavy } : {}) };
   }
 
   return {

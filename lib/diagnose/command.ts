@@ -11,6 +11,9 @@ import type { Analyzer } from "./analyzer.ts";
 import { renderDiagnosis } from "./render.ts";
 import { type Diagnosis, diagnoseCluster, selectAnalyzers } from "./run.ts";
 
+/** Objects read past which a diagnosis asks the agent for a heap collection after it. */
+const HEAVY_OBJECTS = 1_000;
+
 /** The analyzer ids a `--analyzers` value names. */
 export const analyzerIds = (value: string | true | undefined): string[] =>
   typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s !== "") : [];
@@ -46,6 +49,6 @@ export function diagnoseCommand(analyzers: readonly Analyzer[]): NativeCommand {
     const d = await diagnoseCluster(io.client, analyzers, { namespace, only: ids, signal: io.signal });
     // Room for the result envelope and for masks longer than what they replace.
     io.out(cmd.output === "json" ? `${diagnosisJson(d, LIMITS.maxOutputBytes - 64 * 1024)}\n` : renderDiagnosis(d));
-    return { exitCode: 0, stderr: "" };
+    return { exitCode: 0, stderr: "", ...(d.analyzed.objects >= HEAVY_OBJECTS ? { heavy: true } : {}) };
   };
 }

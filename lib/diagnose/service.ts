@@ -19,7 +19,7 @@ export interface DiagnoseInput {
   namespace?: string;
   /** Analyzer ids to run; absent or empty: every analyzer the agent has. */
   analyzers?: string[];
-  /** @default LIMITS.maxTimeoutSeconds */
+  /** @default LIMITS.defaultTimeoutSeconds (10; at most LIMITS.maxTimeoutSeconds) */
   timeoutSeconds?: number;
   correlationId?: string;
   signal?: AbortSignal;
@@ -107,7 +107,7 @@ export function diagnoseService(execute: ExecuteService, clusters: ClusterServic
       const outcome = await execute.execute(identity, {
         clusterId: input.clusterId,
         argv: diagnoseArgv(namespace, input.analyzers),
-        timeoutSeconds: input.timeoutSeconds ?? LIMITS.maxTimeoutSeconds,
+        timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
         ...(input.correlationId ? { correlationId: input.correlationId } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
         ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
@@ -125,7 +125,7 @@ export function diagnoseService(execute: ExecuteService, clusters: ClusterServic
       const entries = await execute.fanout(identity, {
         clusterIds: input.clusterIds,
         argv: diagnoseArgv(namespace, input.analyzers),
-        timeoutSeconds: input.timeoutSeconds ?? LIMITS.maxTimeoutSeconds,
+        timeoutSeconds: input.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
         ...(input.correlationId ? { correlationId: input.correlationId } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
         ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),

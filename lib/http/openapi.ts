@@ -115,7 +115,7 @@ const SCHEMAS: Record<string, object> = {
       cluster_ids: { ...strs, minItems: 1, maxItems: LIMITS.maxFanoutClusters, description: "Several clusters (the answer is a DiagnosisFanout: correlation_id, count, succeeded, results)" },
       namespace: { ...str, description: "One namespace; omitted: the whole cluster (a key scoped to one namespace reads that one)" },
       analyzers: { ...strs, maxItems: 64, description: "Analyzer ids to run; omitted: every analyzer the agent runs" },
-      timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.maxTimeoutSeconds },
+      timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds },
       correlation_id: str,
       require_agent: { type: "boolean", default: false },
     },

@@ -296,7 +296,7 @@ export function toolDefinitions(clusters: readonly string[] | null): Tool[] {
           cluster_id: clusterId,
           namespace: str("One namespace to diagnose; omit for the whole cluster (a namespace-scoped key uses its namespace)."),
           analyzers: { type: "array", items: { type: "string", maxLength: 64 }, maxItems: 64, description: "Analyzer ids to run (default: all the agent has), e.g. [\"crash-loop\", \"service-endpoints\"]." },
-          timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.maxTimeoutSeconds },
+          timeout_seconds: { type: "integer", minimum: LIMITS.minTimeoutSeconds, maximum: LIMITS.maxTimeoutSeconds, default: LIMITS.defaultTimeoutSeconds },
         },
         required: ["cluster_id"],
         additionalProperties: false,

@@ -36,6 +36,8 @@ export interface CommandOutcome {
    * hands the command to kubectl.
    */
   unsupported?: string;
+  /** The command read much (a diagnosis's snapshot of thousands of objects): worth a heap collection after it. */
+  heavy?: boolean;
 }
 
 /** A native implementation of one command path. */

@@ -418,7 +418,7 @@ describe("the built-in default scenario (lib/sim/scenarios/default.yaml)", () =>
       "crash-loop/CrashLoopBackOff Pod shop/checkout-6b8f9d7c5c-8wzrn",
       "workloads/RolloutStuck Deployment shop/checkout",
       "service-endpoints/ServiceNoEndpoints Service shop/checkout",
-      "service-endpoints/ServiceSelectorNoMatch Service shop/postgres",
+      "service-endpoints/ServiceBackendScaledToZero Service shop/postgres",
       "oom-killed/OOMKilled Pod shop/recommendations-84d6c9f7b8-zt5wd",
       "workloads/DeploymentUnavailable Deployment shop/recommendations",
       "image-pull/ImagePullBackOff Pod payments/payments-api-5d7f8b9c6d-kx7mn",

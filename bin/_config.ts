@@ -48,6 +48,26 @@ export const ConfigSchema = v.object({
   apiPublicKeyFile: v.optional(v.string()),
   /** demo: the simulated cluster's scenario, a built-in name or a scenario file or directory. */
   scenario: v.optional(v.string()),
+  /** The secret console session cookies are signed with (docs/login.md); absent: derived from the signing key. */
+  sessionSecret: v.optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))),
+  /** How long a console session lasts, in seconds. */
+  sessionTtl: v.optional(v.pipe(num, v.maxValue(2_592_000))),
+  /** `Secure` session cookies always (else: when the request came over https). */
+  secureCookies: v.optional(v.boolean()),
+  /** Console sign-in through an OpenID Connect provider (config file only; docs/login.md#oidc). */
+  oidc: v.optional(
+    v.strictObject({
+      issuer: v.pipe(v.string(), v.url("must be a URL")),
+      clientId: v.string(),
+      clientSecret: v.optional(v.string()),
+      redirectUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+      scopes: v.optional(v.array(v.string())),
+      usernameClaim: v.optional(v.string()),
+      roleClaim: v.optional(v.string()),
+      roleMap: v.optional(v.record(v.string(), v.picklist(["admin", "operator", "viewer"]))),
+      defaultRole: v.optional(v.picklist(["admin", "operator", "viewer"])),
+    }),
+  ),
 });
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
@@ -84,6 +104,9 @@ const FLAGS = {
   "signing-key-file": { type: "string" },
   "api-public-key-file": { type: "string" },
   scenario: { type: "string" },
+  "session-secret": { type: "string" },
+  "session-ttl": { type: "string" },
+  "secure-cookies": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -92,8 +115,8 @@ export const FLAG_TYPES = Object.fromEntries(Object.entries(FLAGS).map(([f, o]) 
 
 const camel = (flag: string) => flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const envName = (key: string) => `KUBENTLY_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-const NUMERIC = new Set(["port", "a2aPort", "concurrency"]);
-const BOOLEANS = new Set(["disableA2a"]);
+const NUMERIC = new Set(["port", "a2aPort", "concurrency", "sessionTtl"]);
+const BOOLEANS = new Set(["disableA2a", "secureCookies"]);
 const LISTS = new Set(["plugins", "analyzers", "allowedHosts", "allowedOrigins"]);
 
 /** A flag of one verb only: its value comes back in `flags`, never in the config. */

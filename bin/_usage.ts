@@ -60,6 +60,9 @@ export const FLAG_HELP: Record<SharedFlag | "config", FlagHelp> = {
   kubeconfig: { arg: "PATH", help: "the cluster's kubeconfig (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)", values: "file" },
   kubectl: { arg: "PATH", help: "the kubectl binary (default: kubectl on PATH; only for what native does not cover)", values: "file" },
   "api-public-key-file": { arg: "PATH", help: "pin the API's signing public key (default: fetched from the API)", values: "file" },
+  "session-secret": { arg: "S", help: "the secret console session cookies are signed with, 32+ characters (default: derived from the signing key; replicas share either)" },
+  "session-ttl": { arg: "SECONDS", help: "how long a console session lasts (default 28800, 8 hours)" },
+  "secure-cookies": { arg: "", help: "always mark the session cookie Secure (default: when the request came over https)" },
   scenario: { arg: "PATH", help: "what the simulated cluster serves: default, empty, or a scenario file (.yaml, .yml, .json) or directory of them", values: "file" },
 };
 
@@ -73,7 +76,7 @@ export interface ServerVerbSpec {
 const API: readonly SharedFlag[] = [
   "backend", "sqlite-file", "redis-url", "redis-prefix", "signing-key-file",
   "host", "port", "a2a-port", "a2a-public-url", "disable-a2a", "allowed-hosts", "allowed-origins",
-  "api-keys", "admin-key", "agent-tokens", "plugins",
+  "api-keys", "admin-key", "agent-tokens", "plugins", "session-secret", "session-ttl", "secure-cookies",
 ];
 const AGENT_SIDE: readonly SharedFlag[] = ["executor", "concurrency", "kubeconfig", "kubectl", "analyzers"];
 
@@ -164,6 +167,7 @@ Client verbs (talk to an API at --api-url with --api-key):
   debug CLUSTER             an interactive debug session: kubectl command lines, with history
   cluster list|status|token|rotate|revoke   clusters and their agent tokens (admin)
   key create|list|revoke    API keys (admin)
+  user add|list|passwd|set|remove   console users (admin)
   audit [verify]            the audit log, and a check of its hash chain
   manifests                 Kubernetes YAML that runs the agent in a cluster (no API call)
 

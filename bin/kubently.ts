@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 /**
  * The `kubently` executable: the servers (`api`, `agent`, `all`, `demo`,
- * `mcp`) and the client verbs (`exec`, `debug`, `cluster`, `key`, `audit`,
+ * `mcp`) and the client verbs (`exec`, `debug`, `cluster`, `key`, `user`, `audit`,
  * `manifests`; see docs/cli.md). A thin shell: configuration in, library calls out. Every adapter and plugin is imported
  * statically so `bun build --compile` bundles them.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ import { EXIT, UsageError, paint, print, printErr, runVerb, type CliVerb } from 
 import { debug, exec } from "./_exec.ts";
 import { diagnose } from "./_diagnose.ts";
 import { audit, cluster, key } from "./_admin.ts";
+import { user } from "./_users.ts";
 import { manifests } from "./_manifests.ts";
 import { completionScript, SHELLS, type CompletionVerb, type Shell } from "./_completion.ts";
 import { FLAG_HELP, SERVER_VERBS, serverUsage, USAGE } from "./_usage.ts";
@@ -34,6 +36,7 @@ import { memoryBackend } from "../adapters/memory/index.ts";
 import { sqliteBackend } from "../adapters/sqlite/index.ts";
 import { redisBackend } from "../adapters/redis/index.ts";
 import type { Backend } from "../lib/contracts.ts";
+import { isKubentlyError } from "../lib/errors.ts";
 
 const LEVEL_COLORS = { warn: "yellow", error: "red" } as const;
 const log = (level: string, message: string) => {
@@ -168,6 +171,12 @@ async function startApi(
     ...(signingKey ? { signingKey } : {}),
     ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
     ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
+    login: {
+      ...(config.sessionSecret ? { sessionSecret: config.sessionSecret } : {}),
+      ...(config.sessionTtl ? { sessionTtlSeconds: config.sessionTtl } : {}),
+      ...(config.secureCookies ? { secureCookies: true } : {}),
+      ...(config.oidc ? { oidc: config.oidc } : {}),
+    },
   });
   await kubently.ready();
   // Keys created with `kubently key create` and kept by the backend count too (a restart without the bootstrap key).
@@ -297,6 +306,7 @@ async function demo(config: Config) {
     throw e;
   });
   const { kubently, url } = running;
+  const consolePassword = await demoConsoleUser(kubently);
   kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
   onShutdown(async () => {
     await running.kubently.close();
@@ -307,7 +317,9 @@ async function demo(config: Config) {
 
   API:        ${url}${running.bound === url ? "" : ` (bound to ${running.bound})`}
   API key:    ${apiKey}
-  Admin key:  ${adminKey} (for \`kubently cluster|key|audit\`)
+  Admin key:  ${adminKey} (for \`kubently cluster|key|user|audit\`)
+  Console:    ${url}/ui
+  Console login: admin / ${consolePassword}
   Cluster:    ${clusterId} (simulated, ${sim.url})
   Scenario:   ${scenarioLine}
   MCP:        ${url}/mcp (streamable HTTP, same key)
@@ -324,6 +336,24 @@ Try it:
   KUBENTLY_API_URL=${url} KUBENTLY_API_KEY=${apiKey} ${selfCommand()} exec ${clusterId} -- get pods -A
 
 Press Ctrl+C to stop.`);
+}
+
+/**
+ * The demo's console user `admin` with a fresh random password (set anew
+ * when a kept backend already has the user), made through the user service
+ * so it is audited like any other.
+ */
+async function demoConsoleUser(kubently: Kubently): Promise<string> {
+  const password = randomBytes(12).toString("base64url");
+  const demo = { kind: "admin", name: "demo", keyId: "demo", role: "admin" } as const;
+  const { users } = kubently.services.login;
+  try {
+    await users.create(demo, { username: "admin", role: "admin", password });
+  } catch (e) {
+    if (!isKubentlyError(e, "CONFLICT")) throw e;
+    await users.setPassword(demo, "admin", password);
+  }
+  return password;
 }
 
 /** How to run this kubently again: `npx kubently` from a checkout (Bun running the source), else the executable's path. */
@@ -396,12 +426,13 @@ flag values that are files or one of a few words.
 };
 
 /** The client verbs and the other verbs that parse their own flags: each answers an exit code. */
-const CLI_VERBS: Record<string, CliVerb> = { exec, debug, diagnose, cluster, key, audit, manifests, keygen, version, completion };
+const CLI_VERBS: Record<string, CliVerb> = { exec, debug, diagnose, cluster, key, user, audit, manifests, keygen, version, completion };
 
 /** Subcommands, for completion. */
 const SUBCOMMANDS: Record<string, readonly string[]> = {
   cluster: ["list", "status", "token", "rotate", "revoke"],
   key: ["create", "list", "revoke"],
+  user: ["add", "list", "passwd", "set", "remove"],
   audit: ["verify"],
   completion: SHELLS,
   help: [...Object.keys(SERVER_VERBS), ...Object.keys(CLI_VERBS)],

@@ -11,6 +11,7 @@ import * as v from "valibot";
 import type { Lease, OutputChunk, UnauditedResult } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
+import { withEventContext } from "./events/audit.ts";
 import { canUseCluster } from "./identity.ts";
 import { agentLostResult } from "./results.ts";
 import { LIMITS } from "./limits.ts";
@@ -107,7 +108,7 @@ export function clusterService(ctx: CoreContext) {
    * left to the reconciler too: the entry is written, the caller succeeded.
    */
   async function auditStored(command: Command | null, result: Result): Promise<void> {
-    await ctx.backend.audit.append(terminalEntry(command, result));
+    await ctx.backend.audit.append(withEventContext(terminalEntry(command, result), { command, result }));
     await queue.markAudited(result.commandId).catch(() => {});
   }
 
@@ -123,11 +124,33 @@ export function clusterService(ctx: CoreContext) {
     );
   });
 
+  // A loss published anywhere (a goodbye taken by another replica, a stale agent) means the next sign of life is a connect.
+  ctx.events?.observe((e) => {
+    if (e.type === "agent.lost" && e.clusterId !== undefined) lastWrite.delete(e.clusterId);
+  });
+
+  /**
+   * Records that the cluster's agent is there. The write that ends a time
+   * unseen (never seen, stopped, or stale) publishes `agent.connected`. An
+   * agent this process saw within `agentStaleMs` (and no loss since) is
+   * connected already; otherwise the cluster is read before the write.
+   */
   const markSeen = async (clusterId: string, agent?: AgentInfo) => {
     const now = Date.now();
-    if (!agent && now - (lastWrite.get(clusterId) ?? 0) < 5_000) return;
+    const local = lastWrite.get(clusterId);
+    if (!agent && now - (local ?? 0) < 5_000) return;
     lastWrite.set(clusterId, now);
-    await auth.updateCluster(clusterId, agent ? { lastSeenAt: now, agent } : { lastSeenAt: now });
+    // Set before any await: a heartbeat and a poll arriving together read "seen here", not the store, and announce once.
+    const knownHere = local !== undefined && now - local < LIMITS.agentStaleMs;
+    const before = knownHere ? null : await auth.getCluster(clusterId);
+    const updated = await auth.updateCluster(clusterId, agent ? { lastSeenAt: now, agent } : { lastSeenAt: now });
+    if (!updated || !before || (before.lastSeenAt !== undefined && before.lastSeenAt > 0 && now - before.lastSeenAt < LIMITS.agentStaleMs)) return;
+    const info = agent ?? before.agent;
+    ctx.events?.publish({
+      type: "agent.connected",
+      clusterId,
+      data: { ...(info?.agentId ? { agent_id: info.agentId.slice(0, 128) } : {}), ...(info?.version ? { version: info.version.slice(0, 128) } : {}), ...(info?.executor ? { executor: info.executor.slice(0, 128) } : {}) },
+    });
   };
 
   /** A re-delivered streamed command whose first run already sent output. */
@@ -312,6 +335,10 @@ export function clusterService(ctx: CoreContext) {
         const cluster = await auth.getCluster(clusterId);
         lastWrite.delete(clusterId);
         await auth.updateCluster(clusterId, { lastSeenAt: 0, ...(cluster?.agent ? { agent: { ...cluster.agent, state: "stopped" } } : {}) });
+        const seen = cluster?.lastSeenAt ?? 0;
+        if (seen > 0 && Date.now() - seen < LIMITS.agentStaleMs) {
+          ctx.events?.publish({ type: "agent.lost", clusterId, data: { reason: "stopped", last_seen_at: seen, ...(info.agentId ? { agent_id: info.agentId.slice(0, 128) } : {}) } });
+        }
         return { active: false };
       }
       await markSeen(clusterId, { ...info, state: "running" });

@@ -327,6 +327,82 @@ export interface SigningKeyStore {
   load(create: () => string): Promise<string>;
 }
 
+/** A role a person can hold: an agent is never a person. */
+export type UserRole = "admin" | "operator" | "viewer";
+
+/**
+ * A person who signs in to the console (docs/login.md). The core hashes
+ * passwords and checks names; the store keeps the record as given.
+ */
+export interface UserRecord {
+  /** Lower-case name: `^[a-z0-9][a-z0-9._@-]{0,63}$`. */
+  username: string;
+  /** PHC string (`$argon2id$...`); absent for a user who signs in through OIDC only. */
+  passwordHash?: string;
+  role: UserRole;
+  createdAt: number;
+  updatedAt?: number;
+  /** A disabled user cannot sign in, and their open sessions stop at their next request. */
+  disabled?: boolean;
+  /** The OIDC `sub` this user signs in as (users made by an OIDC login). */
+  oidcSubject?: string;
+  /** Epoch ms: sessions issued before it are refused (set when the password changes). */
+  sessionsNotBefore?: number;
+  /** Epoch ms of the last successful sign-in. */
+  lastLoginAt?: number;
+}
+
+/** What {@link UserStore.update} changes: the fields given; absent (or undefined) ones stay. */
+export type UserPatch = Partial<Omit<UserRecord, "username" | "createdAt">>;
+
+/**
+ * People who sign in to the console, and the sessions they signed out of.
+ * Semantics every adapter must hold:
+ * - `create` stores the record unless the name exists (then `false`, nothing
+ *   changes); of concurrent creates of one name exactly one wins.
+ * - `update` sets the given fields on an existing record in one step and
+ *   returns the record after it; `null` when the name is unknown.
+ * - `revokeSession(jti, expiresAt)` makes `isSessionRevoked(jti)` true on
+ *   every process sharing the backend until `expiresAt` at least; after it
+ *   the entry may go (the session has expired by then anyway).
+ */
+export interface UserStore {
+  /** Stores a new user; false when the name exists. */
+  create(user: UserRecord): Promise<boolean>;
+  /** The user, or `null`. */
+  get(username: string): Promise<UserRecord | null>;
+  /** Every user, ordered by name. */
+  list(): Promise<UserRecord[]>;
+  /** Sets the patch's fields; the record after it, or `null` when unknown. */
+  update(username: string, patch: UserPatch): Promise<UserRecord | null>;
+  /** Removes the user; false when unknown. */
+  delete(username: string): Promise<boolean>;
+  /** Remembers a signed-out session id (a JWT `jti`) until `expiresAt` (epoch ms). */
+  revokeSession(jti: string, expiresAt: number): Promise<void>;
+  /** True when the session id was revoked and its expiry has not passed. */
+  isSessionRevoked(jti: string): Promise<boolean>;
+}
+
+/**
+ * A broadcast pipe between the API processes sharing a backend, for the
+ * event bus (lib/events, docs/events.md): every message published reaches
+ * every subscriber of every process on the backend (the publisher's own
+ * included), at most once, in the order each publisher sent them; a message
+ * sent while a process is disconnected is lost to it. Messages are opaque
+ * JSON text: the core adds and checks an origin, so the adapter only carries
+ * them. Optional: a backend without one shares no events (memory, SQLite).
+ */
+export interface EventChannel {
+  /** Sends one message to every process on the backend. */
+  publish(message: string): Promise<void>;
+  /**
+   * Calls `listener` with every message from now on, and `onGap` when
+   * messages may have been lost (the connection to the others dropped and
+   * came back); the function returned stops both.
+   */
+  subscribe(listener: (message: string) => void, onGap?: () => void): () => void;
+}
+
 /** What an adapter declares about itself instead of the core probing it. */
 export interface BackendCapabilities {
   /** State survives a restart of the process. */
@@ -371,6 +447,10 @@ export interface Backend {
   streams: OutputStreams;
   /** Shared counters for rate limits; absent on backends that have none (rate limits then fail to start). */
   counters?: CounterStore;
+  /** Carries events between the API processes sharing the backend (Redis); absent: each process has its own (docs/events.md). */
+  events?: EventChannel;
+  /** Console users and signed-out sessions; absent: no human login (the login routes answer 404). */
+  users?: UserStore;
   /**
    * Where the signing key survives a restart; `createKubently` uses it when no
    * `signingKey` is configured. Absent: a fresh key per start.

@@ -6,6 +6,7 @@
 import type { ClusterService } from "./clusters.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
+import { withEventContext } from "./events/audit.ts";
 import { canUseCluster, requireRole } from "./identity.ts";
 import { namespaceScopeProblem } from "./kubectl/index.ts";
 import { LIMITS } from "./limits.ts";
@@ -271,7 +272,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     if (result?.status === "cancelled" && !signal?.aborted) {
       result = { ...result, status: "timeout", code: "DEADLINE_EXCEEDED", error: reason };
     }
-    if (ended) await audit.append({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason });
+    if (ended) await audit.append(withEventContext({ ...auditBase, at: Date.now(), eventType: "command.timeout", outcome: result?.status ?? "timeout", reason }, { command, result }));
     return result ?? noOutputResult(command, "timeout", "DEADLINE_EXCEEDED", reason);
   }
 
@@ -410,7 +411,7 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
       if (!(await queue.cancel(commandId, `cancelled by ${identity.name}`))) {
         throw new KubentlyError("CONFLICT", `command ${commandId.slice(0, 80)} already finished`);
       }
-      await audit.append({ at: Date.now(), eventType: "command.cancelled", identity: identity.name, role: identity.role, clusterId: command.clusterId, commandId, correlationId: command.correlationId, ...(command.sessionId ? { sessionId: command.sessionId } : {}) });
+      await audit.append(withEventContext({ at: Date.now(), eventType: "command.cancelled", identity: identity.name, role: identity.role, clusterId: command.clusterId, commandId, correlationId: command.correlationId, ...(command.sessionId ? { sessionId: command.sessionId } : {}) }, { command }));
     },
 
     /** A result the caller may see; `RESULT_NOT_FOUND` when unknown or not theirs; `null` result while pending. */

@@ -27,3 +27,7 @@ export { createServices, type KubentlyHost, type Services } from "./services.ts"
 export { RESULT_CODES, type ResultCode } from "./results.ts";
 // Diagnostics: the analyzer contract here; helpers, snapshots and the runner in `kubently/diagnose`.
 export { defineAnalyzer, type Analyzer, type AnalyzeContext, type Diagnosis, type Finding, type Severity, type Snapshot, type SnapshotKind } from "./diagnose/index.ts";
+// Events (docs/events.md): the bus type and what it carries; `kubently.services.events` subscribes within a caller's scope.
+export { createEventBus, EVENT_TYPES, filterFor, type EventBus, type EventBusOptions, type EventInput, type EventSubscription, type EventType, type KubentlyEvent, type ResetReason, type SubscribeOptions } from "./events/index.ts";
+// Human login (docs/login.md): options, the cookie and header names, password hashing; `kubently.services.login` holds the services.
+export { CSRF_HEADER, SESSION_COOKIE, hashPassword, isSameOrigin, verifyPassword, type Login, type LoginOptions, type LoginRateLimit, type LoginService, type OidcOptions, type SessionView as ConsoleSessionView, type UserView } from "./login/index.ts";

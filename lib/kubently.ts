@@ -12,13 +12,19 @@ import type { Executor } from "./agent/executors.ts";
 import { localTransport } from "./agent/transports.ts";
 import type { CoreContext } from "./context.ts";
 import type { Backend } from "./contracts.ts";
+import { createEventBus } from "./events/bus.ts";
+import { withPublishingAudit } from "./events/audit.ts";
+import { watchAgents } from "./events/agents.ts";
+import { carryUpgrade, eventSockets } from "./events/websocket.ts";
 import { createHttpApp } from "./http/app.ts";
 import { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
 import { createMetrics } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
+import type { LoginOptions } from "./login/index.ts";
 import { createServices, type KubentlyHost, type Services } from "./services.ts";
 import { KubentlyError } from "./errors.ts";
+import { LIMITS } from "./limits.ts";
 import { createSigner, generateSigningKeyPem, type CommandSigner } from "./signing.ts";
 import { VERSION } from "./version.ts";
 import { canonicalRequest } from "./wire/http.ts";
@@ -67,6 +73,14 @@ export interface KubentlyOptions {
    * @default { intervalMs: 10000, graceMs: 10000 }
    */
   auditReconciler?: false | { intervalMs?: number; graceMs?: number };
+  /**
+   * Human login to the console (docs/login.md): session length and secret,
+   * cookie security, brute-force limits, OIDC. Users live in the backend's
+   * `users` store (every built-in backend has one); `allowedOrigins` above
+   * also counts as same-origin for cookie-authenticated changes.
+   * @default { sessionTtlSeconds: 28800 } with the session key derived from the signing key
+   */
+  login?: LoginOptions;
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
@@ -148,6 +162,7 @@ function instanceSigner(backend: Backend, configured: string | undefined): { sig
         return use().publicKeyPem;
       },
       sign: (command) => use().sign(command),
+      deriveKey: (purpose) => use().deriveKey(purpose),
     },
     loaded,
   };
@@ -157,26 +172,33 @@ function instanceSigner(backend: Backend, configured: string | undefined): { sig
 export function createKubently(options: KubentlyOptions): Kubently {
   const backend = options.backend ?? memoryBackend();
   const { signer, loaded: signerLoaded } = instanceSigner(backend, options.signingKey);
+  // The event bus (docs/events.md): shared between replicas when the backend carries events (Redis).
+  const events = createEventBus({ windowSize: LIMITS.eventWindowSize, subscriberBuffer: LIMITS.eventSubscriberBuffer, ...(backend.events ? { channel: backend.events } : {}) });
   const context: CoreContext = {
-    backend,
+    // Every audit entry the services append is also published as its event.
+    backend: withPublishingAudit(backend, (e) => events.publish(e)),
+    events,
     pipeline: createPipeline(options.policies, "api"),
     authenticator: createAuthenticator(backend.auth, options.apiKeys ?? []),
     metrics: createMetrics({ backend }),
     signer,
   };
-  const services = createServices(context);
+  const services = createServices(context, { login: { ...options.login, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) } });
   const { clusters, execute } = services;
   const host: KubentlyHost = { context, services };
   const origins = { ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}), ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) };
   // MCP over streamable HTTP, as the caller's identity; loaded with its SDK on the first /mcp request.
   let mcp: Promise<(request: Request) => Promise<Response>> | undefined;
   const serveMcp = async (request: Request) => (await (mcp ??= import("./mcp/http.ts").then((m) => m.mcpHttpHandler(host, origins))))(request);
-  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp });
+  const sockets = eventSockets();
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins } });
+  // agent.lost for agents that vanish without a goodbye; stopped by close().
+  const agentWatch = watchAgents(backend.auth, events);
   const agents = new Set<RunningAgent>();
   const servers = new Set<HttpServer>();
   const a2aServers = new Set<A2AServer>();
   // Routing reads the path alone: every request is rebuilt on a fixed origin first.
-  const handle = (request: Request): Promise<Response> => Promise.resolve(app.handle(canonicalRequest(request)));
+  const handle = (request: Request): Promise<Response> => Promise.resolve(app.handle(carryUpgrade(request, canonicalRequest(request))));
   const reconciler = options.auditReconciler === false ? undefined : { intervalMs: 10_000, graceMs: 10_000, ...options.auditReconciler };
   let reconcileTimer: ReturnType<typeof setInterval> | undefined;
   let closing = false;
@@ -200,7 +222,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
     fetchHandler: (mount) => withBasePath(handle, mount),
     nodeHandler: (mount) => nodeListener(handle, mount),
     async listen(serveOptions) {
-      const server = await serve(handle, serveOptions);
+      const server = await serve(handle, serveOptions, { websocket: sockets.handler });
       servers.add(server);
       return server;
     },
@@ -248,6 +270,10 @@ export function createKubently(options: KubentlyOptions): Kubently {
       await Promise.allSettled([...a2aServers].map((s) => s.close()));
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;
+      // Event streams end before their servers close: SSE responses finish, sockets get 1001.
+      agentWatch.stop();
+      sockets.closeAll();
+      events.close();
       await Promise.allSettled([...servers].map((s) => s.close()));
       await reconciling;
       await backend.close();

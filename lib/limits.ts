@@ -44,6 +44,13 @@ export const LIMITS = {
   heartbeatIntervalMs: 15_000,
   /** An agent unseen for this long is reported as disconnected. */
   agentStaleMs: 30_000,
+  /** How often each API process looks for agents gone stale, to publish `agent.lost` (docs/events.md). */
+  agentStaleCheckMs: 5_000,
+  /** Events the bus keeps for a resume (`Last-Event-ID`, `?from=`), and events one subscriber may have waiting before it gets a `reset` and ends. */
+  eventWindowSize: 1_000,
+  eventSubscriberBuffer: 256,
+  /** An open event stream checks its caller's credential again this often, and ends when it is refused (a revoked key, a signed-out session). */
+  eventRecheckMs: 60_000,
   /** Clusters one fan-out request may target. */
   maxFanoutClusters: 20,
   /** `GET /audit` limit bounds. */

@@ -18,7 +18,8 @@ export const RoleSchema = v.picklist(["admin", "operator", "viewer", "agent"]);
 
 /** Who is calling. */
 export const IdentitySchema = v.object({
-  kind: v.picklist(["admin", "service", "agent"]),
+  /** `user`: a person signed in to the console with the session cookie (docs/login.md). */
+  kind: v.picklist(["admin", "service", "agent", "user"]),
   name: v.string(),
   keyId: v.string(),
   role: RoleSchema,

@@ -9,7 +9,7 @@
  * `SigningKeyStore` keeps one apart from them (SQLite: a file beside the
  * database) or each start makes a fresh one (memory).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, sign, verify, type KeyObject } from "node:crypto";
 import { KubentlyError } from "./errors.ts";
 import type { Command } from "./schemas.ts";
 
@@ -21,6 +21,13 @@ export interface CommandSigner {
   publicKeyPem: string;
   /** Returns `keyId:signature` (base64url) for the command. */
   sign(command: Command): string;
+  /**
+   * A 32-byte secret for another use (the console's session cookies),
+   * derived from the private key with HKDF-SHA256 and `purpose` as its info:
+   * replicas that share the signing key derive the same secret, and the
+   * secret tells nothing about the key.
+   */
+  deriveKey(purpose: string): Uint8Array;
 }
 
 /** The bytes that are signed: version, id, cluster, argv, deadline and timeout, unambiguously encoded. */
@@ -48,6 +55,7 @@ export function createSigner(privateKeyPem?: string): CommandSigner {
     keyId,
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
     sign: (command) => `${keyId}:${sign(null, signedPayload(command), privateKey).toString("base64url")}`,
+    deriveKey: (purpose) => new Uint8Array(hkdfSync("sha256", privateKey.export({ type: "pkcs8", format: "der" }), "kubently-derived-key-v1", purpose, 32)),
   };
 }
 

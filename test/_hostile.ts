@@ -125,6 +125,8 @@ function parseRaw(buf: Buffer, closed: boolean): Omit<RawResponse, "ended"> | nu
   const rest = buf.subarray(end + 4);
   const base = { status: Number.isNaN(status) ? null : status, headers, raw: buf.toString("latin1") };
   if (status === 101 || status === 204 || status === 304) return { ...base, body: "" };
+  // An event stream (GET /events) never ends: the head is the whole answer.
+  if (status === 200 && /^text\/event-stream/i.test(headers["content-type"] ?? "")) return { ...base, body: rest.toString("utf8") };
   if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
     const parts: Buffer[] = [];
     let at = 0;

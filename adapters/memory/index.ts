@@ -10,6 +10,9 @@ import type { AgentTokenRecord, ApiKeyRecord, AuditEntry, AuditInput, Cluster, S
 import { clone } from "../../lib/_utils.ts";
 import { MemoryQueue } from "./queue.ts";
 import { memoryStreams } from "./streams.ts";
+import { memoryUsers } from "./users.ts";
+
+export { memoryUsers } from "./users.ts";
 
 /**
  * Options for {@link memoryBackend}. Every store is bounded in entries and in
@@ -352,6 +355,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): Backend {
     audit,
     counters,
     streams,
+    users: memoryUsers(),
     stats() {
       const dropped: Record<string, number> = {};
       const kept: Record<string, BackendStoreStats> = {};

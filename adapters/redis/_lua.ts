@@ -425,6 +425,34 @@ for i = 2, #ARGV, 2 do
 end
 return {1}`,
   },
+
+  /** KEYS 1 user hash, 2 user set; ARGV 1 name, 2.. fields. 0 when the name exists (1 for a re-sent create of the same record). */
+  userCreate: {
+    keys: 2,
+    lua: SAME_RECORD + `
+if redis.call('EXISTS', KEYS[1]) == 1 then return same(2) and 1 or 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`,
+  },
+
+  /** KEYS 1 user hash; ARGV fields. The record's fields after the update; false when the user is unknown. */
+  userUpdate: {
+    keys: 1,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])`,
+  },
+
+  /** KEYS 1 user hash, 2 user set; ARGV 1 name. 1 when it existed. */
+  userDelete: {
+    keys: 2,
+    lua: `
+local existed = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return existed`,
+  },
 } satisfies Record<string, LuaScript>;
 
 /** A script's name. */

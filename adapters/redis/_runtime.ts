@@ -25,7 +25,7 @@ export interface Runtime {
   readonly prefix: string;
   /** BullMQ's key prefix: a cluster's queue lives under `<bullPrefix>:<clusterId>:*`. */
   readonly bullPrefix: string;
-  /** The pub/sub channel carrying `q:<clusterId>` (work to lease), `r:<commandId>` (a result landed) and `o:<commandId>` (output appended). */
+  /** The pub/sub channel carrying `q:<clusterId>` (work to lease), `r:<commandId>` (a result landed), `o:<commandId>` (output appended) and `e:<event>` (the event bus, adapters/redis/events.ts). */
   readonly channel: string;
   readonly redis: RedisClient;
   readonly bull: typeof BullMQ;

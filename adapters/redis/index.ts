@@ -10,9 +10,11 @@
  */
 import type { Backend } from "../../lib/contracts.ts";
 import { Connection, type RedisClient } from "./_runtime.ts";
+import { redisEvents } from "./events.ts";
 import { RedisQueue } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
 import { redisStreams } from "./streams.ts";
+import { redisUsers } from "./users.ts";
 
 export type { RedisClient } from "./_runtime.ts";
 export { INSTALL_HINT } from "./_runtime.ts";
@@ -68,6 +70,7 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
   const resultTtlMs = options.resultTtlMs ?? 900_000;
   let queue!: RedisQueue;
   let streams!: ReturnType<typeof redisStreams>;
+  let events!: ReturnType<typeof redisEvents>;
   const connection = new Connection({
     url: options.url,
     client: options.client,
@@ -75,16 +78,19 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     onMessage: (message) => {
       queue.onMessage(message);
       streams.onMessage(message);
+      events.onMessage(message);
     },
     onResubscribed: () => {
       queue.wakeAll();
       streams.wakeAll();
+      events.onResubscribed();
     },
     onOpen: () => queue.start(),
   });
   const runtime = () => connection.get();
   queue = new RedisQueue(runtime, resultTtlMs, options.sweepIntervalMs ?? 250);
   streams = redisStreams(runtime, resultTtlMs);
+  events = redisEvents(runtime);
   // Connect now, so this replica sweeps (expired leases, passed deadlines) even before its first call.
   connection.get().catch(() => {});
   return {
@@ -95,6 +101,8 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     auth: redisAuth(runtime),
     audit: redisAudit(runtime),
     counters: redisCounters(runtime),
+    events,
+    users: redisUsers(runtime),
     streams,
     ping: () => connection.ping(),
     async close() {

@@ -6,7 +6,7 @@
  * a periodic check. The API's signing key is kept in a file of its own beside
  * the database (`signingKeyFile`). See docs/adapters/sqlite.md.
  */
-import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, OutputStreams, SessionStore } from "../../lib/contracts.ts";
+import type { AuditLog, AuthStore, Backend, CommandQueue, CounterStore, OutputStreams, SessionStore, UserStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { openDatabase, wrapDatabase, type SqliteDatabase, type SqliteDriver } from "./_driver.ts";
 import { keyFileStore } from "./_key-file.ts";
@@ -15,6 +15,7 @@ import { SqliteQueue } from "./queue.ts";
 import { prepareDatabase } from "./schema.ts";
 import { sqliteAudit, sqliteAuth, sqliteCounters, sqliteSessions } from "./stores.ts";
 import { sqliteStreams, type SqliteStreams } from "./streams.ts";
+import { sqliteUsers } from "./users.ts";
 
 export type { SqliteDatabase } from "./_driver.ts";
 
@@ -66,6 +67,7 @@ interface Opened {
   audit: ReturnType<typeof sqliteAudit>;
   counters: ReturnType<typeof sqliteCounters>;
   streams: SqliteStreams;
+  users: ReturnType<typeof sqliteUsers>;
   ticker: ReturnType<typeof setInterval>;
 }
 
@@ -122,6 +124,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     const streams = sqliteStreams(db, resultTtlMs);
     const sessions = sqliteSessions(db);
     const counters = sqliteCounters(db);
+    const users = sqliteUsers(db);
     // Purging is housekeeping only (reads already ignore expired rows), so it runs seldom.
     const purgeEveryMs = Math.min(resultTtlMs, 60_000);
     let purgedAt = Date.now();
@@ -138,13 +141,14 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
           streams.purge(now);
           sessions.purge(now);
           counters.purge(now);
+          users.purge(now);
         }
       } catch {
         // A busy or failing file: the next tick tries again; calls report the error themselves.
       }
     }, pollIntervalMs);
     (ticker as { unref?: () => void }).unref?.();
-    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), counters, streams, ticker };
+    opened = { db, sessions, queue, auth: sqliteAuth(db), audit: sqliteAudit(db), counters, streams, users, ticker };
     return opened;
   };
 
@@ -208,6 +212,15 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     ...(keyFile ? { signingKey: keyFileStore(keyFile) } : {}),
     counters: deferred<CounterStore>(current("counters"), part("counters"), { hit: true }),
     streams: deferred<OutputStreams>(current("streams"), part("streams"), { append: true, read: true }),
+    users: deferred<UserStore>(current("users"), part("users"), {
+      create: true,
+      get: true,
+      list: true,
+      update: true,
+      delete: true,
+      revokeSession: true,
+      isSessionRevoked: true,
+    }),
     async ping() {
       const o = opened ?? (await opening);
       if (closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "the sqlite backend is closed");

@@ -141,6 +141,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE kubently_commands ADD COLUMN unaudited_since INTEGER;
   CREATE INDEX kubently_commands_unaudited ON kubently_commands (unaudited_since) WHERE unaudited_since IS NOT NULL;
   `,
+  // 4 -> 5: console users (docs/login.md) and the sessions they signed out
+  // of, kept until the session would have expired anyway.
+  `
+  CREATE TABLE kubently_users (
+    username            TEXT PRIMARY KEY,
+    password_hash       TEXT,
+    role                TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER,
+    disabled            INTEGER,
+    oidc_subject        TEXT,
+    sessions_not_before INTEGER,
+    last_login_at       INTEGER
+  ) WITHOUT ROWID;
+
+  CREATE TABLE kubently_revoked_sessions (
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX kubently_revoked_sessions_expiry ON kubently_revoked_sessions (expires_at);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -7,6 +7,8 @@
  */
 import type { ClusterService } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
+import type { EventBus } from "../events/bus.ts";
+import { diagnosisEvent } from "../events/diagnosis.ts";
 import type { ExecuteOutcome, ExecuteService } from "../execute.ts";
 import { LIMITS } from "../limits.ts";
 import type { Identity, Result } from "../schemas.ts";
@@ -82,8 +84,13 @@ function read(outcome: ExecuteOutcome): ClusterDiagnosis {
   }
 }
 
-/** The diagnose service. */
-export function diagnoseService(execute: ExecuteService, clusters: ClusterService) {
+/** The diagnose service; each diagnosis that ran is published as `diagnosis.finished` on `events`. */
+export function diagnoseService(execute: ExecuteService, clusters: ClusterService, events?: Pick<EventBus, "publish">) {
+  const published = (identity: Identity, d: ClusterDiagnosis): ClusterDiagnosis => {
+    events?.publish(diagnosisEvent(identity, d));
+    return d;
+  };
+
   /** Refuses analyzer ids the cluster's agent reported it does not run (when it reported its list). */
   async function checkAgainstAgent(identity: Identity, clusterId: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
@@ -113,7 +120,7 @@ export function diagnoseService(execute: ExecuteService, clusters: ClusterServic
         ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}),
         ...(input.requireAgent ? { requireAgent: true } : {}),
       });
-      const d = read(outcome);
+      const d = published(identity, read(outcome));
       if (refusedByAgent(d)) throw new KubentlyError("VALIDATION_FAILED", (d.error?.message ?? "").replace(/^error: /, "").trim());
       return d;
     },
@@ -132,7 +139,7 @@ export function diagnoseService(execute: ExecuteService, clusters: ClusterServic
       });
       return entries.map((e) => {
         if (!e.outcome) return { clusterId: e.clusterId, error: e.error! };
-        const d = read(e.outcome);
+        const d = published(identity, read(e.outcome));
         if (refusedByAgent(d)) return { clusterId: e.clusterId, error: { code: "VALIDATION_FAILED", message: (d.error?.message ?? "").replace(/^error: /, "").trim() } };
         return { clusterId: e.clusterId, diagnosis: d };
       });

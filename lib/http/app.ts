@@ -6,7 +6,9 @@
 import { Elysia } from "elysia";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
 import type { StreamEvent } from "../execute.ts";
-import { presentedSecret, requireRole } from "../identity.ts";
+import { checkSocketOrigin, eventQuery, sseEventsOf, withRecheck, type EventSockets } from "../events/index.ts";
+import type { OriginPolicy } from "../wire/http.ts";
+import { requireRole } from "../identity.ts";
 import { LIMITS } from "../limits.ts";
 import { AgentInfoSchema, type Identity } from "../schemas.ts";
 import type { KubentlyHost } from "../services.ts";
@@ -17,12 +19,15 @@ import { sseResponse, type SseEvent } from "../wire/sse.ts";
 import { clusterJson, commandJson, diagnoseFanoutJson, diagnoseJson, fanoutJson, keyJson, sessionJson, storedCommandJson } from "../wire/views.ts";
 import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, DiagnoseBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
 import { openApiDocument } from "./openapi.ts";
+import { consoleRoute } from "../console/index.ts";
 
 /** What the REST app serves besides its own routes. */
 export interface HttpAppOptions {
   version: string;
   /** Serves `/mcp` (GET, POST, DELETE); absent: no MCP route. */
   mcp?: (request: Request) => Promise<Response>;
+  /** `/events/ws`: the instance's event sockets and the browser origins they accept; absent: 501 `WEBSOCKET_UNAVAILABLE`. */
+  events?: { sockets: EventSockets; origins?: OriginPolicy };
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -63,7 +68,9 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
   const ctx = host.context;
   const { clusters, sessions, execute, diagnose, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
-  const caller = (request: Request): Promise<Identity> => ctx.authenticator.authenticate(presentedSecret(request.headers));
+  // API key or bearer first, else the console's session cookie with its CSRF rule (docs/login.md).
+  const caller = (request: Request): Promise<Identity> => host.services.login.authenticate(request);
+  const ui = host.services.login.routes;
   /** The caller, when an admin: checked before a body is read (the services check again). */
   const admin = async (request: Request, action = "manage agents") => {
     const identity = await caller(request);
@@ -111,6 +118,10 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       }
     })
 
+    // The web console's shell and assets (docs/console.md): static, no credential; its data calls are authenticated.
+    .get("/ui", ({ request }) => consoleRoute(request, { requestId: requestIds.get(request) })!)
+    .get("/ui/index.html", ({ request }) => consoleRoute(request, { requestId: requestIds.get(request) })!)
+    .get("/ui/assets/:name", ({ request }) => consoleRoute(request, { requestId: requestIds.get(request) })!)
     .get("/health", () => ({ status: "healthy", version: options.version, backend: ctx.backend.name }))
     .get("/healthz", () => ({ status: "healthy" }))
     .get("/ready", async () => {
@@ -286,6 +297,18 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       return new Response(null, { status: 204 });
     })
 
+    // Human login (docs/login.md): the console's session cookie, and its users (admin).
+    .post("/ui/login", ({ request }) => ui.login(request))
+    .post("/ui/logout", ({ request }) => ui.logout(request))
+    .get("/ui/session", ({ request }) => ui.session(request))
+    .get("/ui/oidc/login", ({ request }) => ui.oidcLogin(request))
+    .get("/ui/oidc/callback", ({ request }) => ui.oidcCallback(request))
+    .post("/admin/users", async ({ request }) => ui.createUser(await admin(request, "manage users"), request))
+    .get("/admin/users", async ({ request }) => ui.listUsers(await admin(request, "manage users")))
+    .patch("/admin/users/:username", async ({ request, params }) => ui.updateUser(await admin(request, "manage users"), params.username, request))
+    .delete("/admin/users/:username", async ({ request, params }) => ui.deleteUser(await admin(request, "manage users"), params.username))
+    .post("/admin/users/:username/password", async ({ request, params }) => ui.setPassword(await admin(request, "manage users"), params.username, request))
+
     .get("/audit", async ({ request, query }) => {
       const identity = await caller(request);
       const q = query as Record<string, string | undefined>;
@@ -308,6 +331,25 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       const fromSeq = q.from_seq === undefined || q.from_seq === "" ? undefined : intParam("from_seq", q.from_seq, 1, Number.MAX_SAFE_INTEGER, 1);
       const since = timeParam("since", q.since);
       return audit.verify(identity, { ...(fromSeq !== undefined ? { fromSeq } : {}), ...(since !== undefined ? { since } : {}), signal: request.signal });
+    })
+
+    // The event stream (docs/events.md): what the caller may see, as SSE or WebSocket frames; the credential is checked again while it is open.
+    .get("/events", async ({ request, query }) => {
+      const identity = await caller(request);
+      const subscription = host.services.events.subscribe(identity, { ...eventQuery(request, query as Record<string, string | undefined>), signal: request.signal });
+      // HEAD: the headers of a stream that ends at once (a server holds a HEAD answer until its body ends).
+      if (request.method === "HEAD") void subscription.return();
+      const live = withRecheck(subscription, () => caller(request), LIMITS.eventRecheckMs);
+      return sseResponse(() => sseEventsOf(live), { clientSignal: request.signal, onError: sseError, preamble: "kubently events" });
+    })
+    .get("/events/ws", async ({ request, query }) => {
+      checkSocketOrigin(request, options.events?.origins);
+      const identity = await caller(request);
+      const input = eventQuery(request, query as Record<string, string | undefined>);
+      const sockets = options.events?.sockets;
+      if (!sockets) throw new KubentlyError("WEBSOCKET_UNAVAILABLE", "this app serves no event sockets: read GET /events (Server-Sent Events)");
+      // No request signal: an upgraded request's signal says nothing about the socket.
+      return sockets.upgrade(request, () => withRecheck(host.services.events.subscribe(identity, input), () => caller(request), LIMITS.eventRecheckMs));
     })
 
     .post("/mcp", ({ request }) => mcp(request))

@@ -5,12 +5,16 @@
 import { COMMAND_TYPES } from "./bodies.ts";
 import { LIMITS } from "../limits.ts";
 
-type Op = { summary: string; auth: "none" | "key" | "admin" | "agent"; body?: string; responses: Record<string, string> };
+/** `session`: the console's session cookie only (docs/login.md); `key` and `admin` routes accept the cookie too. */
+type Op = { summary: string; auth: "none" | "key" | "admin" | "agent" | "session"; body?: string; responses: Record<string, string> };
 
 const ERR = { "400": "Error", "401": "Error", "403": "Error", "404": "Error" };
 
 /** Every route: `METHOD path` (OpenAPI path syntax) to its description. */
 export const ROUTES: Record<string, Op> = {
+  "GET /ui": { summary: "The web console (redirects to /ui/): an HTML shell, no credential; see docs/console.md", auth: "none", responses: { "200": "text", "308": "empty" } },
+  "GET /ui/index.html": { summary: "The web console's HTML shell", auth: "none", responses: { "200": "text" } },
+  "GET /ui/assets/{name}": { summary: "The web console's script and style (hashed names, immutable)", auth: "none", responses: { "200": "text", "404": "Error" } },
   "GET /health": { summary: "Liveness and version", auth: "none", responses: { "200": "Health" } },
   "GET /healthz": { summary: "Liveness probe", auth: "none", responses: { "200": "Health" } },
   "GET /ready": { summary: "Readiness: the backend answers", auth: "none", responses: { "200": "Health", "503": "Health" } },
@@ -36,8 +40,20 @@ export const ROUTES: Record<string, Op> = {
   "GET /admin/agents": { summary: "Registered clusters and their agents", auth: "admin", responses: { "200": "AgentList" } },
   "GET /admin/agents/{cluster_id}/status": { summary: "One agent's status", auth: "admin", responses: { "200": "ClusterStatus", ...ERR } },
   "DELETE /admin/agents/{cluster_id}/token": { summary: "Revoke the cluster's agent tokens", auth: "admin", responses: { "204": "empty", ...ERR } },
+  "POST /ui/login": { summary: "Console sign-in with a user name and password: sets the HttpOnly session cookie and answers the CSRF token (401 invalid username or password; 429 after too many attempts)", auth: "none", body: "Login", responses: { "200": "ConsoleSession", "401": "Error", "403": "Error", "429": "Error", "400": "Error" } },
+  "POST /ui/logout": { summary: "Console sign-out: the session is revoked on every replica and the cookie cleared (a signed-in cookie needs X-CSRF-Token)", auth: "none", body: "Logout", responses: { "204": "empty", "403": "Error", "400": "Error" } },
+  "GET /ui/session": { summary: "The console session of the cookie: user, role, CSRF token, expiry (401 without one)", auth: "session", responses: { "200": "ConsoleSession", "401": "Error" } },
+  "GET /ui/oidc/login": { summary: "Start an OIDC sign-in: a redirect to the provider (404 when OIDC is not configured)", auth: "none", responses: { "302": "empty", "404": "Error", "503": "Error" } },
+  "GET /ui/oidc/callback": { summary: "The provider's redirect back: signs in (session cookie) and sends the browser on to /ui", auth: "none", responses: { "200": "html", "401": "Error", "404": "Error" } },
+  "POST /admin/users": { summary: "Create a console user (no password: OIDC sign-in only)", auth: "admin", body: "CreateUser", responses: { "201": "User", "409": "Error", ...ERR } },
+  "GET /admin/users": { summary: "List console users (never password hashes)", auth: "admin", responses: { "200": "UserList", ...ERR } },
+  "PATCH /admin/users/{username}": { summary: "Change a user's role or disable/enable them (in effect at their next request)", auth: "admin", body: "UpdateUser", responses: { "200": "User", ...ERR } },
+  "DELETE /admin/users/{username}": { summary: "Delete a console user", auth: "admin", responses: { "204": "empty", ...ERR } },
+  "POST /admin/users/{username}/password": { summary: "Set a user's password; their open sessions end", auth: "admin", body: "SetPassword", responses: { "204": "empty", ...ERR } },
   "GET /audit": { summary: "Audit entries (the caller's own unless admin)", auth: "key", responses: { "200": "AuditList", ...ERR } },
   "GET /audit/verify": { summary: "Verify the audit hash chain, in pages (from_seq, since for an incremental check)", auth: "admin", responses: { "200": "AuditVerification" } },
+  "GET /events": { summary: "Server-Sent Events of what happens (commands, sessions, agents, diagnoses; never output) within the caller's scope: one unnamed event each, id = event id (resume with Last-Event-ID or ?from=; a reset event when events were missed), keep-alive comments; ?types=a,b and ?cluster_id= narrow it (docs/events.md)", auth: "key", responses: { "200": "event-stream", "400": "Error", "401": "Error" } },
+  "GET /events/ws": { summary: "The same events as WebSocket text frames, one event (the JSON of GET /events) per frame; a cross-site Origin is refused; 426 without an upgrade, 501 where the server cannot upgrade (Node: use GET /events)", auth: "key", responses: { "101": "empty", "400": "Error", "401": "Error", "403": "Error", "426": "Error", "501": "Error" } },
   "POST /mcp": { summary: "MCP over streamable HTTP (stateless JSON-RPC; see docs/mcp.md)", auth: "key", responses: { "200": "object", ...ERR } },
   "GET /mcp": { summary: "405: the MCP endpoint is stateless (no server-initiated stream)", auth: "key", responses: { "405": "Error", "401": "Error" } },
   "DELETE /mcp": { summary: "405: the MCP endpoint is stateless (no sessions to delete)", auth: "key", responses: { "405": "Error", "401": "Error" } },
@@ -173,13 +189,21 @@ const SCHEMAS: Record<string, object> = {
   },
   AgentLease: { type: "object", properties: { lease_id: str, attempt: { type: "integer" }, budget_ms: { type: "integer" }, command: { type: "object" } } },
   AgentConfig: { type: "object", properties: { public_keys: strs, key_id: str } },
+  Login: { type: "object", required: ["username", "password"], properties: { username: str, password: str } },
+  Logout: { type: "object", additionalProperties: false, properties: {} },
+  ConsoleSession: { type: "object", properties: { username: str, role: { enum: ["admin", "operator", "viewer"] }, csrf_token: { ...str, description: "Send as X-CSRF-Token with every cookie-authenticated request but GET, HEAD, OPTIONS" }, expires_at: str } },
+  CreateUser: { type: "object", required: ["username", "role"], properties: { username: { ...str, pattern: "^[a-z0-9][a-z0-9._@-]{0,63}$" }, role: { enum: ["admin", "operator", "viewer"] }, password: { ...str, minLength: 12 } } },
+  UpdateUser: { type: "object", additionalProperties: false, properties: { role: { enum: ["admin", "operator", "viewer"] }, disabled: { type: "boolean" } } },
+  SetPassword: { type: "object", required: ["password"], properties: { password: { ...str, minLength: 12 } } },
+  User: { type: "object", properties: { username: str, role: str, disabled: { type: "boolean" }, has_password: { type: "boolean" }, oidc: { type: "boolean" }, created_at: str, updated_at: nullable(str), last_login_at: nullable(str) } },
+  UserList: { type: "object", properties: { users: { type: "array", items: { $ref: "#/components/schemas/User" } } } },
   AgentExtend: { type: "object", required: ["lease_id", "command_id"], properties: { lease_id: str, command_id: str } },
   AgentStream: { type: "object", required: ["lease_id", "command_id", "seq", "data"], properties: { lease_id: str, command_id: str, seq: { type: "integer", minimum: 0 }, data: { type: "string", maxLength: LIMITS.maxStreamPostBytes } } },
   AgentResult: { type: "object", required: ["result"], properties: { lease_id: str, result: { type: "object" } } },
   AgentInfo: { type: "object", properties: { agentId: str, version: str, kubectlVersion: str, kubernetesVersion: str, executor: str, capabilities: strs, nativeCommands: strs, analyzers: strs } },
 };
 
-const SECURITY = { none: [], key: [{ apiKey: [] }, { bearer: [] }], admin: [{ apiKey: [] }, { bearer: [] }], agent: [{ agentToken: [] }] };
+const SECURITY = { none: [], key: [{ apiKey: [] }, { bearer: [] }, { sessionCookie: [] }], admin: [{ apiKey: [] }, { bearer: [] }, { sessionCookie: [] }], agent: [{ agentToken: [] }], session: [{ sessionCookie: [] }] };
 
 /** Builds the document. */
 export function openApiDocument(version: string) {
@@ -187,12 +211,12 @@ export function openApiDocument(version: string) {
   for (const [route, op] of Object.entries(ROUTES)) {
     const [method, path] = route.split(" ") as [string, string];
     const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: str }));
-    const content = (name: string) => (name === "empty" ? undefined : name === "text" ? { "text/plain": { schema: str } } : name === "event-stream" ? { "text/event-stream": { schema: str } } : { "application/json": { schema: name === "object" ? { type: "object" } : { $ref: `#/components/schemas/${name}` } } });
+    const content = (name: string) => (name === "empty" ? undefined : name === "text" ? { "text/plain": { schema: str } } : name === "event-stream" ? { "text/event-stream": { schema: str } } : name === "html" ? { "text/html": { schema: str } } : { "application/json": { schema: name === "object" ? { type: "object" } : { $ref: `#/components/schemas/${name}` } } });
     (paths[path] ??= {})[method.toLowerCase()] = {
       summary: op.summary,
       security: SECURITY[op.auth],
       ...(params.length ? { parameters: params } : {}),
-      ...(op.body ? { requestBody: { required: op.body !== "CreateToken", content: content(op.body) } } : {}),
+      ...(op.body ? { requestBody: { required: op.body !== "CreateToken" && op.body !== "Logout", content: content(op.body) } } : {}),
       responses: Object.fromEntries(Object.entries(op.responses).map(([code, schema]) => [code, { description: schema, ...(content(schema) ? { content: content(schema) } : {}) }])),
     };
   }
@@ -204,6 +228,7 @@ export function openApiDocument(version: string) {
       schemas: SCHEMAS,
       securitySchemes: {
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+        sessionCookie: { type: "apiKey", in: "cookie", name: "kubently_session", description: "The console's session (docs/login.md); any method but GET, HEAD, OPTIONS also needs X-CSRF-Token and a same-origin Origin" },
         bearer: { type: "http", scheme: "bearer" },
         agentToken: { type: "http", scheme: "bearer", description: "Per-cluster agent token, with X-Cluster-ID" },
       },

@@ -3,7 +3,9 @@
  * Node (node:http), so lib stays runnable on both.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { offerUpgrade, type EventSocketHandler } from "../events/websocket.ts";
 import { LIMITS } from "../limits.ts";
+import { carryClientAddress, setClientAddress } from "../wire/http.ts";
 
 /** A running HTTP server. */
 export interface HttpServer {
@@ -25,16 +27,43 @@ type Handler = (request: Request) => Response | Promise<Response>;
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 431: "Request Header Fields Too Large", 501: "Not Implemented" };
 
+/** What a server built by {@link serve} does besides HTTP. */
+export interface ServeExtras {
+  /**
+   * WebSocket handlers, under Bun: a request asking for an upgrade is offered
+   * one (`upgradeOf(request)` in lib/events/websocket.ts), and when the
+   * handler took it the server answers 101 itself. Node: ignored (no upgrade).
+   */
+  websocket?: EventSocketHandler;
+}
+
+/**
+ * Under Bun with WebSocket handlers: `handler`'s answer to a request that
+ * may upgrade, or nothing when it upgraded (Bun then answers 101).
+ */
+async function upgradable(handler: Handler, request: Request, server: { upgrade(request: Request, options: { data: unknown }): boolean }): Promise<Response | undefined> {
+  let upgraded = false;
+  offerUpgrade(request, (data) => (upgraded = server.upgrade(request, { data })));
+  const response = await handler(request);
+  return upgraded ? undefined : response;
+}
+
 /** Starts an HTTP server for `handler`. */
-export async function serve(handler: Handler, options: ServeOptions = {}): Promise<HttpServer> {
+export async function serve(handler: Handler, options: ServeOptions = {}, extras: ServeExtras = {}): Promise<HttpServer> {
   const hostname = options.hostname ?? "127.0.0.1";
-  const bun = (globalThis as { Bun?: { serve: (o: unknown) => { port: number; stop: (force?: boolean) => Promise<void> | void } } }).Bun;
+  type BunServer = { port: number; stop: (force?: boolean) => Promise<void> | void; requestIP?: (request: Request) => { address: string } | null; upgrade(request: Request, options: { data: unknown }): boolean };
+  const bun = (globalThis as { Bun?: { serve: (o: unknown) => BunServer } }).Bun;
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   if (bun) {
     const server = bun.serve({
       port: options.port ?? 0,
       hostname,
-      fetch: handler,
+      // The peer address, for per-address limits (the console's login).
+      fetch: (request: Request, s: BunServer) => {
+        setClientAddress(request, s.requestIP?.(request)?.address);
+        return extras.websocket && request.headers.has("upgrade") ? upgradable(handler, request, s) : handler(request);
+      },
+      ...(extras.websocket ? { websocket: extras.websocket } : {}),
       // Long polls last up to maxAgentWaitSeconds; the idle timeout must outlast them (Bun's cap is 255 s).
       idleTimeout: Math.min(255, LIMITS.maxAgentWaitSeconds + 30),
       // Far above our own caps: bodies are read with a cap per route and get our JSON 413;
@@ -85,7 +114,7 @@ export function withBasePath(handler: Handler, options: MountOptions = {}): (req
   return async (request) => {
     const inner = innerTarget(base, targetOf(request.url));
     if (inner === null) return new Response(JSON.stringify({ error: `no route outside ${base}`, code: "NOT_FOUND" }), { status: 404, headers: { "content-type": "application/json" } });
-    return handler(new Request(`http://localhost${inner}`, request));
+    return handler(carryClientAddress(request, new Request(`http://localhost${inner}`, request)));
   };
 }
 
@@ -148,6 +177,7 @@ async function bridge(handler: Handler, req: IncomingMessage, res: ServerRespons
     ...(method === "GET" || method === "HEAD" ? {} : { body: Buffer.concat(chunks) }),
     signal: controller.signal,
   });
+  setClientAddress(request, req.socket.remoteAddress);
   const response = await handler(request);
   res.writeHead(response.status, Object.fromEntries(response.headers));
   if (!response.body) return void res.end();

@@ -89,14 +89,31 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 /** Where every request is rebuilt: routing never reads the Host header. */
 const ORIGIN = "http://kubently.internal";
 
+/** The peer address of each request our own servers accepted (never a header a client could set). */
+const peers = new WeakMap<Request, string>();
+
+/** Records the address of the client that sent `request` (the socket's peer, as the server saw it). */
+export function setClientAddress(request: Request, address: string | undefined): void {
+  if (address) peers.set(request, address);
+}
+
+/** The client address recorded for `request` by the server that accepted it; undefined when mounted in a host's own server. */
+export const clientAddressOf = (request: Request): string | undefined => peers.get(request);
+
+/** `to`, with the client address recorded for `from` (for a request rebuilt from another). */
+export function carryClientAddress(from: Request, to: Request): Request {
+  setClientAddress(to, peers.get(from));
+  return to;
+}
+
 /**
  * The request on a fixed origin, so routing depends on the path alone (a
  * short or odd `Host` once shifted Elysia's path offset; Bun hands over the
- * bare path when the Host is not a host name). The body, headers and abort
- * signal are the original's.
+ * bare path when the Host is not a host name). The body, headers, abort
+ * signal and recorded client address are the original's.
  */
 export function canonicalRequest(request: Request): Request {
-  return new Request(`${ORIGIN}${pathAndQueryOf(request.url)}`, request);
+  return carryClientAddress(request, new Request(`${ORIGIN}${pathAndQueryOf(request.url)}`, request));
 }
 
 /** The path and query of a request URL (absolute, or the bare target Bun gives for an odd Host), never throwing. */

@@ -22,13 +22,19 @@ export const sseFrame = (e: SseEvent) => `${e.id === undefined ? "" : `id: ${e.i
 /**
  * A `text/event-stream` response of `open(signal)`'s events. The signal
  * aborts when the client goes away or cancels the body; `onError` maps a
- * failure of the source to a last event (the stream then ends).
+ * failure of the source to a last event (the stream then ends). `preamble`
+ * (a comment line) is written at once: a stream whose first event may be
+ * long in coming still sends its headers now (a server holds them until
+ * the first bytes of the body).
  */
-export function sseResponse(open: (signal: AbortSignal) => AsyncIterable<SseEvent>, options: { clientSignal?: AbortSignal; onError: (e: unknown) => SseEvent; headers?: Record<string, string> }): Response {
+export function sseResponse(open: (signal: AbortSignal) => AsyncIterable<SseEvent>, options: { clientSignal?: AbortSignal; onError: (e: unknown) => SseEvent; headers?: Record<string, string>; preamble?: string }): Response {
   const cancelled = new AbortController();
   const signal = options.clientSignal ? AbortSignal.any([options.clientSignal, cancelled.signal]) : cancelled.signal;
   const events = open(signal)[Symbol.asyncIterator]();
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (options.preamble) controller.enqueue(encoder.encode(`: ${options.preamble.replace(/[\r\n]+/g, " ")}\n\n`));
+    },
     async pull(controller) {
       try {
         const next = await events.next();

@@ -30,7 +30,7 @@ export interface MakeContext {
 export type Make<T, O = object> = (context: MakeContext & O) => T | Promise<T>;
 
 /** The parts of a {@link Backend} that have a conformance suite. */
-export type BackendPart = "sessions" | "queue" | "auth" | "audit" | "counters" | "streams";
+export type BackendPart = "sessions" | "queue" | "auth" | "audit" | "counters" | "streams" | "users";
 
 /**
  * Adapts a whole-backend factory to a suite factory: makes a fresh backend,

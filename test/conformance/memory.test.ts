@@ -10,6 +10,7 @@ import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
 import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
+import { describeUserStore } from "./user-store.ts";
 
 describeSessionStore("memory", fromBackend(() => memoryBackend(), "sessions"));
 describeCommandQueue("memory", fromBackend((o: { resultTtlMs?: number }) => memoryBackend(o), "queue"));
@@ -27,6 +28,7 @@ describeAuditLog("memory", fromBackend(() => memoryBackend(), "audit"), {
 });
 
 describeOutputStreams("memory", fromBackend(() => memoryBackend(), "streams"));
+describeUserStore("memory", fromBackend(() => memoryBackend(), "users"));
 
 describeBackend("memory", () => memoryBackend());
 

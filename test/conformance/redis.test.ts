@@ -21,6 +21,7 @@ import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
 import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
+import { describeUserStore } from "./user-store.ts";
 
 const missing = redisUnavailable();
 let server: RedisServer | undefined;
@@ -58,6 +59,7 @@ if (missing) {
   describeCommandQueue("redis", fresh<"queue", { resultTtlMs?: number }>("queue"));
   describeAuthStore("redis", fresh("auth"));
   describeCounterStore("redis", fresh("counters"));
+  describeUserStore("redis", fresh("users"));
   describeAuditLog("redis", fresh("audit"), {
     async tamper(log, { op, seq }) {
       const stream = `${prefixes.get(log)}:audit`;

@@ -23,6 +23,7 @@ import { describeCommandQueue } from "./command-queue.ts";
 import { describeCounterStore } from "./counter-store.ts";
 import { describeOutputStreams } from "./output-streams.ts";
 import { describeSessionStore } from "./session-store.ts";
+import { describeUserStore } from "./user-store.ts";
 import { describeSigningKeyStore } from "./signing-key-store.ts";
 import { testCommand } from "../_fixtures.ts";
 
@@ -62,6 +63,7 @@ describeSessionStore("sqlite", fresh("sessions"));
 describeCommandQueue("sqlite", fresh<"queue", { resultTtlMs?: number }>("queue"));
 describeAuthStore("sqlite", fresh("auth"));
 describeCounterStore("sqlite", fresh("counters"));
+describeUserStore("sqlite", fresh("users"));
 describeAuditLog("sqlite", fresh("audit"), {
   async tamper(log, { op, seq }) {
     const filename = files.get(log);

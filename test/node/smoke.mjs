@@ -148,3 +148,26 @@ test("the native executor under node over HTTPS with a private CA: a client cert
     await sim.close();
   }
 });
+
+test("console login under node: a user made through the admin API signs in (argon2id in WebAssembly), and the cookie reads as the user", async () => {
+  const ADMIN = "node-admin-key-0123456789abcdef";
+  const k = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "root", key: ADMIN, role: "admin" }] });
+  await k.ready();
+  const { url } = await k.listen({ port: 0 });
+  try {
+    const created = await fetch(`${url}/admin/users`, { method: "POST", headers: { "x-api-key": ADMIN, "content-type": "application/json" }, body: JSON.stringify({ username: "nora", role: "viewer", password: "node passphrase 123" }) });
+    assert.equal(created.status, 201);
+    const login = await fetch(`${url}/ui/login`, { method: "POST", headers: { "content-type": "application/json", origin: url }, body: JSON.stringify({ username: "nora", password: "node passphrase 123" }) });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.get("set-cookie");
+    assert.match(cookie, /^kubently_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/);
+    const session = await fetch(`${url}/ui/session`, { headers: { cookie: cookie.split(";")[0] } });
+    assert.deepEqual({ ...(await session.json()), csrf_token: "x", expires_at: "x" }, { username: "nora", role: "viewer", csrf_token: "x", expires_at: "x" });
+    const wrong = await fetch(`${url}/ui/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "nora", password: "not the passphrase" }) });
+    assert.equal(wrong.status, 401);
+    const forged = await fetch(`${url}/debug/session`, { method: "POST", headers: { cookie: cookie.split(";")[0], origin: "https://evil.example", "content-type": "application/json" }, body: "{}" });
+    assert.equal((await forged.json()).code, "CSRF_FAILED");
+  } finally {
+    await k.close();
+  }
+});

@@ -50,6 +50,7 @@ async function instance(): Promise<Instance> {
   const k = { backend, services: createServices(context) };
   open.push(k);
   for (const id of ["c1", "c2"]) await k.services.clusters.register(id);
+  await backend.users!.create({ username: "u1", role: "viewer", createdAt: 1 });
   return k;
 }
 
@@ -57,7 +58,7 @@ async function instance(): Promise<Instance> {
 async function state(k: Instance) {
   const audit = [];
   for await (const e of k.backend.audit.scan()) audit.push(e.eventType);
-  return { audit, keys: (await k.backend.auth.listApiKeys()).length, tokens: (await k.backend.auth.getAgentTokens("c1")).length, queued: await k.backend.queue.depth("c1"), sessions: (await k.backend.sessions.list()).length };
+  return { audit, users: JSON.stringify(await k.backend.users?.list()), keys: (await k.backend.auth.listApiKeys()).length, tokens: (await k.backend.auth.getAgentTokens("c1")).length, queued: await k.backend.queue.depth("c1"), sessions: (await k.backend.sessions.list()).length };
 }
 
 type Call = { name: string; roles: Role[]; action: string; run: (k: Instance, as: Identity) => Promise<unknown> };
@@ -96,6 +97,26 @@ const CALLS: Call[] = [
       const queued = await k.services.execute.execute(owner, { clusterId: "c1", argv: ["get", "pods"], wait: false });
       return k.services.execute.cancel(as, queued.commandId);
     },
+  },
+  { name: "login.users.create", roles: ["admin"], action: "manage users", run: (k, as) => k.services.login.users.create(as, { username: "new.user", role: "viewer" }) },
+  { name: "login.users.list", roles: ["admin"], action: "manage users", run: (k, as) => k.services.login.users.list(as) },
+  {
+    name: "login.users.update",
+    roles: ["admin"],
+    action: "manage users",
+    run: (k, as) => k.services.login.users.update(as, "u1", { role: "admin" }),
+  },
+  {
+    name: "login.users.setPassword",
+    roles: ["admin"],
+    action: "manage users",
+    run: (k, as) => k.services.login.users.setPassword(as, "u1", "a long new passphrase"),
+  },
+  {
+    name: "login.users.remove",
+    roles: ["admin"],
+    action: "manage users",
+    run: (k, as) => k.services.login.users.remove(as, "u1"),
   },
 ];
 

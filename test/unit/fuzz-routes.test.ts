@@ -379,7 +379,9 @@ async function send(base: string, r: FuzzRequest): Promise<Answer> {
   let res: Response;
   try {
     res = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, redirect: "manual", signal: AbortSignal.timeout(ANSWER_MS), ...(r.body !== undefined ? { body: r.body } : {}) });
-    return { status: res.status, contentType: res.headers.get("content-type"), requestId: res.headers.get("x-request-id"), text: await res.text() };
+    // An event stream (GET /events) never ends: its status and headers are the answer.
+    const endless = /^text\/event-stream/.test(res.headers.get("content-type") ?? "") && /^\/events\/?$/.test(new URL(res.url).pathname);
+    return { status: res.status, contentType: res.headers.get("content-type"), requestId: res.headers.get("x-request-id"), text: endless ? (await res.body?.cancel(), "") : await res.text() };
   } catch (e) {
     throw new Error(`no usable answer: ${(e as Error).message.slice(0, 200)}${server.alive() ? "" : " (the server process died)"}`);
   }

@@ -72,12 +72,9 @@ const CLOCK_SKEW_MS = 60_000;
 /** Audit entries the reconciler reads per page. */
 const AUDIT_PAGE = 1_000;
 
-/** Throws `VALIDATION_FAILED` unless `id` is a DNS label. */
-export function assertClusterId(id: string): string {
-  const parsed = v.safeParse(ClusterIdSchema, id);
-  if (!parsed.success) throw new KubentlyError("VALIDATION_FAILED", `cluster_id "${id.slice(0, 80)}" ${parsed.issues[0].message}`);
-  return id;
-}
+
+export { assertClusterId } from "./schemas.ts";
+import { assertClusterId } from "./schemas.ts";
 
 /** Cluster registry and agent gateway for one Kubently instance. */
 export function clusterService(ctx: CoreContext) {

@@ -13,6 +13,13 @@ export const ClusterIdSchema = v.pipe(
   v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label: lowercase letters, digits and '-', at most 63"),
 );
 
+/** Throws `VALIDATION_FAILED` unless `id` is a DNS label. */
+export function assertClusterId(id: string): string {
+  const parsed = v.safeParse(ClusterIdSchema, id);
+  if (!parsed.success) throw new KubentlyError("VALIDATION_FAILED", `cluster_id "${id.slice(0, 80)}" ${parsed.issues[0].message}`);
+  return id;
+}
+
 /** The role an identity acts with. `viewer` may read but not execute. */
 export const RoleSchema = v.picklist(["admin", "operator", "viewer", "agent"]);
 

@@ -23,7 +23,7 @@ import { LIMITS } from "../limits.ts";
 import { redactTree } from "../kube/_redact-objects.ts";
 import { createTabWriter } from "../kube/print/_tabwriter.ts";
 import { printTemplate, renderTemplate, showLabelsProblem, templatePrinter, type TemplateOptions } from "../kube/print/templates.ts";
-import type { ExecOptions, ExecOutput } from "./executors.ts";
+import type { ExecOptions, ExecOutput } from "./_exec.ts";
 
 /** The most JSON kubectl may print for one templated command (the native layer reads lists up to the same size). */
 export const SOURCE_BYTES = 32 * 1024 * 1024;

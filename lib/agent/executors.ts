@@ -10,36 +10,8 @@ import { LIMITS } from "../limits.ts";
 import { isKubentlyCommand } from "../kubectl/spec.ts";
 import { runTemplated, templatePlan } from "./_templates.ts";
 
-/** What one run produced. */
-export interface ExecOutput {
-  /** null when the process was killed. */
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  /** stdout reached the byte cap; the process was stopped. */
-  truncated: boolean;
-  /** The time budget ran out; the process was killed. */
-  timedOut: boolean;
-  /** The caller cancelled; the process was killed. */
-  cancelled: boolean;
-  durationMs: number;
-  /** A result code when the executor itself refused. */
-  code?: "EXECUTOR_UNSUPPORTED";
-  /** The executor masked secret material itself (the native layer redacts objects before printing). */
-  redacted?: boolean;
-  /** The command read much (a whole-cluster snapshot): the agent collects its heap after it. */
-  heavy?: boolean;
-}
-
-/** Options for one run. */
-export interface ExecOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** @default LIMITS.maxOutputBytes */
-  maxOutputBytes?: number;
-  /** Gets stdout text as it is written (within the cap), for streaming; `stdout` still holds all of it. */
-  onOutput?: (text: string) => void;
-}
+export type { ExecOptions, ExecOutput } from "./_exec.ts";
+import type { ExecOptions, ExecOutput } from "./_exec.ts";
 
 /** Runs commands for the agent. */
 export interface Executor {

@@ -4,7 +4,7 @@
  * it never writes to the cluster, and what it returns is all that leaves the
  * agent (after the redaction policies).
  */
-import type { Snapshot, SnapshotKind } from "./snapshot.ts";
+import type { LogTail, Snapshot, SnapshotKind } from "./snapshot.ts";
 
 /** How bad a finding is: `critical` breaks serving now, `warning` will or may, `info` is worth knowing. */
 export type Severity = "critical" | "warning" | "info";
@@ -42,7 +42,7 @@ export interface AnalyzeContext {
    * ended), at most `tail` (capped at 20). Empty when logs cannot be read or
    * this run's log budget is spent. Lines are redacted before they leave.
    */
-  logTail(ref: { namespace: string; pod: string; container: string; previous?: boolean; tail?: number }): Promise<string[]>;
+  logTail: LogTail;
   /** The snapshot's clock (epoch ms): compare ages against it, never `Date.now()`. */
   now: number;
 }

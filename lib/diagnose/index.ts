@@ -7,7 +7,7 @@
 export { SEVERITIES, defineAnalyzer, isAnalyzer } from "./analyzer.ts";
 export type { AnalyzeContext, Analyzer, Finding, Severity } from "./analyzer.ts";
 export { ALL_SNAPSHOT_KINDS, EVENT_SELECTORS, LOG_BUDGET, MAX_SNAPSHOT_EVENTS, SNAPSHOT_KINDS, clusterLogTail, createSnapshot, eventTime, loadSnapshot } from "./snapshot.ts";
-export type { LoadSnapshotOptions, Snapshot, SnapshotInput, SnapshotKind } from "./snapshot.ts";
+export type { LoadSnapshotOptions, LogTail, Snapshot, SnapshotInput, SnapshotKind } from "./snapshot.ts";
 export type { KubeObject } from "../kube/index.ts";
 export { formatBytes, parseQuantity } from "../kube/_quantity.ts";
 export { EVIDENCE_LIMITS, aboutContainer, age, podEvents, readWhole, sameObject, condition, confirm, containerSpec, containerStatuses, controllerOf, eventLine, finding, isDone, mapSelectorMatches, phaseOf, selectorMatches, waitingContainers, warningsFor, workloadOf } from "./helpers.ts";

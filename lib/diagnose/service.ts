@@ -8,7 +8,7 @@
 import type { ClusterService } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
-import { diagnosisEvent } from "../events/diagnosis.ts";
+import { diagnosisEvent } from "./_event.ts";
 import type { ExecuteOutcome, ExecuteService } from "../execute.ts";
 import { LIMITS } from "../limits.ts";
 import type { Identity, Result } from "../schemas.ts";

@@ -11,7 +11,6 @@
  */
 import type { KubeClient, KubeObject } from "../kube/index.ts";
 import { KubeApiError, releaseResponse, readBounded } from "../kube/transport.ts";
-import type { AnalyzeContext } from "./analyzer.ts";
 
 /** What a snapshot can hold, keyed by the name analyzers use. */
 export const SNAPSHOT_KINDS = {
@@ -244,11 +243,17 @@ export async function loadSnapshot(client: KubeClient, options: LoadSnapshotOpti
   return createSnapshot({ namespace, takenAt, objects, unavailable: order(unavailable), truncated: order(truncated) });
 }
 
+/**
+ * The last lines of a container's log (`previous` for the instance that
+ * ended), at most `tail`: what analyzers get as `context.logTail`.
+ */
+export type LogTail = (ref: { namespace: string; pod: string; container: string; previous?: boolean; tail?: number }) => Promise<string[]>;
+
 /** Log reads one diagnosis may make, and the bytes each may return. */
 export const LOG_BUDGET = { reads: 20, bytes: 16 * 1024, maxTail: 20 } as const;
 
 /** The log reader analyzers get: bounded reads, failures read as no lines. */
-export function clusterLogTail(client: KubeClient, signal?: AbortSignal): AnalyzeContext["logTail"] {
+export function clusterLogTail(client: KubeClient, signal?: AbortSignal): LogTail {
   let reads = 0;
   return async ({ namespace, pod, container, previous, tail }) => {
     if (reads >= LOG_BUDGET.reads || signal?.aborted) return [];

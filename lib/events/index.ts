@@ -10,7 +10,6 @@ export type { EventChannel } from "../contracts.ts";
 export { createEventBus, type EventBus, type EventBusOptions, type EventBusStats, type EventSubscription, type SubscribeOptions } from "./bus.ts";
 export { EVENT_TYPES, type EventInput, type EventType, type KubentlyEvent, type ResetReason } from "./types.ts";
 export { eventOfAudit, namespaceOfArgv, publishingAuditLog, withEventContext, withPublishingAudit, type AuditEventContext } from "./audit.ts";
-export { diagnosisEvent, MAX_EVENT_FINDINGS } from "./diagnosis.ts";
 export { filterFor, selectionFilter, type EventSelection } from "./scope.ts";
 export { watchAgents, type AgentWatch, type AgentWatchOptions } from "./agents.ts";
 export { eventService, type EventService, type EventSubscribeInput } from "./service.ts";

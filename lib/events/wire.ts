@@ -3,7 +3,7 @@
  * Server-Sent Events and as WebSocket text frames, and the query both
  * routes read.
  */
-import { assertClusterId } from "../clusters.ts";
+import { assertClusterId } from "../schemas.ts";
 import { KubentlyError } from "../errors.ts";
 import type { SseEvent } from "../wire/sse.ts";
 import type { EventSubscription } from "./bus.ts";

@@ -5,7 +5,8 @@
  */
 export { OIDC_COOKIE, SESSION_COOKIE } from "./cookies.ts";
 export { loginRoutes, type LoginRoutes } from "./http.ts";
-export { mappedRole, oidcLogin, type OidcLogin, type OidcOptions } from "./oidc.ts";
+export { mappedRole, oidcLogin, type OidcLogin } from "./oidc.ts";
+export type { OidcOptions } from "./service.ts";
 export {
   ARGON2_PARAMS,
   PASSWORD_MAX_LENGTH,

@@ -11,31 +11,11 @@ import type { UserRecord, UserRole } from "../contracts.ts";
 import { KubentlyError } from "../errors.ts";
 import { OIDC_COOKIE, readCookie, serializeCookie } from "./cookies.ts";
 import { USERNAME_PATTERN } from "./passwords.ts";
-import type { LoginService, SignIn } from "./service.ts";
+import type { LoginService, OidcOptions, SignIn } from "./service.ts";
 import { signOidcState, verifyOidcState } from "./tokens.ts";
 import { requireUsers } from "./users.ts";
 import type { CoreContext } from "../context.ts";
 
-/** Options of OIDC sign-in (`createKubently({ login: { oidc } })`, the config file's `oidc`). */
-export interface OidcOptions {
-  /** The provider's issuer URL (discovery at `<issuer>/.well-known/openid-configuration`). An `http:` issuer is accepted for tests on loopback only. */
-  issuer: string;
-  clientId: string;
-  /** Absent: a public client (PKCE only). */
-  clientSecret?: string;
-  /** The callback URL registered at the provider. @default `<the request's origin>/ui/oidc/callback` (set it when mounted under a base path) */
-  redirectUrl?: string;
-  /** @default ["openid", "profile", "email"] */
-  scopes?: string[];
-  /** The claim naming the user (lower-cased; must be a valid user name). @default "preferred_username", then "email" */
-  usernameClaim?: string;
-  /** The claim whose values `roleMap` maps (a string or a list of strings). @default "groups" */
-  roleClaim?: string;
-  /** Claim value -> role, e.g. `{ "kubently-admins": "admin" }`; of several matches the strongest role wins. */
-  roleMap?: Record<string, UserRole>;
-  /** The role of a user whose claim maps to none and who has no record yet. Absent: such a user is refused. */
-  defaultRole?: UserRole;
-}
 
 /** How long a started OIDC sign-in may take. */
 const STATE_TTL_MS = 10 * 60_000;

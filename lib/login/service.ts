@@ -12,12 +12,32 @@ import { presentedSecret } from "../identity.ts";
 import type { Identity } from "../schemas.ts";
 import { clientAddressOf } from "../wire/http.ts";
 import { OIDC_COOKIE, SESSION_COOKIE, readCookie, serializeCookie } from "./cookies.ts";
-import type { OidcOptions } from "./oidc.ts";
 import { USERNAME_PATTERN, verifyDummy, verifyPassword, warmDummy } from "./passwords.ts";
 import { csrfMatches, csrfToken, issueSession, keysFrom, keysFromSecret, verifySession, type SessionClaims, type TokenKeys } from "./tokens.ts";
 import { requireUsers } from "./users.ts";
 
 /** Brute-force limits of password sign-in, each counted in a fixed window. */
+/** Options of OIDC sign-in (`createKubently({ login: { oidc } })`, the config file's `oidc`). */
+export interface OidcOptions {
+  /** The provider's issuer URL (discovery at `<issuer>/.well-known/openid-configuration`). An `http:` issuer is accepted for tests on loopback only. */
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only). */
+  clientSecret?: string;
+  /** The callback URL registered at the provider. @default `<the request's origin>/ui/oidc/callback` (set it when mounted under a base path) */
+  redirectUrl?: string;
+  /** @default ["openid", "profile", "email"] */
+  scopes?: string[];
+  /** The claim naming the user (lower-cased; must be a valid user name). @default "preferred_username", then "email" */
+  usernameClaim?: string;
+  /** The claim whose values `roleMap` maps (a string or a list of strings). @default "groups" */
+  roleClaim?: string;
+  /** Claim value -> role, e.g. `{ "kubently-admins": "admin" }`; of several matches the strongest role wins. */
+  roleMap?: Record<string, UserRole>;
+  /** The role of a user whose claim maps to none and who has no record yet. Absent: such a user is refused. */
+  defaultRole?: UserRole;
+}
+
 export interface LoginRateLimit {
   /** Failed sign-ins per user name per window; a successful one starts the count again. @default 5 */
   perUser?: number;

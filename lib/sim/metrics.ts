@@ -19,7 +19,7 @@
  *   usage; a node's derived usage counts its pods' overrides.
  */
 import { type KubeObject, hexOf, rfc3339 } from "./_k8s.ts";
-import type { MetricOverrides } from "./scenario.ts";
+import type { MetricOverrides } from "./_scenario-types.ts";
 
 /** API version of every metrics object. */
 export const METRICS_API_VERSION = "metrics.k8s.io/v1beta1";

@@ -24,7 +24,7 @@ import { parseAllDocuments } from "yaml";
 import { type KubeObject, rfc3339, uidOf } from "./_k8s.ts";
 import { RESOURCE_TYPES, type ResourceType, groupVersionOf } from "./discovery.ts";
 import { formatBytes, formatCpu, parseQuantity } from "./metrics.ts";
-import type { ContainerLogs, LogLine, MetricOverrides, ResourceUsage, Scenario, ScenarioExpectation, ScenarioMeta } from "./scenario.ts";
+import type { ContainerLogs, LogLine, MetricOverrides, ResourceUsage, Scenario, ScenarioExpectation, ScenarioMeta } from "./_scenario-types.ts";
 import { typeOfObject } from "./store.ts";
 
 /** Largest scenario file read, in bytes (64 MiB). */

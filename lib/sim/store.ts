@@ -22,7 +22,7 @@
 import type { KubeObject } from "./_k8s.ts";
 import { RESOURCE_TYPES, type ResourceType, groupVersionOf } from "./discovery.ts";
 import { nodeMetrics, podMetrics } from "./metrics.ts";
-import type { ContainerLogs, Scenario } from "./scenario.ts";
+import type { ContainerLogs, Scenario } from "./_scenario-types.ts";
 import type { Selector } from "./selectors.ts";
 
 /** What a write did, as watch events name it. */

@@ -4,10 +4,10 @@
  * lines, event messages, log lines), which the caller reads in the answer.
  */
 import type { ExecuteOutcome } from "../execute.ts";
-import type { Diagnosis } from "../diagnose/run.ts";
+import type { Diagnosis } from "./run.ts";
 import type { Identity } from "../schemas.ts";
-import { namespaceOfArgv } from "./audit.ts";
-import type { EventInput } from "./types.ts";
+import { namespaceOfArgv } from "../events/audit.ts";
+import type { EventInput } from "../events/types.ts";
 
 /** Findings listed in one event at most; `findings_truncated` says when there were more. */
 export const MAX_EVENT_FINDINGS = 100;

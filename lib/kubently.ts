@@ -15,8 +15,9 @@ import type { Backend } from "./contracts.ts";
 import { createEventBus } from "./events/bus.ts";
 import { withPublishingAudit } from "./events/audit.ts";
 import { watchAgents } from "./events/agents.ts";
-import { carryUpgrade, eventSockets } from "./events/websocket.ts";
+import { carryUpgrade, eventSockets } from "./wire/websocket.ts";
 import { createHttpApp } from "./http/app.ts";
+import { terminalSockets } from "./console/terminal/index.ts";
 import { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
 import { createMetrics } from "./metrics.ts";
@@ -191,7 +192,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
   let mcp: Promise<(request: Request) => Promise<Response>> | undefined;
   const serveMcp = async (request: Request) => (await (mcp ??= import("./mcp/http.ts").then((m) => m.mcpHttpHandler(host, origins))))(request);
   const sockets = eventSockets();
-  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins } });
+  const terminals = terminalSockets(host);
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins } });
   // agent.lost for agents that vanish without a goodbye; stopped by close().
   const agentWatch = watchAgents(backend.auth, events);
   const agents = new Set<RunningAgent>();
@@ -222,7 +224,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
     fetchHandler: (mount) => withBasePath(handle, mount),
     nodeHandler: (mount) => nodeListener(handle, mount),
     async listen(serveOptions) {
-      const server = await serve(handle, serveOptions, { websocket: sockets.handler });
+      const server = await serve(handle, serveOptions, { websocket: terminals.alongside(sockets.handler) });
       servers.add(server);
       return server;
     },
@@ -267,6 +269,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
       // Order matters: refuse new commands at once, let A2A tasks and local agents finish and post what they run,
       // wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
+      // Web terminals end first: their running commands are cancelled and their sessions ended while the backend is there.
+      await terminals.closeAll();
       await Promise.allSettled([...a2aServers].map((s) => s.close()));
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;

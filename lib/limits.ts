@@ -51,6 +51,20 @@ export const LIMITS = {
   eventSubscriberBuffer: 256,
   /** An open event stream checks its caller's credential again this often, and ends when it is refused (a revoked key, a signed-out session). */
   eventRecheckMs: 60_000,
+  /**
+   * The web terminal (`GET /terminal/ws`, docs/console.md): a terminal that
+   * gets no line for `terminalIdleSeconds` closes and ends its debug session
+   * (whose sliding TTL is the same, so it never expires under an open
+   * terminal); any terminal closes after `terminalMaxSeconds`.
+   */
+  terminalIdleSeconds: 900,
+  terminalMaxSeconds: 28_800,
+  /** Largest frame a terminal client may send (a line is at most 4,096 characters); a larger one closes the socket (1009). */
+  terminalMaxMessageBytes: 16 * 1024,
+  /** Lines one terminal takes per minute; past it a line is refused (`RATE_LIMITED`) and not recorded, so a client cannot flood the audit log. */
+  terminalMaxLinesPerMinute: 60,
+  /** Terminals one identity may have open on one API process at once. */
+  maxTerminalsPerIdentity: 8,
   /** Clusters one fan-out request may target. */
   maxFanoutClusters: 20,
   /** `GET /audit` limit bounds. */

@@ -98,7 +98,7 @@ export function App() {
     body = (
       <section data-testid="forbidden">
         <h1>Not for your role</h1>
-        <p>{`${route.title} needs a ${route.needs === "admin" ? "admin" : "operator or admin"} role; you are signed in as ${session.role}.`}</p>
+        <p>{`${route.title} needs ${route.needs === "admin" ? "the admin" : "an operator or admin"} role; you are signed in as ${session.role}.`}</p>
       </section>
     );
   } else body = PAGES[route.page](match);

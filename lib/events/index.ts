@@ -3,7 +3,8 @@
  * (commands queued, finished, denied, lost; sessions; agents connecting and
  * going away; diagnoses), published in process, shared between replicas on
  * a backend with an {@link EventChannel} (Redis), and read by subscribers
- * within the caller's scope: `GET /events` (SSE), `/events/ws` (WebSocket),
+ * within the caller's scope: `GET /events` (SSE), `/events/ws` (WebSocket;
+ * their wire forms are in lib/wire/events.ts and lib/wire/websocket.ts),
  * and in-process code through `services.events`. Never command output.
  */
 export type { EventChannel } from "../contracts.ts";
@@ -13,5 +14,3 @@ export { eventOfAudit, namespaceOfArgv, publishingAuditLog, withEventContext, wi
 export { filterFor, selectionFilter, type EventSelection } from "./scope.ts";
 export { watchAgents, type AgentWatch, type AgentWatchOptions } from "./agents.ts";
 export { eventService, type EventService, type EventSubscribeInput } from "./service.ts";
-export { eventJson, eventQuery, sseEventsOf, withRecheck } from "./wire.ts";
-export { carryUpgrade, checkSocketOrigin, eventSockets, offerUpgrade, upgradeOf, type EventSocketHandler, type EventSocketLike, type EventSockets, type UpgradeRequest } from "./websocket.ts";

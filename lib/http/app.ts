@@ -6,7 +6,8 @@
 import { Elysia } from "elysia";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
 import type { StreamEvent } from "../execute.ts";
-import { checkSocketOrigin, eventQuery, sseEventsOf, withRecheck, type EventSockets } from "../events/index.ts";
+import { eventQuery, sseEventsOf, withRecheck } from "../wire/events.ts";
+import { checkSocketOrigin, type EventSockets } from "../wire/websocket.ts";
 import type { OriginPolicy } from "../wire/http.ts";
 import { requireRole } from "../identity.ts";
 import { LIMITS } from "../limits.ts";
@@ -20,6 +21,7 @@ import { clusterJson, commandJson, diagnoseFanoutJson, diagnoseJson, fanoutJson,
 import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, DiagnoseBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleRoute } from "../console/index.ts";
+import type { TerminalSockets } from "../console/terminal/index.ts";
 
 /** What the REST app serves besides its own routes. */
 export interface HttpAppOptions {
@@ -28,6 +30,8 @@ export interface HttpAppOptions {
   mcp?: (request: Request) => Promise<Response>;
   /** `/events/ws`: the instance's event sockets and the browser origins they accept; absent: 501 `WEBSOCKET_UNAVAILABLE`. */
   events?: { sockets: EventSockets; origins?: OriginPolicy };
+  /** `/terminal/ws`: the instance's web terminals and the browser origins they accept; absent: 501 `WEBSOCKET_UNAVAILABLE`. */
+  terminal?: { sockets: TerminalSockets; origins?: OriginPolicy };
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -301,6 +305,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .post("/ui/login", ({ request }) => ui.login(request))
     .post("/ui/logout", ({ request }) => ui.logout(request))
     .get("/ui/session", ({ request }) => ui.session(request))
+    .get("/ui/config", () => ui.config())
     .get("/ui/oidc/login", ({ request }) => ui.oidcLogin(request))
     .get("/ui/oidc/callback", ({ request }) => ui.oidcCallback(request))
     .post("/admin/users", async ({ request }) => ui.createUser(await admin(request, "manage users"), request))
@@ -350,6 +355,16 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       if (!sockets) throw new KubentlyError("WEBSOCKET_UNAVAILABLE", "this app serves no event sockets: read GET /events (Server-Sent Events)");
       // No request signal: an upgraded request's signal says nothing about the socket.
       return sockets.upgrade(request, () => withRecheck(host.services.events.subscribe(identity, input), () => caller(request), LIMITS.eventRecheckMs));
+    })
+
+    // The web terminal (docs/console.md#web-terminal): refused before the upgrade for another site, no credential, or a role that cannot execute.
+    .get("/terminal/ws", async ({ request }) => {
+      checkSocketOrigin(request, options.terminal?.origins);
+      const identity = await caller(request);
+      requireRole(identity, ["admin", "operator"], "use the web terminal");
+      const terminals = options.terminal?.sockets;
+      if (!terminals) throw new KubentlyError("WEBSOCKET_UNAVAILABLE", "this app serves no web terminal: run commands with POST /debug/execute");
+      return terminals.upgrade(request, identity, () => caller(request));
     })
 
     .post("/mcp", ({ request }) => mcp(request))

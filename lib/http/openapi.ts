@@ -13,6 +13,7 @@ const ERR = { "400": "Error", "401": "Error", "403": "Error", "404": "Error" };
 /** Every route: `METHOD path` (OpenAPI path syntax) to its description. */
 export const ROUTES: Record<string, Op> = {
   "GET /ui": { summary: "The web console (redirects to /ui/): an HTML shell, no credential; see docs/console.md", auth: "none", responses: { "200": "text", "308": "empty" } },
+  "GET /ui/config": { summary: "What the console's login page may offer: { oidc } (whether SSO sign-in is configured); no credential", auth: "none", responses: { "200": "object" } },
   "GET /ui/index.html": { summary: "The web console's HTML shell", auth: "none", responses: { "200": "text" } },
   "GET /ui/assets/{name}": { summary: "The web console's script and style (hashed names, immutable)", auth: "none", responses: { "200": "text", "404": "Error" } },
   "GET /health": { summary: "Liveness and version", auth: "none", responses: { "200": "Health" } },
@@ -54,6 +55,7 @@ export const ROUTES: Record<string, Op> = {
   "GET /audit/verify": { summary: "Verify the audit hash chain, in pages (from_seq, since for an incremental check)", auth: "admin", responses: { "200": "AuditVerification" } },
   "GET /events": { summary: "Server-Sent Events of what happens (commands, sessions, agents, diagnoses; never output) within the caller's scope: one unnamed event each, id = event id (resume with Last-Event-ID or ?from=; a reset event when events were missed), keep-alive comments; ?types=a,b and ?cluster_id= narrow it (docs/events.md)", auth: "key", responses: { "200": "event-stream", "400": "Error", "401": "Error" } },
   "GET /events/ws": { summary: "The same events as WebSocket text frames, one event (the JSON of GET /events) per frame; a cross-site Origin is refused; 426 without an upgrade, 501 where the server cannot upgrade (Node: use GET /events)", auth: "key", responses: { "101": "empty", "400": "Error", "401": "Error", "403": "Error", "426": "Error", "501": "Error" } },
+  "GET /terminal/ws": { summary: "The web terminal as a WebSocket: JSON frames open (a debug session on a cluster), line (one kubectl command line, run through the execute service; logs -f and -w stream), cancel; answered by ready, output, end, error (docs/console.md#web-terminal). Operators and admins; a cross-site Origin is refused; 426 without an upgrade, 429 past the terminals one identity may hold, 501 where the server cannot upgrade", auth: "key", responses: { "101": "empty", "400": "Error", "401": "Error", "403": "Error", "426": "Error", "429": "Error", "501": "Error" } },
   "POST /mcp": { summary: "MCP over streamable HTTP (stateless JSON-RPC; see docs/mcp.md)", auth: "key", responses: { "200": "object", ...ERR } },
   "GET /mcp": { summary: "405: the MCP endpoint is stateless (no server-initiated stream)", auth: "key", responses: { "405": "Error", "401": "Error" } },
   "DELETE /mcp": { summary: "405: the MCP endpoint is stateless (no sessions to delete)", auth: "key", responses: { "405": "Error", "401": "Error" } },

@@ -3,7 +3,7 @@
  * Node (node:http), so lib stays runnable on both.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { offerUpgrade, type EventSocketHandler } from "../events/websocket.ts";
+import { offerUpgrade, type EventSocketHandler } from "../wire/websocket.ts";
 import { LIMITS } from "../limits.ts";
 import { carryClientAddress, setClientAddress } from "../wire/http.ts";
 
@@ -31,7 +31,7 @@ const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 431: "Request 
 export interface ServeExtras {
   /**
    * WebSocket handlers, under Bun: a request asking for an upgrade is offered
-   * one (`upgradeOf(request)` in lib/events/websocket.ts), and when the
+   * one (`upgradeOf(request)` in lib/wire/websocket.ts), and when the
    * handler took it the server answers 101 itself. Node: ignored (no upgrade).
    */
   websocket?: EventSocketHandler;

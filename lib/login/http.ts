@@ -69,6 +69,10 @@ export function loginRoutes(login: LoginService, oidc: OidcLogin, users: UserSer
       const { cookie } = await login.logout(request);
       return new Response(null, { status: 204, headers: { "set-cookie": cookie } });
     },
+    /** `GET /ui/config`: what the login page may offer, public (no credential): whether SSO (OIDC) sign-in is configured. */
+    config(): Response {
+      return jsonResponse(200, { oidc: login.oidc !== undefined }, NO_STORE);
+    },
     /** `GET /ui/session`. */
     async session(request: Request): Promise<Response> {
       return jsonResponse(200, sessionJson(await login.session(request)), NO_STORE);

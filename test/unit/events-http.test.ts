@@ -11,7 +11,8 @@ import { memoryBackend } from "../../adapters/memory/index.ts";
 import type { Executor } from "../../lib/agent/executors.ts";
 import { echoExecutor } from "../../lib/agent/executors.ts";
 import { readEventStream } from "../../lib/_event-stream.ts";
-import { checkSocketOrigin, createEventBus, watchAgents, type KubentlyEvent } from "../../lib/events/index.ts";
+import { createEventBus, watchAgents, type KubentlyEvent } from "../../lib/events/index.ts";
+import { checkSocketOrigin } from "../../lib/wire/websocket.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 

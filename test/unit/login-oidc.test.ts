@@ -65,6 +65,17 @@ afterAll(async () => {
 });
 
 describe("OIDC sign-in against oidc-provider", () => {
+  test("GET /ui/config tells the login page, without a credential, that SSO is offered (and an instance without OIDC says it is not)", async () => {
+    expect(await (await fetch(`${url}/ui/config`)).json()).toEqual({ oidc: true });
+    const plain = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "root", key: ADMIN_KEY, role: "admin" }] });
+    await plain.ready();
+    try {
+      expect(await (await plain.handle(new Request("http://127.0.0.1/ui/config"))).json()).toEqual({ oidc: false });
+    } finally {
+      await plain.close();
+    }
+  });
+
   test("GET /ui/oidc/login redirects to the provider with PKCE (S256), state and nonce, and sets a Lax state cookie on /ui/oidc", async () => {
     const b = new Browser();
     const res = await b.go(`${url}/ui/oidc/login`);

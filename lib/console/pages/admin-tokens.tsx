@@ -52,7 +52,7 @@ export function AdminTokensPage() {
           if (clusterId.trim()) void create(clusterId.trim());
         }}
       >
-        <label>Cluster id<input data-testid="token-cluster" required pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" value={clusterId} onInput={(e) => setClusterId(e.currentTarget.value)} /></label>
+        <label>Cluster id<input data-testid="token-cluster" required pattern="[a-z0-9]([a-z0-9\-]*[a-z0-9])?" value={clusterId} onInput={(e) => setClusterId(e.currentTarget.value)} /></label>
         <button type="submit" class="primary" data-testid="token-create">Register cluster / create token</button>
         <label>Rotation grace (seconds)<input class="small" type="number" min={0} max={86400} value={grace} onInput={(e) => setGrace(e.currentTarget.value)} /></label>
       </form>

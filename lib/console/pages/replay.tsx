@@ -6,7 +6,8 @@
  * this is also the terminal's replay.
  */
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, get, path, withQuery } from "../ui/api.ts";
+import { isTerminalInput, streamedOutput } from "../terminal/recording.ts";
+import { ApiError, apiBase, get, path, withQuery } from "../ui/api.ts";
 import { Badge, CommandResult, ErrorBox, Header, Loading, statusTone, useAsync } from "../ui/components.tsx";
 import { argvText, clock } from "../ui/format.ts";
 import { href } from "../ui/routes.ts";
@@ -40,6 +41,22 @@ export function replaySteps(entries: readonly AuditEntryView[]): ReplayStep[] {
 /** The entry that denied a command, if a policy did. */
 const deniedEntry = (s: Extract<ReplayStep, { kind: "command" }>) => s.entries.find((e) => e.eventType === "command.denied" || e.decision === "denied");
 
+/**
+ * A stream stopped early (a terminal's Ctrl-C on `logs -f`, a timeout)
+ * keeps what it showed as stream chunks, not in its result: read them back
+ * from `GET /debug/stream/{id}` (kept as long as results are).
+ */
+async function withStreamedOutput(commandId: string, view: CommandView): Promise<CommandView> {
+  if (view.output || !["cancelled", "timeout", "failure"].includes(view.status)) return view;
+  try {
+    const res = await fetch(apiBase() + path`/debug/stream/${commandId}`, { credentials: "same-origin", headers: { accept: "text/event-stream" } });
+    const output = res.ok ? streamedOutput(await res.text()) : null;
+    return output ? { ...view, output } : view;
+  } catch {
+    return view;
+  }
+}
+
 /** Outputs are fetched this many at a time. */
 const PARALLEL = 4;
 
@@ -57,7 +74,7 @@ export function ReplayPage({ params }: { params: Record<string, string> }) {
       for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
         const cid = next;
         const value: ReplayOutputState = await get<CommandView>(path`/debug/result/${cid}`).then(
-          (view) => ({ kind: "result" as const, view }),
+          async (view) => ({ kind: "result" as const, view: await withStreamedOutput(cid, view) }),
           (error: unknown) => (error instanceof ApiError && error.status === 404 ? { kind: "expired" as const } : { kind: "error" as const, error }),
         );
         if (!stopped) setOutputs((o) => ({ ...o, [cid]: value }));
@@ -78,7 +95,17 @@ export function ReplayPage({ params }: { params: Record<string, string> }) {
       {log.data && steps.length === 0 ? <p class="muted" data-testid="replay-empty">No audit entries for this session (or not yours to see).</p> : null}
       <ol class="replay" data-testid="replay">
         {steps.map((s) =>
-          s.kind === "event" ? (
+          s.kind === "event" && isTerminalInput(s.entry) ? (
+            <li key={`e${s.entry.seq}`} class="replay-input" data-testid="replay-input" data-outcome={s.entry.outcome ?? ""}>
+              <div class="run-line">
+                <span class="muted">{clock(s.entry.timestamp ?? s.entry.at)}</span>
+                <code class="cmd">{`kubectl> ${s.entry.argv?.[0] ?? ""}`}</code>
+                <span class="muted">{s.entry.identity}</span>
+                {s.entry.outcome === "comment" ? <Badge tone="muted">comment</Badge> : <Badge tone="bad">refused</Badge>}
+              </div>
+              {s.entry.reason ? <p class="error-text" data-testid="replay-input-reason">{s.entry.reason}</p> : null}
+            </li>
+          ) : s.kind === "event" ? (
             <li key={`e${s.entry.seq}`} class="replay-event" data-testid="replay-event" data-event-type={s.entry.eventType}>
               <span class="muted">{clock(s.entry.timestamp ?? s.entry.at)}</span> {s.entry.eventType} <span class="muted">by {s.entry.identity}</span>
             </li>

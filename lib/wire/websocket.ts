@@ -15,9 +15,9 @@
  * bound applies, so a stuck client gets a `reset` and the socket closes.
  */
 import { KubentlyError } from "../errors.ts";
-import { checkOrigin, type OriginPolicy } from "../wire/http.ts";
-import type { EventSubscription } from "./bus.ts";
-import { eventJson } from "./wire.ts";
+import { checkOrigin, type OriginPolicy } from "./http.ts";
+import type { EventSubscription } from "../events/bus.ts";
+import { eventJson } from "./events.ts";
 
 /** Asks the server to upgrade the request being handled, with `data` for the socket; false when it cannot. */
 export type UpgradeRequest = (data: unknown) => boolean;

@@ -5,10 +5,10 @@
  */
 import { assertClusterId } from "../schemas.ts";
 import { KubentlyError } from "../errors.ts";
-import type { SseEvent } from "../wire/sse.ts";
-import type { EventSubscription } from "./bus.ts";
-import type { EventSubscribeInput } from "./service.ts";
-import type { KubentlyEvent } from "./types.ts";
+import type { SseEvent } from "./sse.ts";
+import type { EventSubscription } from "../events/bus.ts";
+import type { EventSubscribeInput } from "../events/service.ts";
+import type { KubentlyEvent } from "../events/types.ts";
 
 /** One event as JSON: `{id, type, at, cluster_id?, namespace?, identity?, data}`. */
 export function eventJson(e: KubentlyEvent): Record<string, unknown> {

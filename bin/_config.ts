@@ -54,6 +54,10 @@ export const ConfigSchema = v.object({
   sessionTtl: v.optional(v.pipe(num, v.maxValue(2_592_000))),
   /** `Secure` session cookies always (else: when the request came over https). */
   secureCookies: v.optional(v.boolean()),
+  /** How log lines on stderr are written: `pretty` (one readable line, the default) or `json` (one JSON object a line). */
+  logFormat: v.optional(v.picklist(["pretty", "json"])),
+  /** The lowest level logged. */
+  logLevel: v.optional(v.picklist(["debug", "info", "warn", "error"])),
   /** Console sign-in through an OpenID Connect provider (config file only; docs/login.md#oidc). */
   oidc: v.optional(
     v.strictObject({
@@ -107,6 +111,8 @@ const FLAGS = {
   "session-secret": { type: "string" },
   "session-ttl": { type: "string" },
   "secure-cookies": { type: "boolean" },
+  "log-format": { type: "string" },
+  "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

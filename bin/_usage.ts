@@ -63,6 +63,8 @@ export const FLAG_HELP: Record<SharedFlag | "config", FlagHelp> = {
   "session-secret": { arg: "S", help: "the secret console session cookies are signed with, 32+ characters (default: derived from the signing key; replicas share either)" },
   "session-ttl": { arg: "SECONDS", help: "how long a console session lasts (default 28800, 8 hours)" },
   "secure-cookies": { arg: "", help: "always mark the session cookie Secure (default: when the request came over https)" },
+  "log-format": { arg: "F", help: "log lines on stderr: pretty (default) or json (one object a line, for collectors)", values: ["pretty", "json"] },
+  "log-level": { arg: "L", help: "lowest level logged: debug, info (default), warn or error", values: ["debug", "info", "warn", "error"] },
   scenario: { arg: "PATH", help: "what the simulated cluster serves: default, empty, or a scenario file (.yaml, .yml, .json) or directory of them", values: "file" },
 };
 
@@ -76,7 +78,7 @@ export interface ServerVerbSpec {
 const API: readonly SharedFlag[] = [
   "backend", "sqlite-file", "redis-url", "redis-prefix", "signing-key-file",
   "host", "port", "a2a-port", "a2a-public-url", "disable-a2a", "allowed-hosts", "allowed-origins",
-  "api-keys", "admin-key", "agent-tokens", "plugins", "session-secret", "session-ttl", "secure-cookies",
+  "api-keys", "admin-key", "agent-tokens", "plugins", "session-secret", "session-ttl", "secure-cookies", "log-format", "log-level",
 ];
 const AGENT_SIDE: readonly SharedFlag[] = ["executor", "concurrency", "kubeconfig", "kubectl", "analyzers"];
 
@@ -103,7 +105,7 @@ backend): it would refuse every call.`,
     usage: `The in-cluster agent: polls the API at --api-url (outbound only) for the
 commands of --cluster-id and runs them against the cluster of its kubeconfig
 or in-cluster service account. Refuses to start when it finds neither.`,
-    flags: ["api-url", "cluster-id", "token", "api-public-key-file", "plugins", ...AGENT_SIDE],
+    flags: ["api-url", "cluster-id", "token", "api-public-key-file", "plugins", ...AGENT_SIDE, "log-format", "log-level"],
   },
   all: {
     summary: "API and agent in one process, against the current kubeconfig",
@@ -116,7 +118,7 @@ without an API key or without cluster credentials.`,
     summary: "MCP server on stdio for a remote API (needs --api-url, --api-key)",
     usage: `An MCP server on stdio (for an AI client that starts it) calling a remote
 Kubently API; stdout belongs to the protocol, logs go to stderr.`,
-    flags: ["api-url", "api-key"],
+    flags: ["api-url", "api-key", "log-format", "log-level"],
   },
 };
 

@@ -37,13 +37,12 @@ import { sqliteBackend } from "../adapters/sqlite/index.ts";
 import { redisBackend } from "../adapters/redis/index.ts";
 import type { Backend } from "../lib/contracts.ts";
 import { isKubentlyError } from "../lib/errors.ts";
+import type { Logger } from "../lib/log/index.ts";
+import { createLogger } from "./_log.ts";
 
-const LEVEL_COLORS = { warn: "yellow", error: "red" } as const;
-const log = (level: string, message: string) => {
-  const line = `[kubently] ${level}: ${message}`;
-  const color = LEVEL_COLORS[level as keyof typeof LEVEL_COLORS];
-  console.error(color ? paint(process.stderr, color, line) : line);
-};
+/** The process's logger: pretty at info until the configuration says otherwise (`--log-format`, `--log-level`). */
+let logger: Logger = createLogger();
+const log = (level: "info" | "warn" | "error", message: string) => logger[level]({}, message);
 
 /** Where the configuration was read from: relative plugin paths resolve against it. */
 let configDir = process.cwd();
@@ -164,6 +163,7 @@ async function startApi(
   const policies = await policiesFrom(config, { side: "api", ...(backend.counters ? { counters: backend.counters } : {}) });
   const apiKeys = apiKeysFrom(config);
   const kubently = createKubently({
+    logger,
     backend,
     policies,
     apiKeys,
@@ -252,7 +252,7 @@ async function agent(config: Config) {
     policies,
     concurrency: config.concurrency ?? 4,
     version: VERSION,
-    log,
+    logger,
     ...(config.apiPublicKeyFile ? { trustedKeys: [readFileSync(config.apiPublicKeyFile, "utf8")] } : {}),
   });
   onShutdown(() => running.stop());
@@ -272,7 +272,7 @@ async function all(config: Config) {
       startupLine("all", { backend: backendSummary(config), policies, executor: executorLine, ...(access ? { cluster: access } : {}) });
     },
   });
-  running.kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
+  running.kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, logger });
   onShutdown(() => running.kubently.close());
   listeningLine(running, `; agent for cluster "${clusterId}" running in-process`);
 }
@@ -307,7 +307,7 @@ async function demo(config: Config) {
   });
   const { kubently, url } = running;
   const consolePassword = await demoConsoleUser(kubently);
-  kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, log });
+  kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, logger });
   onShutdown(async () => {
     await running.kubently.close();
     await sim.close();
@@ -492,6 +492,7 @@ async function main(argv: string[]) {
   if (help) return void (await print(serverUsage(name)));
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (see kubently ${name} --help)`);
   configDir = baseDir;
+  logger = createLogger({ format: config.logFormat ?? "pretty", level: config.logLevel ?? "info" });
   await VERBS[name](config);
 }
 

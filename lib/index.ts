@@ -6,6 +6,8 @@
  * first use.
  */
 export { createKubently, VERSION, type Kubently, type KubentlyOptions, type LocalAgentOptions } from "./kubently.ts";
+// Logs (docs/operations.md#logs): the contract the instance and agents log through; a pino logger fits.
+export { LOG_LEVELS, noopLogger, REDACTED, SECRET_KEYS, loggerFromCallback, scrubFields, type LogFields, type Logger, type LogLevel } from "./log/index.ts";
 export { memoryBackend, type MemoryBackendOptions } from "../adapters/memory/index.ts";
 export { startAgent, backoffDelay, type AgentJob, type AgentOptions, type AgentTransport, type RunningAgent } from "./agent/agent.ts";
 export { echoExecutor, kubectlExecutor, type ExecOptions, type ExecOutput, type Executor, type KubectlExecutorOptions } from "./agent/executors.ts";

@@ -17,6 +17,8 @@ import { withPublishingAudit } from "./events/audit.ts";
 import { watchAgents } from "./events/agents.ts";
 import { carryUpgrade, eventSockets } from "./wire/websocket.ts";
 import { createHttpApp } from "./http/app.ts";
+import { requestLog } from "./http/request-log.ts";
+import { noopLogger, type Logger } from "./log/index.ts";
 import { terminalSockets } from "./console/terminal/index.ts";
 import { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
@@ -82,6 +84,13 @@ export interface KubentlyOptions {
    * @default { sessionTtlSeconds: 28800 } with the session key derived from the signing key
    */
   login?: LoginOptions;
+  /**
+   * Where the instance logs: one line per REST request, agents' command
+   * lines, background failures (docs/operations.md#logs). A pino logger fits
+   * as it is. Local agents use it unless given their own.
+   * @default noopLogger (the library prints nothing)
+   */
+  logger?: Logger;
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
@@ -193,14 +202,17 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const serveMcp = async (request: Request) => (await (mcp ??= import("./mcp/http.ts").then((m) => m.mcpHttpHandler(host, origins))))(request);
   const sockets = eventSockets();
   const terminals = terminalSockets(host);
-  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins } });
+  const logger = options.logger ?? noopLogger;
+  const requests = requestLog(logger);
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins }, notes: requests });
   // agent.lost for agents that vanish without a goodbye; stopped by close().
   const agentWatch = watchAgents(backend.auth, events);
   const agents = new Set<RunningAgent>();
   const servers = new Set<HttpServer>();
   const a2aServers = new Set<A2AServer>();
   // Routing reads the path alone: every request is rebuilt on a fixed origin first.
-  const handle = (request: Request): Promise<Response> => Promise.resolve(app.handle(carryUpgrade(request, canonicalRequest(request))));
+  const answer = requests.wrap((request) => Promise.resolve(app.handle(request)));
+  const handle = (request: Request): Promise<Response> => answer(carryUpgrade(request, canonicalRequest(request)));
   const reconciler = options.auditReconciler === false ? undefined : { intervalMs: 10_000, graceMs: 10_000, ...options.auditReconciler };
   let reconcileTimer: ReturnType<typeof setInterval> | undefined;
   let closing = false;
@@ -211,7 +223,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
       .reconcileAudit({ olderThanMs: graceMs })
       .then(
         () => {},
-        (e: unknown) => console.error("[kubently] audit reconciler:", e instanceof Error ? e.message : e),
+        (e: unknown) => logger.error({}, `audit reconciler: ${e instanceof Error ? e.message : String(e)}`),
       )
       .finally(() => (reconciling = undefined)));
 
@@ -237,6 +249,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
     startLocalAgent(agentOptions) {
       const agentId = agentOptions.agentId ?? `local-${agentOptions.clusterId}`;
       const agent = startAgent({
+        ...(agentOptions.log ? {} : { logger }),
         ...agentOptions,
         agentId,
         policies: agentOptions.policies ?? options.policies,

@@ -14,6 +14,7 @@ import type { OutputChunk } from "../contracts.ts";
 import { streamUnit } from "../redact/stream.ts";
 import type { ExecOutput, Executor } from "./executors.ts";
 import { outputStreamer } from "./stream.ts";
+import { loggerFromCallback, noopLogger, type Logger } from "../log/index.ts";
 
 /** A command handed to this agent. */
 export interface AgentJob {
@@ -74,6 +75,13 @@ export interface AgentOptions {
    * 30 s) when a command names an unknown key, e.g. after the API restarted.
    */
   trustedKeys?: readonly string[];
+  /**
+   * Where the agent logs: a line per command run (command id, cluster, the
+   * argv's verb only, status, duration), failures to poll or post at warn.
+   * @default noopLogger, or `log` when given
+   */
+  logger?: Logger;
+  /** The older callback form of {@link logger}: fields are appended to the message. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
@@ -129,7 +137,8 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const pipeline = createPipeline(options.policies, "agent");
   const controller = new AbortController();
   const { initial, max } = options.backoffMs ?? { initial: 250, max: 30_000 };
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? (options.log ? loggerFromCallback(options.log) : noopLogger);
+  const log = (level: "info" | "warn" | "error", message: string) => logger[level]({}, message);
 
   const refuse = (command: Command, status: Result["status"], code: ResultCode, error: string, policy?: string): Result =>
     noOutputResult(command, status, code, error, { agentId, ...(policy ? { policy } : {}) });
@@ -221,7 +230,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       stop,
       flushMs: LIMITS.streamFlushMs,
       maxPostChars: LIMITS.maxStreamPostBytes,
-      log,
+      log: (level, message) => logger[level]({ command_id: job.command.id }, message),
     });
   }
 
@@ -279,11 +288,13 @@ export function startAgent(options: AgentOptions): RunningAgent {
     // GC_EVERY commands keeps it near 100 MB for ~2% CPU. Node's collector needs no hint.
     if (++served % GC_EVERY === 0) collect();
     let result: Result;
+    const started = performance.now();
     try {
       result = await handle(job);
     } catch (e) {
       result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
     }
+    logCommand(job.command, result, performance.now() - started);
     await submit(job, result);
     if (heavyDone) {
       // A command that read much (a diagnosis's snapshot of thousands of objects, megabytes of JSON) is
@@ -294,6 +305,24 @@ export function startAgent(options: AgentOptions): RunningAgent {
       collect();
       bun?.shrink?.();
     }
+  }
+
+  /** The command's line: ids and the verb only (the rest of argv may name what the caller keeps private), never output. */
+  function logCommand(command: Command, result: Result, ms: number): void {
+    const fields = {
+      command_id: command.id,
+      cluster: command.clusterId,
+      ...(command.sessionId ? { session_id: command.sessionId } : {}),
+      correlation_id: command.correlationId,
+      verb: command.argv[0]?.slice(0, 32) ?? "",
+      status: result.status,
+      ...(result.code ? { code: result.code } : {}),
+      ...(result.exitCode != null ? { exit_code: result.exitCode } : {}),
+      duration_ms: Math.round(ms),
+    };
+    if (result.code === "AGENT_ERROR") logger.error(fields, "command");
+    else if (result.status === "timeout") logger.warn(fields, "command");
+    else logger.info(fields, "command");
   }
 
   async function heartbeat(): Promise<void> {

@@ -22,6 +22,7 @@ import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, Creat
 import { openApiDocument } from "./openapi.ts";
 import { consoleRoute } from "../console/index.ts";
 import type { TerminalSockets } from "../console/terminal/index.ts";
+import type { RequestNotes } from "./request-log.ts";
 
 /** What the REST app serves besides its own routes. */
 export interface HttpAppOptions {
@@ -32,6 +33,8 @@ export interface HttpAppOptions {
   events?: { sockets: EventSockets; origins?: OriginPolicy };
   /** `/terminal/ws`: the instance's web terminals and the browser origins they accept; absent: 501 `WEBSOCKET_UNAVAILABLE`. */
   terminal?: { sockets: TerminalSockets; origins?: OriginPolicy };
+  /** Where routes note what the request's log line carries (caller, cluster, session, error code); absent: nothing noted. */
+  notes?: RequestNotes;
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -73,7 +76,12 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
   const { clusters, sessions, execute, diagnose, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
   // API key or bearer first, else the console's session cookie with its CSRF rule (docs/login.md).
-  const caller = (request: Request): Promise<Identity> => host.services.login.authenticate(request);
+  const note = options.notes?.note ?? (() => {});
+  const caller = async (request: Request): Promise<Identity> => {
+    const identity = await host.services.login.authenticate(request);
+    note(request, { identity: identity.name });
+    return identity;
+  };
   const ui = host.services.login.routes;
   /** The caller, when an admin: checked before a body is read (the services check again). */
   const admin = async (request: Request, action = "manage agents") => {
@@ -102,6 +110,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     })
     .onError(({ error, code, request }) => {
       const requestId = requestIds.get(request) ?? newId();
+      if (isKubentlyError(error)) note(request, { error_code: error.code });
       if (code === "NOT_FOUND" && !isKubentlyError(error)) {
         const path = pathOf(request);
         const allowed = methodsOf(path);
@@ -144,6 +153,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .post("/debug/session", async ({ request }) => {
       const identity = await caller(request);
       const input = parseBody(CreateSessionBody, await body(request));
+      note(request, { cluster: input.cluster_id });
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
       const session = await sessions.create(identity, {
         clusterId: input.cluster_id,
@@ -162,6 +172,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .post("/debug/execute", async ({ request }) => {
       const identity = await caller(request);
       const input = parseBody(ExecuteBody, await body(request));
+      note(request, { cluster: input.cluster_id, ...(input.session_id ? { session_id: input.session_id } : {}) });
       const argv = argvOf(input);
       const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id");
@@ -209,6 +220,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .post("/debug/fanout", async ({ request }) => {
       const identity = await caller(request);
       const input = parseBody(FanoutBody, await body(request));
+      note(request, { clusters: input.cluster_ids });
       const correlationId = input.correlation_id ?? headerText(request, "x-correlation-id") ?? newId();
       const timeoutSeconds = input.timeout_seconds ?? timeoutHeader(request);
       const entries = await execute.fanout(identity, {
@@ -224,6 +236,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .post("/debug/diagnose", async ({ request }) => {
       const identity = await caller(request);
       const input = parseBody(DiagnoseBody, await body(request));
+      note(request, input.cluster_id !== undefined ? { cluster: input.cluster_id } : { clusters: input.cluster_ids });
       if ((input.cluster_id === undefined) === (input.cluster_ids === undefined)) {
         throw new KubentlyError("VALIDATION_FAILED", "name one cluster (cluster_id) or several (cluster_ids)", { details: { fields: [{ field: "cluster_id", message: "exactly one of cluster_id and cluster_ids" }] } });
       }

@@ -53,6 +53,8 @@ export function run(args: string[], env: Record<string, string> = {}, cwd?: stri
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
     out += d.toString();
+    // A long run (a bench soak logs a line per request) keeps its start (the banner waited on) and its latest 4 MB.
+    if (out.length > 8_000_000) out = `${out.slice(0, 262_144)}\n[... output cut by the harness ...]\n${out.slice(-4_000_000)}`;
     for (const l of listeners) l();
   };
   child.stdout!.on("data", onData);

@@ -1,0 +1,62 @@
+/**
+ * One log line per REST request (docs/operations.md#logs): method, path
+ * (never the query string: it may carry values a caller thought private),
+ * status, duration, request and correlation ids, the caller's name (never
+ * its key), and what the routes noted (cluster, session, command). Never a
+ * body, never a header that carries a credential. A streamed answer is
+ * logged when its headers are ready: `duration_ms` is the time to the first
+ * byte. Health probes and the agents' successful calls are logged at debug.
+ */
+import type { LogFields, Logger } from "../log/index.ts";
+
+/** Paths probed every few seconds by orchestrators: logged at debug. */
+const PROBES = new Set(["/health", "/healthz", "/ready"]);
+/** The agents' own calls (long polls, heartbeats, results): at debug unless refused, else an idle agent fills the log. */
+const quiet = (path: string, status: number) => PROBES.has(path) || (path.startsWith("/agent/") && status < 400);
+
+/** A printable id from a header, clipped; absent when empty or not printable ASCII. */
+const idFrom = (value: string | null): string | undefined => {
+  const v = value?.trim().slice(0, 128);
+  return v && /^[\x20-\x7e]+$/.test(v) ? v : undefined;
+};
+
+/** What a request's routes add to its log line. */
+export interface RequestNotes {
+  /** Adds fields to the request's line (cluster, session_id, identity, error_code). */
+  note(request: Request, fields: LogFields): void;
+}
+
+/** The request logger: `notes` for the routes, `wrap` around the handler that answers. */
+export function requestLog(logger: Logger): RequestNotes & { wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> } {
+  const notes = new WeakMap<Request, LogFields>();
+  return {
+    note(request, fields) {
+      notes.set(request, { ...notes.get(request), ...fields });
+    },
+    wrap: (handler) => async (request) => {
+      const started = performance.now();
+      let response: Response | undefined;
+      try {
+        response = await handler(request);
+        return response;
+      } finally {
+        const path = new URL(request.url).pathname;
+        const status = response?.status ?? 500;
+        const fields: LogFields = {
+          method: request.method.slice(0, 16),
+          path: path.slice(0, 200),
+          status,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          request_id: response?.headers.get("x-request-id") ?? undefined,
+          correlation_id: idFrom(response?.headers.get("x-correlation-id") ?? null) ?? idFrom(request.headers.get("x-correlation-id")),
+          command_id: idFrom(response?.headers.get("x-command-id") ?? null),
+          ...notes.get(request),
+        };
+        for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
+        if (status >= 500) logger.error(fields, "request");
+        else if (quiet(path, status)) logger.debug(fields, "request");
+        else logger.info(fields, "request");
+      }
+    },
+  };
+}

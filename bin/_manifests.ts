@@ -121,6 +121,8 @@ export function agentManifests(o: ManifestOptions): { comment: string; object: R
                     { name: "KUBENTLY_CLUSTER_ID", value: o.clusterId },
                     { name: "KUBENTLY_TOKEN", valueFrom: { secretKeyRef: { name: TOKEN_SECRET, key: "token" } } },
                     { name: "KUBENTLY_KUBECONFIG", value: "/etc/kubently/kubeconfig" },
+                    // One JSON object per line: what cluster log collectors parse (docs/operations.md).
+                    { name: "KUBENTLY_LOG_FORMAT", value: "json" },
                     // kubectl keeps its discovery cache under HOME: the only writable place.
                     { name: "HOME", value: "/tmp" },
                   ],

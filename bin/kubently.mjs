@@ -42,7 +42,8 @@ const [file, argv] = bun ? [bun, [bun, source, ...args]] : existsSync(compiled) 
 if (!file) {
   console.error(
     `kubently: nothing to run. Looked for Bun from node_modules (the "bun" package; run npm install) to run ${source}, ` +
-      `and for the compiled binary ${compiled} (npm run build:bin).`,
+      `and for the compiled binary ${compiled} (npm run build:bin). Installed from npm, the command needs Bun: ` +
+      `run it with bunx kubently, or use a binary built for your platform (docs/packaging.md).`,
   );
   process.exit(2);
 }

@@ -438,6 +438,8 @@ describe.skipIf(skip)("kubently manifests", () => {
       KUBENTLY_API_URL: "https://kubently.example.com",
       KUBENTLY_CLUSTER_ID: "prod",
       KUBENTLY_TOKEN: { secretKeyRef: { name: "kubently-agent-token", key: "token" } },
+      // The in-cluster agent logs one JSON object per line, for the cluster's log collector.
+      KUBENTLY_LOG_FORMAT: "json",
     });
     const secret = ofKind("Secret");
     expect(secret.metadata).toMatchObject({ name: "kubently-agent-token", namespace: "kube-debug" });

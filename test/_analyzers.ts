@@ -5,7 +5,7 @@
  */
 import { expect } from "bun:test";
 import { readOnly } from "../plugins/read-only.ts";
-import { type Analyzer, type Finding, type SnapshotKind, SNAPSHOT_KINDS, analyze, createSnapshot } from "../lib/diagnose/index.ts";
+import { type Analyzer, type Finding, type SnapshotKind, SNAPSHOT_KINDS, analyze, confirm, containerStatuses, createSnapshot, defineAnalyzer, finding } from "../lib/diagnose/index.ts";
 import type { KubeObject } from "../lib/kube/index.ts";
 
 const KIND_TO_SNAPSHOT = new Map<string, SnapshotKind>(
@@ -62,3 +62,33 @@ export async function expectWellFormed(analyzer: Analyzer, findings: Finding[]):
     }
   }
 }
+
+/**
+ * A small analyzer for the protocol suites, which must not depend on the
+ * built-ins: containers waiting with a reason (the default scenario has a
+ * crash loop in shop and an image pull in payments).
+ */
+export const waitingAnalyzer = defineAnalyzer({
+  id: "waiting",
+  kinds: ["pods"],
+  codes: { ContainerWaiting: "warning" },
+  analyze: (s) =>
+    s.list("pods").flatMap((p) =>
+      containerStatuses(p)
+        .filter((c) => c.state.waiting?.reason)
+        .map((c) =>
+          finding("waiting", {
+            code: "ContainerWaiting",
+            severity: "warning",
+            kind: "Pod",
+            namespace: p.metadata.namespace,
+            name: p.metadata.name,
+            detail: c.name,
+            title: `${c.name} waits: ${c.state.waiting!.reason}`,
+            evidence: [c.state.waiting!.message ?? ""],
+            confirm: [confirm.describe("pod", p.metadata.name, p.metadata.namespace)],
+            hint: "see the reason",
+          }),
+        ),
+    ),
+});

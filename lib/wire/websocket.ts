@@ -72,14 +72,39 @@ export interface EventSocketHandler {
   close(ws: EventSocketLike, code: number, reason: string): void;
 }
 
-interface SocketState {
-  kind: "kubently.events";
-  subscription: EventSubscription;
-  /** Resolves the pump's wait for a drain. */
+/** WebSocket readyState OPEN. */
+const OPEN = 1;
+
+/** What a socket's sender keeps while Bun holds its messages back. */
+export interface Backpressure {
+  /** Resolves the wait for a drain; set while waiting. */
   drained?: () => void;
 }
 
-const OPEN = 1;
+/**
+ * Sends one text frame and, when Bun queued it (backpressure: `send` answers
+ * -1), waits for the socket's `drain`. Answers false when the socket is
+ * closed or the frame was dropped.
+ */
+export async function sendText(ws: EventSocketLike, state: Backpressure, text: string): Promise<boolean> {
+  if (ws.readyState !== OPEN) return false;
+  const sent = ws.send(text);
+  if (sent === -1 && ws.readyState === OPEN) await new Promise<void>((resolve) => (state.drained = resolve));
+  return sent !== 0;
+}
+
+/** Ends a sender's wait for a drain (the socket drained or closed). */
+export function resumeDrained(state: Backpressure): void {
+  const resume = state.drained;
+  state.drained = undefined;
+  resume?.();
+}
+
+interface SocketState extends Backpressure {
+  kind: "kubently.events";
+  subscription: EventSubscription;
+}
+
 const isState = (data: unknown): data is SocketState => (data as SocketState | undefined)?.kind === "kubently.events";
 
 /** The socket side of `/events/ws` for one instance. */
@@ -92,9 +117,7 @@ export function eventSockets() {
       const r = await state.subscription.next();
       if (r.done || ws.readyState !== OPEN) break;
       last = r.value.type === "reset" ? String(r.value.data.reason) : undefined;
-      const sent = ws.send(JSON.stringify(eventJson(r.value)));
-      if (sent === 0) break;
-      if (sent === -1) await new Promise<void>((resolve) => (state.drained = resolve));
+      if (!(await sendText(ws, state, JSON.stringify(eventJson(r.value))))) break;
     }
     await state.subscription.return();
     if (ws.readyState === OPEN) ws.close(last === "slow consumer" ? 1013 : 1000, last === "slow consumer" ? "slow consumer: resume with ?from=" : "the event stream ended");
@@ -112,16 +135,13 @@ export function eventSockets() {
       // Server to client only.
     },
     drain(ws) {
-      if (!isState(ws.data)) return;
-      const resume = ws.data.drained;
-      ws.data.drained = undefined;
-      resume?.();
+      if (isState(ws.data)) resumeDrained(ws.data);
     },
     close(ws) {
       sockets.delete(ws);
       if (!isState(ws.data)) return;
       void ws.data.subscription.return();
-      ws.data.drained?.();
+      resumeDrained(ws.data);
     },
   };
 

@@ -16,37 +16,14 @@ import { confirm, containerStatuses, defineAnalyzer, finding } from "../../lib/d
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
+import { waitingAnalyzer } from "../_analyzers.ts";
 import { a2aDataOf, a2aTextOf } from "../_protocols.ts";
 
 const KEY = "a2a-diag-key-0123456789abcdef";
 const SHOP = "a2a-diag-shop-0123456789abcdef";
 const ONE = "a2a-diag-one-0123456789abcdef";
 
-/** Containers waiting with a reason: the default scenario has a crash loop in shop and an image pull in payments. */
-const waiting = defineAnalyzer({
-  id: "waiting",
-  kinds: ["pods"],
-  codes: { ContainerWaiting: "warning" },
-  analyze: (s) =>
-    s.list("pods").flatMap((p) =>
-      containerStatuses(p)
-        .filter((c) => c.state.waiting?.reason)
-        .map((c) =>
-          finding("waiting", {
-            code: "ContainerWaiting",
-            severity: "warning",
-            kind: "Pod",
-            namespace: p.metadata.namespace,
-            name: p.metadata.name,
-            detail: c.name,
-            title: `${c.name} waits: ${c.state.waiting!.reason}`,
-            evidence: [c.state.waiting!.message ?? ""],
-            confirm: [confirm.describe("pod", p.metadata.name, p.metadata.namespace)],
-            hint: "see the reason",
-          }),
-        ),
-    ),
-});
+const waiting = waitingAnalyzer;
 /** One finding per node: cluster-scoped, so a namespace read never shows it. */
 const nodes = defineAnalyzer({
   id: "nodes",

@@ -21,6 +21,7 @@ import { createKubently, type Kubently } from "../../lib/kubently.ts";
 import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { redactSecrets } from "../../plugins/redact-secrets.ts";
+import { waitingAnalyzer } from "../_analyzers.ts";
 import { clusterOutputOf, mcpConnect } from "../_protocols.ts";
 
 const KEY = "diag-key-0123456789abcdef";
@@ -28,18 +29,7 @@ const SHOP = "diag-shop-0123456789abcdef";
 const TWO = "diag-two-0123456789abcdef";
 const VIEWER = "diag-view-0123456789abcdef";
 
-/** Containers waiting with a reason: the default scenario has a crash loop in shop and an image pull in payments. */
-const waiting = defineAnalyzer({
-  id: "waiting",
-  kinds: ["pods"],
-  codes: { ContainerWaiting: "warning" },
-  analyze: (s) =>
-    s.list("pods").flatMap((p) =>
-      containerStatuses(p)
-        .filter((c) => c.state.waiting?.reason)
-        .map((c) => finding("waiting", { code: "ContainerWaiting", severity: "warning", kind: "Pod", namespace: p.metadata.namespace, name: p.metadata.name, detail: c.name, title: `${c.name} waits: ${c.state.waiting!.reason}`, evidence: [c.state.waiting!.message ?? ""], confirm: [confirm.describe("pod", p.metadata.name, p.metadata.namespace)], hint: "see the reason" })),
-    ),
-});
+const waiting = waitingAnalyzer;
 /** Quotes the crash-looping container's previous log with a credential in it: what leaves must be redacted. */
 const leaky = defineAnalyzer({
   id: "leaky",

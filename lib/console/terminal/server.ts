@@ -12,7 +12,7 @@
  * answers 501 `WEBSOCKET_UNAVAILABLE`.
  */
 import { KubentlyError } from "../../errors.ts";
-import { upgradeOf, type EventSocketHandler, type EventSocketLike } from "../../wire/websocket.ts";
+import { resumeDrained, sendText, upgradeOf, type Backpressure, type EventSocketHandler, type EventSocketLike } from "../../wire/websocket.ts";
 import { LIMITS } from "../../limits.ts";
 import type { Identity } from "../../schemas.ts";
 import type { KubentlyHost } from "../../services.ts";
@@ -25,7 +25,7 @@ export type TerminalSocketsOptions = Pick<TerminalSessionOptions, "idleMs" | "ma
   perIdentity?: number;
 };
 
-interface SocketState {
+interface SocketState extends Backpressure {
   kind: "kubently.terminal";
   identity: Identity;
   recheck: () => Promise<Identity>;
@@ -33,8 +33,6 @@ interface SocketState {
   terminal?: TerminalSession;
   /** Releases the identity's count if the socket never opens (the client left during the handshake). */
   unopened?: ReturnType<typeof setTimeout>;
-  /** Resolves a send waiting for the socket to drain. */
-  drained?: () => void;
 }
 
 const OPEN = 1;
@@ -61,15 +59,13 @@ export function terminalSockets(host: KubentlyHost, options: TerminalSocketsOpti
 
   /** Sends one message, waiting for a drain when Bun queued it (backpressure). */
   async function send(ws: EventSocketLike, state: SocketState, message: TerminalServerMessage): Promise<void> {
-    if (ws.readyState !== OPEN) return;
-    const sent = ws.send(JSON.stringify(message));
-    if (sent === -1 && ws.readyState === OPEN) await new Promise<void>((resolve) => (state.drained = resolve));
+    await sendText(ws, state, JSON.stringify(message));
   }
 
   function finish(ws: EventSocketLike, state: SocketState): void {
     if (!sockets.delete(ws)) return;
     release(state.identity);
-    state.drained?.();
+    resumeDrained(state);
     if (state.terminal) {
       const done = state.terminal.close();
       closing.add(done);
@@ -101,10 +97,7 @@ export function terminalSockets(host: KubentlyHost, options: TerminalSocketsOpti
       void ws.data.terminal?.receive(message);
     },
     drain(ws) {
-      if (!isState(ws.data)) return;
-      const resume = ws.data.drained;
-      ws.data.drained = undefined;
-      resume?.();
+      if (isState(ws.data)) resumeDrained(ws.data);
     },
     close(ws) {
       if (isState(ws.data)) finish(ws, ws.data);

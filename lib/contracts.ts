@@ -5,6 +5,7 @@
  * values. One conformance suite per contract in test/conformance/ runs
  * unchanged against every adapter.
  */
+import type { Breaker } from "./breaker.ts";
 import type {
   AgentTokenRecord,
   ApiKeyRecord,
@@ -456,6 +457,8 @@ export interface Backend {
    * `signingKey` is configured. Absent: a fresh key per start.
    */
   signingKey?: SigningKeyStore;
+  /** The circuit breakers in front of the backend's remote dependency (Redis); shown by `/ready` and `/metrics`. */
+  breakers?: readonly Breaker[];
   /** Drops and sizes of a backend that bounds its own stores (memory); read by `/metrics`. */
   stats?(): BackendStats;
   /** Resolves when the backend answers; used by `/ready`. */

@@ -38,11 +38,24 @@ export interface Runtime {
 /** Gets the connected runtime (connecting on first use). */
 export type RuntimeSource = () => Promise<Runtime>;
 
+/** Errors that say Redis is away (not a caller's mistake, not a closed backend): what the circuit breaker counts. */
+const outages = new WeakSet<Error>();
+
+/** True for an error made by {@link backendError} from a Redis failure or by {@link withTimeout}. */
+export const isOutage = (e: unknown): boolean => e instanceof Error && outages.has(e);
+
+/** A `BACKEND_UNAVAILABLE` error that counts as Redis being away. */
+export function outage(message: string, cause?: unknown): KubentlyError {
+  const error = new KubentlyError("BACKEND_UNAVAILABLE", message, cause === undefined ? undefined : { cause });
+  outages.add(error);
+  return error;
+}
+
 /** Turns anything thrown by Redis (or ioredis/bullmq) into `BACKEND_UNAVAILABLE`; our own errors pass through. */
 export function backendError(e: unknown): KubentlyError {
   if (e instanceof KubentlyError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return new KubentlyError("BACKEND_UNAVAILABLE", `redis: ${message}`, { cause: e });
+  return outage(`redis: ${message}`, e);
 }
 
 /** Runs `fn`, reporting Redis failures as {@link backendError}. */
@@ -58,7 +71,7 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubentlyError("BACKEND_UNAVAILABLE", `redis: ${what} (no answer within ${ms} ms)`)), ms);
+    timer = setTimeout(() => reject(outage(`redis: ${what} (no answer within ${ms} ms)`)), ms);
     (timer as { unref?: () => void }).unref?.();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -8,8 +8,10 @@
  * importing this module never fails without them; using the backend then
  * fails with `BACKEND_UNAVAILABLE` saying `npm install ioredis bullmq`.
  */
+import { createBreaker, guardMethods, type BreakerOptions } from "../../lib/breaker.ts";
 import type { Backend } from "../../lib/contracts.ts";
-import { Connection, type RedisClient } from "./_runtime.ts";
+import { KubentlyError } from "../../lib/errors.ts";
+import { Connection, isOutage, outage, type RedisClient } from "./_runtime.ts";
 import { redisEvents } from "./events.ts";
 import { RedisQueue } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
@@ -53,6 +55,14 @@ export interface RedisBackendOptions {
    * @default 250
    */
   sweepIntervalMs?: number;
+  /**
+   * The circuit breaker in front of Redis (docs/operations.md, "Circuit
+   * breakers"): after `failures` outages in a row every call fails at once
+   * with `BACKEND_UNAVAILABLE` until a trial call, after `halfOpenAfterMs`,
+   * finds Redis back. `false` turns it off.
+   * @default { failures: 5, halfOpenAfterMs: { initial: 500, max: 5000 } }
+   */
+  circuitBreaker?: Pick<BreakerOptions, "failures" | "halfOpenAfterMs"> | false;
 }
 
 /**
@@ -93,18 +103,40 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
   events = redisEvents(runtime);
   // Connect now, so this replica sweeps (expired leases, passed deadlines) even before its first call.
   connection.get().catch(() => {});
+  const breaker =
+    options.circuitBreaker === false
+      ? null
+      : createBreaker({
+          name: "redis",
+          failures: options.circuitBreaker?.failures ?? 5,
+          halfOpenAfterMs: options.circuitBreaker?.halfOpenAfterMs ?? { initial: 500, max: 5_000 },
+          isFailure: isOutage,
+          unavailable: (s) => new KubentlyError("BACKEND_UNAVAILABLE", `redis: circuit open after repeated failures (last: ${s.lastFailure ?? "unknown"}); calls fail at once until a trial call finds Redis back`),
+        });
+  // Long polls (an agent's lease, a caller awaiting a result, a stream reader) never serve as the breaker's trial call.
+  const guard = <T extends object>(store: T, waits: string[] = []): T => (breaker ? guardMethods(store, breaker, waits) : store);
+  const ping = breaker
+    ? () =>
+        breaker
+          .execute(async () => {
+            if (!(await connection.ping())) throw outage("redis: PING failed");
+            return true;
+          })
+          .catch(() => false)
+    : () => connection.ping();
   return {
     name: "redis",
     capabilities: { durable: true, shared: true },
-    sessions: redisSessions(runtime),
-    queue,
-    auth: redisAuth(runtime),
-    audit: redisAudit(runtime),
-    counters: redisCounters(runtime),
+    sessions: guard(redisSessions(runtime)),
+    queue: guard(queue, ["lease", "awaitResult"]),
+    auth: guard(redisAuth(runtime)),
+    audit: guard(redisAudit(runtime)),
+    counters: guard(redisCounters(runtime)),
     events,
-    users: redisUsers(runtime),
-    streams,
-    ping: () => connection.ping(),
+    users: guard(redisUsers(runtime)),
+    streams: guard(streams, ["read"]),
+    ...(breaker ? { breakers: [breaker] } : {}),
+    ping,
     async close() {
       streams.close();
       await queue.close();

@@ -218,6 +218,41 @@ if (missing) {
       expect(problems).toEqual([]);
     });
 
+    test("redis-server down: the circuit breaker opens after 5 outages, then calls fail at once naming the open circuit, /ready's ping is false, and a trial call closes it once Redis is back", async () => {
+      const s = await server(false);
+      const b = redisBackend({ url: s.url, prefix: `kt-${uid()}`, circuitBreaker: { failures: 5, halfOpenAfterMs: { initial: 200, max: 400 } } });
+      cleanups.push(() => b.close());
+      const breaker = b.breakers![0]!;
+      expect(await b.ping()).toBe(true);
+      expect(breaker.snapshot()).toMatchObject({ name: "redis", state: "closed", opens: 0 });
+      // A caller's mistake is not an outage: a CONFLICT leaves the circuit closed.
+      const c = command(`c-${uid()}`);
+      await b.queue.push(c);
+      for (let i = 0; i < 6; i++) await b.queue.push(c).catch(() => {});
+      expect(breaker.snapshot().state).toBe("closed");
+      await s.stop();
+      // Five calls at once, as under load (one by one, ioredis' reconnect backoff makes each wait seconds).
+      const errors = await Promise.all(Array.from({ length: 5 }, () => b.sessions.get("sess-x").then(() => null, (e: unknown) => e)));
+      expect(errors.every((e) => isKubentlyError(e, "BACKEND_UNAVAILABLE") && !/circuit open/.test((e as Error).message))).toBe(true);
+      const open = breaker.snapshot();
+      expect(open).toMatchObject({ state: "open", opens: 1 });
+      expect(open.lastFailure).toBeString();
+      expect(open.retryAt).toBeNumber();
+      // Open: every store fails at once with the breaker's message (a long poll too), without a Redis round trip.
+      for (const call of [() => b.sessions.get("x"), () => b.auth.findApiKey("x"), () => b.queue.lease("c", { waitMs: 5_000 }), () => b.queue.depth("c")] as (() => Promise<unknown>)[]) {
+        const e = await call().then(() => null, (e: unknown) => e);
+        expect(isKubentlyError(e, "BACKEND_UNAVAILABLE")).toBe(true);
+        expect((e as Error).message).toContain("circuit open");
+      }
+      expect(await b.ping()).toBe(false);
+      await s.start();
+      // /ready's ping is the trial call once the backoff has passed: it closes the circuit.
+      expect(await retrying(async () => ((await b.ping()) ? true : Promise.reject(new KubentlyError("BACKEND_UNAVAILABLE", "not yet"))))).toBe(true);
+      expect(breaker.snapshot().state).toBe("closed");
+      expect(await b.sessions.get("sess-x")).toBeNull();
+      expect(problems).toEqual([]);
+    });
+
     test("two replicas on one Redis: a push on A wakes a lease on B, a result on B wakes awaitResult on A", async () => {
       const s = await server(false);
       const prefix = `kt-${uid()}`;

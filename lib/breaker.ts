@@ -45,6 +45,8 @@ export interface BreakerOptions {
   halfOpenAfterMs?: { initial: number; max: number };
   /** Which errors are the dependency's failures. @default every error */
   isFailure?: (error: unknown) => boolean;
+  /** Which answers are failures too (an HTTP 503): counted, yet still returned to the caller. @default none */
+  isFailedResult?: (value: unknown) => boolean;
   /** The error a call gets while the circuit is open. @default an Error naming the dependency */
   unavailable?: (snapshot: BreakerSnapshot) => Error;
   /** Called on every state change (for logs). */
@@ -103,7 +105,7 @@ export function createBreaker(options: BreakerOptions): Breaker {
   const backoff = new ExponentialBackoff({ initialDelay: initial, maxDelay: max });
   const halfOpenAfter: IBackoffFactory<unknown> = { next: () => track(backoff.next()) };
   const policy = circuitBreaker(
-    handleWhen((e) => isFailure(e)),
+    handleWhen((e) => isFailure(e)).orWhenResult((r) => options.isFailedResult?.(r) ?? false),
     { halfOpenAfter, breaker: new ConsecutiveBreaker(options.failures ?? 5) },
   );
   const snapshot = (): BreakerSnapshot => {

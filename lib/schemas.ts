@@ -124,6 +124,13 @@ export const AgentInfoSchema = v.object({
   state: v.optional(v.picklist(["running", "stopped"])),
   /** Commands the agent runs at once (its workers): admission control divides the queue by it. */
   concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
+  /** The agent's circuit breakers (the API server's) and where each stands. */
+  breakers: v.optional(
+    v.pipe(
+      v.array(v.object({ name: v.pipe(v.string(), v.maxLength(64)), state: v.picklist(["closed", "open", "half-open"]), opens: v.pipe(v.number(), v.integer(), v.minValue(0)) })),
+      v.maxLength(8),
+    ),
+  ),
 });
 export type AgentInfo = v.InferOutput<typeof AgentInfoSchema>;
 

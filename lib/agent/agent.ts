@@ -333,8 +333,15 @@ export function startAgent(options: AgentOptions): RunningAgent {
       ...(options.executor.analyzers ? { analyzers: [...options.executor.analyzers] } : {}),
     };
     const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
+    const reported = new Map<string, string>();
     while (!controller.signal.aborted) {
-      await options.transport.heartbeat(info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
+      const breakers = options.executor.breakers?.().map(({ name, state, opens }) => ({ name, state, opens }));
+      for (const b of breakers ?? []) {
+        // A change of state is worth a line (seen at heartbeat pace); failing commands say the rest.
+        if (reported.get(b.name) !== b.state && (reported.has(b.name) || b.state !== "closed")) log(b.state === "closed" ? "info" : "warn", `circuit breaker ${b.name}: ${b.state}`);
+        reported.set(b.name, b.state);
+      }
+      await options.transport.heartbeat(breakers ? { ...info, breakers } : info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
       await sleep(options.heartbeatMs ?? LIMITS.heartbeatIntervalMs, controller.signal).catch(() => {});
     }
   }

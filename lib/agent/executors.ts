@@ -4,6 +4,7 @@
  * scrubbed environment, a hard timeout that kills the whole process group,
  * and a cap on the bytes it keeps.
  */
+import type { BreakerSnapshot } from "../breaker.ts";
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { LIMITS } from "../limits.ts";
@@ -23,6 +24,8 @@ export interface Executor {
   covers?: readonly string[];
   /** The ids of the analyzers `diagnose` runs, reported in heartbeats. */
   analyzers?: readonly string[];
+  /** Its circuit breakers' states (the API server's), reported in heartbeats. */
+  breakers?(): BreakerSnapshot[];
   /** Releases what the executor holds open (pooled connections); the agent calls it when it stops. */
   close?(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { type ParsedCommand, parseKubectl } from "../kubectl/index.ts";
 import { LIMITS } from "../limits.ts";
 import { untilAborted, withDeadline } from "../_utils.ts";
 import type { KubeClient, KubeClientOptions } from "../kube/index.ts";
+import { kubeBreaker, type KubeBreakerOptions } from "../kube/transport.ts";
 import type { Analyzer } from "../diagnose/analyzer.ts";
 // Only the coverage table loads with the executor: the native layer itself (and client-node) on first use.
 import { NATIVE_COMMANDS, uncovered } from "../kube/commands/coverage.ts";
@@ -33,6 +34,12 @@ export interface NativeExecutorOptions extends KubeClientOptions {
    * @default []
    */
   analyzers?: readonly Analyzer[];
+  /**
+   * The API server's circuit breaker (docs/operations.md, "Circuit
+   * breakers"); `false` turns it off. Not used with `client`.
+   * @default { failures: 5, halfOpenAfterMs: { initial: 1000, max: 30000 } }
+   */
+  circuitBreaker?: KubeBreakerOptions | false;
 }
 
 /** An executor that knows which commands it answers. */
@@ -71,10 +78,11 @@ function plan(argv: readonly string[]): { cmd: ParsedCommand; missing: null } | 
 export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExecutor {
   const layer = () => import("../kube/index.ts");
   let client: Promise<KubeClient> | null = options.client ? Promise.resolve(options.client) : null;
+  const breaker = options.client || options.circuitBreaker === false ? null : kubeBreaker(options.circuitBreaker);
   // A connection that cannot be made in time (a credential helper that hangs) fails and is tried
   // again by the next command, instead of leaving every command waiting on it.
   const connect = () => {
-    client ??= withDeadline(layer().then((kube) => kube.createKubeClient(options)), CONNECT_TIMEOUT_MS, `connecting to the API server took longer than ${CONNECT_TIMEOUT_MS / 1000} s`).catch((e) => {
+    client ??= withDeadline(layer().then((kube) => kube.createKubeClient({ ...options, ...(breaker ? { breaker } : {}) })), CONNECT_TIMEOUT_MS, `connecting to the API server took longer than ${CONNECT_TIMEOUT_MS / 1000} s`).catch((e) => {
       client = null;
       throw e;
     });
@@ -171,6 +179,7 @@ export function nativeExecutor(options: NativeExecutorOptions = {}): CoveringExe
     analyzers: (options.analyzers ?? []).map((a) => a.id),
     uncovered: (argv) => plan(argv).missing,
     run,
+    breakers: () => (breaker ? [breaker.snapshot()] : []),
     async describe() {
       try {
         const v = await withDeadline((async () => (await connect()).getJson<{ gitVersion?: string }>("/version"))(), 10_000, "reading the server version took longer than 10 s");
@@ -242,6 +251,7 @@ export function autoExecutor(options: AutoExecutorOptions = {}): CoveringExecuto
       return out;
     },
     close: () => native.close!(),
+    breakers: native.breakers,
     async describe() {
       const [n, k] = await Promise.all([native.describe!(), hasKubectl() ? kubectl.describe!() : Promise.resolve({})]);
       return { ...k, ...n };

@@ -6,7 +6,8 @@
 import type { KubeObject, KubeReader, ListOptions, ResourceInfo } from "./_types.ts";
 import { type KubeConnectionOptions, loadConnection } from "./config.ts";
 import { type Discovery, type DiscoveryOptions, apiVersionOf, createDiscovery, resourcePath } from "./discovery.ts";
-import { type KubeTransport, KubeApiError, apiError, createTransport, readBounded, readJson } from "./transport.ts";
+import type { Breaker } from "../breaker.ts";
+import { type KubeTransport, KubeApiError, apiError, createTransport, guardTransport, readBounded, readJson } from "./transport.ts";
 import { ageSince } from "./_age.ts";
 
 type ListDoc = { kind?: string; items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
@@ -69,6 +70,8 @@ export interface KubeClientOptions extends KubeConnectionOptions {
   discovery?: DiscoveryOptions;
   /** Deadline of one non-streaming request. @default 30000 */
   timeoutMs?: number;
+  /** A circuit breaker every request goes through (see {@link kubeBreaker}). @default none */
+  breaker?: Breaker;
 }
 
 /** Reads of one cluster. */
@@ -100,7 +103,7 @@ export interface KubeClient {
 /** Connects to the cluster the options (or kubectl's defaults) name. */
 export async function createKubeClient(options: KubeClientOptions = {}): Promise<KubeClient> {
   const transport = await createTransport(await loadConnection(options));
-  return kubeClientOver(transport, options);
+  return kubeClientOver(options.breaker ? guardTransport(transport, options.breaker) : transport, options);
 }
 
 /** A client over an open transport. */

@@ -12,6 +12,7 @@
  * AbortSignal; a 401 is retried once with freshly read credentials
  * (an expired exec/OIDC token or a rotated service-account token).
  */
+import { createBreaker, type Breaker, type BreakerOptions } from "../breaker.ts";
 import type { KubeConnection } from "./config.ts";
 
 /** One request. */
@@ -195,4 +196,51 @@ export async function createTransport(conn: KubeConnection): Promise<KubeTranspo
   }
 
   return { server: conn.server, namespace: conn.namespace, request, close: () => close() };
+}
+
+/** A request ended by its caller (cancel, budget): says nothing about the API server's health. */
+class CallerAborted extends Error {}
+
+/** Options of the API server's circuit breaker (docs/operations.md, "Circuit breakers"). */
+export type KubeBreakerOptions = Pick<BreakerOptions, "failures" | "halfOpenAfterMs">;
+
+/**
+ * The API server's circuit breaker: network failures, timeouts and 5xx
+ * answers (but 501) count; a caller's own cancel does not; 4xx answers are
+ * the API server working. Open: every request fails at once saying so.
+ */
+export function kubeBreaker(options: KubeBreakerOptions = {}): Breaker {
+  return createBreaker({
+    name: "kubernetes",
+    failures: options.failures ?? 5,
+    halfOpenAfterMs: options.halfOpenAfterMs ?? { initial: 1_000, max: 30_000 },
+    isFailure: (e) => !(e instanceof CallerAborted),
+    isFailedResult: (r) => r instanceof Response && r.status >= 500 && r.status !== 501,
+  });
+}
+
+/**
+ * `transport` with every request through `breaker`. Streams (no deadline:
+ * watches, log follows) run only while the circuit is closed, so a
+ * recovering server is judged by a short request.
+ */
+export function guardTransport(transport: KubeTransport, breaker: Breaker): KubeTransport {
+  return {
+    server: transport.server,
+    namespace: transport.namespace,
+    close: () => transport.close(),
+    async request(path, init = {}) {
+      try {
+        return await breaker.execute(
+          () =>
+            transport.request(path, init).catch((e: unknown) => {
+              throw init.signal?.aborted ? new CallerAborted("aborted", { cause: e }) : e;
+            }),
+          { wait: init.timeoutMs === 0 },
+        );
+      } catch (e) {
+        throw e instanceof CallerAborted ? e.cause : e;
+      }
+    },
+  };
 }

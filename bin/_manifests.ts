@@ -2,167 +2,27 @@
  * `kubently manifests`: the Kubernetes objects that run the agent in a
  * cluster, as YAML on stdout. The agent's RBAC is the read-only role of
  * docs/security.md (a test keeps the two equal); the agent token is never
- * written here, only a Secret to fill.
+ * written here, only a Secret to fill. `manifests helm` and `manifests
+ * docker` write a chart (whose agent is built from these same objects) or
+ * Docker files into a directory; see docs/deployment.md.
  */
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import * as v from "valibot";
 import { VERSION } from "../lib/version.ts";
 import { ClusterIdSchema } from "../lib/schemas.ts";
 import { EXIT, UsageError, noMore, print, type CliVerb } from "./_cli.ts";
+import { BINARY_PATH, dockerFiles, type OutFile } from "./_manifests-docker.ts";
+import { agentManifests, toYaml } from "./_manifests-agent.ts";
+import { helmChart } from "./_manifests-helm.ts";
+import { closest } from "./_plugins.ts";
 
-const READ = ["get", "list", "watch"];
-
-/**
- * The agent's ClusterRole rules: read-only, and no Secrets (the core group
- * lists its resources by name because `*` there would include them).
- */
-export const AGENT_RULES = [
-  {
-    apiGroups: [""],
-    resources: ["pods", "services", "endpoints", "events", "configmaps", "nodes", "namespaces", "persistentvolumeclaims", "persistentvolumes", "serviceaccounts", "replicationcontrollers", "resourcequotas", "limitranges"],
-    verbs: READ,
-  },
-  {
-    apiGroups: ["apps", "batch", "networking.k8s.io", "policy", "autoscaling", "discovery.k8s.io", "events.k8s.io", "storage.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io", "metrics.k8s.io", "coordination.k8s.io"],
-    resources: ["*"],
-    verbs: READ,
-  },
-  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-];
-
-const NAME = "kubently-agent";
-const ROLE = "kubently-agent-read";
-const TOKEN_SECRET = "kubently-agent-token";
-const KUBECONFIG_MAP = "kubently-agent-kubeconfig";
-const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** What {@link agentManifests} needs. */
-export interface ManifestOptions {
-  /** The API URL the agent reaches (outbound). */
-  apiUrl: string;
-  clusterId: string;
-  /** @default "kubently" */
-  namespace: string;
-  /** An image with `kubently` and `kubectl` on its PATH. */
-  image: string;
-}
-
-/**
- * The agent's objects, each with a comment for the reader. kubectl gets an
- * explicit kubeconfig built from the pod's service-account token, so what it
- * talks to and as whom is written down here rather than implied by the pod's
- * environment (in-cluster config works too: the agent passes kubectl the
- * KUBERNETES_SERVICE_* address).
- */
-export function agentManifests(o: ManifestOptions): { comment: string; object: Record<string, unknown> }[] {
-  const labels = { "app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "kubently", "app.kubernetes.io/version": VERSION };
-  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: o.namespace } : {}), labels });
-  const kubeconfig = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "in-cluster", cluster: { server: "https://kubernetes.default.svc", "certificate-authority": `${SA_DIR}/ca.crt` } }],
-    users: [{ name: NAME, user: { tokenFile: `${SA_DIR}/token` } }],
-    contexts: [{ name: "in-cluster", context: { cluster: "in-cluster", user: NAME } }],
-    "current-context": "in-cluster",
-  };
-  return [
-    { comment: "The agent's namespace.", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace, labels } } },
-    { comment: "The agent's identity in the cluster.", object: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(NAME) } },
-    {
-      comment: "Read-only access (get, list, watch), no Secrets: see docs/security.md, \"The agent's RBAC\".",
-      object: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: meta(ROLE, false), rules: AGENT_RULES },
-    },
-    {
-      comment: "Grants the read-only role to the agent's ServiceAccount.",
-      object: {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRoleBinding",
-        metadata: meta(ROLE, false),
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ROLE },
-        subjects: [{ kind: "ServiceAccount", name: NAME, namespace: o.namespace }],
-      },
-    },
-    {
-      comment: [
-        "The agent token: a placeholder with no data. Fill it once (the token never passes a command line):",
-        `  kubently cluster token ${o.clusterId} | tr -d '\\n' | kubectl -n ${o.namespace} create secret generic ${TOKEN_SECRET} \\`,
-        "    --from-file=token=/dev/stdin --dry-run=client -o yaml | kubectl replace -f -",
-        `(use "kubently cluster rotate ${o.clusterId}" for a cluster that has a token). Applying this file again keeps the token.`,
-      ].join("\n"),
-      object: { apiVersion: "v1", kind: "Secret", metadata: meta(TOKEN_SECRET), type: "Opaque" },
-    },
-    {
-      comment: "kubectl's kubeconfig: the API server with the pod's own service-account token and CA.",
-      object: { apiVersion: "v1", kind: "ConfigMap", metadata: meta(KUBECONFIG_MAP), data: { kubeconfig: Bun.YAML.stringify(kubeconfig, null, 2) } },
-    },
-    {
-      comment: `The agent: outbound only (long poll to ${o.apiUrl}), non-root, read-only root filesystem.`,
-      object: {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: meta(NAME),
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { "app.kubernetes.io/name": NAME } },
-          template: {
-            metadata: { labels },
-            spec: {
-              serviceAccountName: NAME,
-              // Long enough for commands in flight (at most 30 s) to finish and post their results.
-              terminationGracePeriodSeconds: 45,
-              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-              containers: [
-                {
-                  name: "agent",
-                  image: o.image,
-                  command: ["kubently"],
-                  args: ["agent"],
-                  env: [
-                    { name: "KUBENTLY_API_URL", value: o.apiUrl },
-                    { name: "KUBENTLY_CLUSTER_ID", value: o.clusterId },
-                    { name: "KUBENTLY_TOKEN", valueFrom: { secretKeyRef: { name: TOKEN_SECRET, key: "token" } } },
-                    { name: "KUBENTLY_KUBECONFIG", value: "/etc/kubently/kubeconfig" },
-                    // One JSON object per line: what cluster log collectors parse (docs/operations.md).
-                    { name: "KUBENTLY_LOG_FORMAT", value: "json" },
-                    // kubectl keeps its discovery cache under HOME: the only writable place.
-                    { name: "HOME", value: "/tmp" },
-                  ],
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, privileged: false, capabilities: { drop: ["ALL"] } },
-                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-                  volumeMounts: [
-                    { name: "tmp", mountPath: "/tmp" },
-                    { name: "kubeconfig", mountPath: "/etc/kubently", readOnly: true },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                { name: "kubeconfig", configMap: { name: KUBECONFIG_MAP } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  ];
-}
-
-/** A double-quoted YAML scalar holding newlines, rewritten as a literal block (`|`) that reads as the file it holds. */
-const MULTILINE = /^( *)([\w.-]+): ("(?:[^"\\]|\\.)*\\n(?:[^"\\]|\\.)*")$/gm;
-
-/** The objects as one YAML stream, each document after its comment. */
-export function toYaml(docs: ReturnType<typeof agentManifests>): string {
-  const yaml = (object: unknown) =>
-    // A JSON copy: shared sub-objects would otherwise come out as YAML anchors and aliases.
-    Bun.YAML.stringify(JSON.parse(JSON.stringify(object)), null, 2)
-      .trimEnd()
-      .replace(MULTILINE, (_, indent: string, key: string, quoted: string) => {
-        const lines = (JSON.parse(quoted) as string).trimEnd().split("\n");
-        return `${indent}${key}: |\n${lines.map((l) => `${indent}  ${l}`).join("\n")}`;
-      });
-  return docs.map(({ comment, object }) => `${comment.split("\n").map((l) => `# ${l}`).join("\n")}\n${yaml(object)}\n`).join("---\n");
-}
+export { AGENT_NAMES, AGENT_RULES, agentManifests, toYaml, yamlDocument } from "./_manifests-agent.ts";
+export type { ManifestOptions } from "./_manifests-agent.ts";
 
 const MANIFESTS_USAGE = `Usage: kubently manifests --api-url URL --cluster-id ID [--namespace kubently] [--image IMAGE]
+       kubently manifests helm --out DIR [--cluster-id ID] [--force]
+       kubently manifests docker --out DIR [--cluster-id ID] [--image IMAGE] [--force]
 
 Prints the Kubernetes objects that run the agent for cluster ID: a Namespace,
 a ServiceAccount, a read-only ClusterRole (get, list, watch; no Secrets) and
@@ -173,11 +33,20 @@ the Deployment (non-root, read-only root filesystem, no privilege escalation).
   kubently manifests --api-url https://kubently.example.com --cluster-id prod > agent.yaml
   kubectl apply -f agent.yaml
 
+helm writes a Helm chart to DIR: the API (probes, Service), an optional Redis,
+the same agent objects, and a Secret for the admin key, agent token and
+signing key (or your own Secret); every value is documented in values.yaml.
+docker writes a Dockerfile (the compiled binary and kubectl, uid 65532, a
+health check), compose.yaml (API, Redis, agent) and secrets/ (generated keys,
+mode 0600, kept when they exist). Neither overwrites a file without --force.
+
 Flags:
   --api-url URL      the URL the agent reaches the API at, from inside the cluster (KUBENTLY_API_URL)
-  --cluster-id ID    the cluster's id at the API (KUBENTLY_CLUSTER_ID)
+  --cluster-id ID    the cluster's id at the API (KUBENTLY_CLUSTER_ID; helm, docker: default local)
   -n, --namespace NS where the agent runs (default kubently)
-  --image IMAGE      an image with kubently and kubectl on its PATH (default kubently:${VERSION}; see docs/cli.md)`;
+  --image IMAGE      an image with kubently and kubectl on its PATH (default kubently:${VERSION}; see docs/cli.md)
+  -o, --out DIR      helm, docker: the directory to write (made when missing)
+  --force            helm, docker: overwrite files already there (docker keeps secrets/)`;
 
 /** A DNS label, or a usage error naming the flag. */
 function dnsLabel(flag: string, value: string): string {
@@ -186,13 +55,100 @@ function dnsLabel(flag: string, value: string): string {
   return r.output;
 }
 
-/** `kubently manifests --api-url URL --cluster-id ID [--namespace NS] [--image IMAGE]` */
+/** The subcommands that write files, and the default form's name for messages. */
+const SUBCOMMANDS = ["helm", "docker"] as const;
+
+/**
+ * Writes `files` under `dir`, creating folders. Refuses, naming them, when
+ * files are there already, unless `force`; files in `keep` (generated
+ * secrets) are never replaced, so a rewrite does not change keys in use.
+ * Answers the paths written and the paths kept.
+ */
+export function writeFiles(dir: string, files: Record<string, OutFile>, options: { force: boolean; keep?: readonly string[] }): { written: string[]; kept: string[] } {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is not a directory`);
+  const present = Object.keys(files).filter((p) => existsSync(join(dir, p)));
+  const replaced = present.filter((p) => !options.keep?.includes(p));
+  if (replaced.length > 0 && !options.force) {
+    const named = `${join(dir, replaced[0]!)}${replaced.length > 1 ? ` and ${replaced.length - 1} more file${replaced.length > 2 ? "s" : ""}` : ""}`;
+    throw new UsageError(`${named} already exist${replaced.length === 1 ? "s" : ""}: pass --force to overwrite`);
+  }
+  const kept = present.filter((p) => options.keep?.includes(p));
+  const written: string[] = [];
+  for (const [path, file] of Object.entries(files)) {
+    if (kept.includes(path)) continue;
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.content, { mode: file.mode ?? 0o644 });
+    // writeFileSync's mode applies to new files only: an overwritten one gets it too.
+    chmodSync(target, file.mode ?? 0o644);
+    written.push(path);
+  }
+  return { written, kept };
+}
+
+/** `--out DIR`, or a usage error naming the subcommand. */
+function outDir(flags: Record<string, string | boolean | undefined>, sub: string): string {
+  if (typeof flags.out !== "string" || flags.out === "") throw new UsageError(`manifests ${sub} needs --out DIR (the directory it writes; see kubently manifests --help)`);
+  return flags.out;
+}
+
+/** `kubently manifests helm --out DIR [--cluster-id ID] [--force]` */
+async function writeHelm({ config, flags }: Parameters<CliVerb["run"]>[0]): Promise<number> {
+  for (const f of ["namespace", "image"] as const) {
+    if (flags[f] !== undefined) throw new UsageError(`--${f} is not used by manifests helm: ${f === "namespace" ? "helm install -n NS" : "set image.repository and image.tag in values.yaml"}`);
+  }
+  const dir = outDir(flags, "helm");
+  const clusterId = config.clusterId === undefined ? "local" : dnsLabel("cluster-id", config.clusterId);
+  const { written } = writeFiles(dir, helmChart({ clusterId }), { force: flags.force === true });
+  await print(`wrote the Helm chart ${dir}: ${written.join(", ")}
+  helm install kubently ${dir} -n kubently --create-namespace \\
+    --set secrets.adminKey=$(openssl rand -hex 24) --set secrets.agentToken=$(openssl rand -hex 32) \\
+    --set-file secrets.signingKey=signing.pem      # kubently keygen > signing.pem 2> public.pem`);
+  return EXIT.ok;
+}
+
+/** `kubently manifests docker --out DIR [--cluster-id ID] [--image IMAGE] [--force]` */
+async function writeDocker({ config, flags }: Parameters<CliVerb["run"]>[0]): Promise<number> {
+  if (flags.namespace !== undefined) throw new UsageError("--namespace is not used by manifests docker");
+  const dir = outDir(flags, "docker");
+  const clusterId = config.clusterId === undefined ? "local" : dnsLabel("cluster-id", config.clusterId);
+  const image = typeof flags.image === "string" && flags.image !== "" ? flags.image : `kubently:${VERSION}`;
+  // The build context is the working directory (the checkout, with dist/kubently), as the compose file sees it.
+  const context = relative(resolve(dir), process.cwd()) || ".";
+  const dockerfile = relative(process.cwd(), resolve(dir, "Dockerfile"));
+  const files = dockerFiles({ clusterId, image, context, dockerfile });
+  const secrets = Object.keys(files).filter((p) => p.startsWith("secrets/"));
+  const { written, kept } = writeFiles(dir, files, { force: flags.force === true, keep: secrets });
+  await print(
+    `wrote ${dir}: ${written.join(", ")}${kept.length ? ` (kept ${kept.join(", ")})` : ""}` +
+      `${existsSync(BINARY_PATH) ? "" : `\nnote: no ${BINARY_PATH} here: run npm run build:bin in the checkout first (the build context is this directory)`}
+  sudo chown 65532:65532 ${join(dir, "secrets")}/*   # the containers run as uid 65532
+  cp ~/.kube/config ${join(dir, "kubeconfig")}           # the cluster the agent reads (a server reachable from the container)
+  docker compose -f ${join(dir, "compose.yaml")} up --build`,
+  );
+  return EXIT.ok;
+}
+
+/** `kubently manifests [helm|docker] ...`: the agent's YAML on stdout, or a Helm chart, or Docker files, in a directory. */
 export const manifests: CliVerb = {
-  summary: "Kubernetes YAML that runs the agent in a cluster",
+  summary: "Kubernetes YAML that runs the agent; a Helm chart or Docker files (helm|docker --out DIR)",
   usage: MANIFESTS_USAGE,
   shared: ["api-url", "cluster-id"],
-  flags: { namespace: { type: "string", short: "n" }, image: { type: "string" } },
-  async run({ config, flags, args, rest }) {
+  flags: { namespace: { type: "string", short: "n" }, image: { type: "string" }, out: { type: "string", short: "o" }, force: { type: "boolean" } },
+  async run(input) {
+    const { config, flags, args, rest } = input;
+    const sub = args[0];
+    if (sub !== undefined) {
+      if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
+        const guess = closest(sub, SUBCOMMANDS);
+        throw new UsageError(`unknown subcommand "${sub}"${guess ? `; did you mean "${guess}"?` : ""} (helm, docker, or none for the agent's YAML; see kubently manifests --help)`);
+      }
+      noMore([...args.slice(1), ...rest], 0, `manifests ${sub}`);
+      return sub === "helm" ? writeHelm(input) : writeDocker(input);
+    }
+    for (const f of ["out", "force"] as const) {
+      if (flags[f] !== undefined) throw new UsageError(`--${f} is for manifests helm and manifests docker; kubently manifests prints to stdout`);
+    }
     noMore([...args, ...rest], 0, "manifests");
     const missing = [config.apiUrl ? null : "--api-url", config.clusterId ? null : "--cluster-id"].filter(Boolean);
     if (missing.length > 0) throw new UsageError(`manifests needs ${missing.join(" and ")} (see kubently manifests --help)`);

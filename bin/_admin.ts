@@ -3,8 +3,11 @@
  * audit endpoints of the REST API (docs/rest-api.md), printed for people
  * (tables) or scripts (`--json`; secrets alone on stdout).
  */
-import type { AuditEntry } from "../lib/schemas.ts";
-import { CONNECTION_USAGE, EXIT, UsageError, details, intFlag, listFlag, noMore, print, printErr, printJson, printJsonOk, request, required, table, type CliVerb, type VerbInput } from "./_cli.ts";
+import * as v from "valibot";
+import { ClusterIdSchema, type AuditEntry } from "../lib/schemas.ts";
+import { VERSION } from "../lib/version.ts";
+import { CONNECTION_USAGE, EXIT, UsageError, connection, details, intFlag, listFlag, noMore, print, printErr, printJson, printJsonOk, request, required, table, type CliVerb, type VerbInput } from "./_cli.ts";
+import { agentManifests, toYaml } from "./_manifests-agent.ts";
 
 const seg = encodeURIComponent;
 const yesNo = (b: boolean) => (b ? "yes" : "no");
@@ -16,6 +19,37 @@ async function dispatch(verb: string, input: VerbInput, subs: Record<string, (in
   const run = subs[sub];
   if (!run) throw new UsageError(`unknown subcommand "${sub}" for kubently ${verb} (${Object.keys(subs).join(", ")})`);
   return run({ ...input, args: [...args, ...input.rest], rest: [] });
+}
+
+/** A word as a POSIX shell reads it back unchanged: as is when it is plain, else single-quoted. */
+const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+/** The line that starts the cluster's agent; the token rides in the environment, so it is not in the agent's argv (ps). */
+export const agentLine = (apiUrl: string, clusterId: string, token: string): string =>
+  `KUBENTLY_TOKEN=${shellWord(token)} kubently agent --api-url ${shellWord(apiUrl)} --cluster-id ${shellWord(clusterId)}`;
+
+/** A DNS label, or a usage error naming the flag. */
+function dnsLabel(flag: string, value: string): string {
+  const r = v.safeParse(ClusterIdSchema, value);
+  if (!r.success) throw new UsageError(`--${flag} ${r.issues[0].message} ("${value.slice(0, 80)}")`);
+  return r.output;
+}
+
+/**
+ * `kubently manifests` for the cluster with its token Secret filled
+ * (`stringData.token`): the one place the CLI writes an agent token into YAML,
+ * on the explicit `cluster add --manifest`.
+ */
+function filledManifests(options: Parameters<typeof agentManifests>[0], token: string): string {
+  const docs = agentManifests(options).map((doc) =>
+    doc.object.kind === "Secret"
+      ? {
+          comment: `The agent token of cluster ${options.clusterId}, written by kubently cluster add --manifest: this file is a secret now.`,
+          object: { ...doc.object, stringData: { token } },
+        }
+      : doc,
+  );
+  return `# The Kubently agent (${VERSION}) for cluster "${options.clusterId}": kubently cluster add ${options.clusterId} --manifest --agent-api-url ${options.apiUrl}\n${toYaml(docs)}`;
 }
 
 interface ClusterStatus {
@@ -36,17 +70,37 @@ const CLUSTER_USAGE = `Usage: kubently cluster SUBCOMMAND [flags]    (admin key)
   token ID [--token T]          register ID and print its agent token (shown once); --token sets it
   rotate ID [--grace S]         print a new agent token; the old ones work S more seconds (default 300)
   revoke ID                     revoke every agent token of ID (its agent is cut off at its next poll)
+  add ID [--agent-api-url URL] [--token T] [--json]
+                                register ID, create its agent token and print the line that
+                                starts its agent (KUBENTLY_TOKEN=... kubently agent ...)
+  add ID --manifest [--agent-api-url URL] [-n NS] [--image IMAGE]
+                                the same, printing the agent's Kubernetes YAML (kubently
+                                manifests) with its token Secret filled in: keep it secret
+  remove ID                     remove ID: its tokens and registration go, its queued commands
+                                are cancelled, its sessions ended, its agent is refused
 
 Tokens are printed alone on stdout, so they can be piped into a Secret:
   kubently cluster token prod | tr -d '\\n' > token
 
+"add" prints the agent's token in what it writes on stdout (shown once); the
+agent reaches the API at --agent-api-url (default: --api-url, which from
+inside a cluster is rarely right).
+
 ${CONNECTION_USAGE}`;
 
-/** `kubently cluster list | status | token | rotate | revoke`. */
+/** `kubently cluster list | status | token | rotate | revoke | add | remove`. */
 export const cluster: CliVerb = {
   summary: "clusters and their agent tokens (admin)",
   usage: CLUSTER_USAGE,
-  flags: { json: { type: "boolean" }, token: { type: "string" }, grace: { type: "string" } },
+  flags: {
+    json: { type: "boolean" },
+    token: { type: "string" },
+    grace: { type: "string" },
+    "agent-api-url": { type: "string" },
+    manifest: { type: "boolean" },
+    namespace: { type: "string", short: "n" },
+    image: { type: "string" },
+  },
   run: (input) =>
     dispatch("cluster", input, {
       async list({ config, flags, args }) {
@@ -70,6 +124,8 @@ export const cluster: CliVerb = {
             ["last seen", s.last_seen ?? "never"],
             ["agent", agent],
             ...(Array.isArray(s.agent?.nativeCommands) ? ([["native commands", (s.agent.nativeCommands as string[]).join(", ")]] as [string, string][]) : []),
+            // The agent's circuit breakers (the Kubernetes API server's), as its last heartbeat reported them.
+            ...(Array.isArray(s.agent?.breakers) ? ([["breakers", (s.agent.breakers as { name: string; state: string }[]).map((b) => `${b.name} ${b.state}`).join(", ")]] as [string, string][]) : []),
             ["active sessions", String(s.active_sessions)],
             ["queue depth", String(s.queue_depth)],
             ["agent token", s.has_token ? "set" : "none"],
@@ -100,6 +156,36 @@ export const cluster: CliVerb = {
         noMore(args, 1, "cluster");
         await request(config, "DELETE", `/admin/agents/${seg(id)}/token`);
         await print(`revoked the agent tokens of cluster ${id}`);
+        return EXIT.ok;
+      },
+      async add({ config, flags, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster add ID)", "cluster");
+        noMore(args, 1, "cluster");
+        // Every flag is checked before the call: a bad one must not leave a registered cluster behind.
+        const agentApiUrl = typeof flags["agent-api-url"] === "string" ? flags["agent-api-url"] : connection(config).apiUrl;
+        if (!/^https?:\/\/[^/\s]+/.test(agentApiUrl) || !URL.canParse(agentApiUrl)) throw new UsageError(`--agent-api-url must be an http(s) URL, not "${agentApiUrl.slice(0, 80)}"`);
+        if (!flags.manifest && (flags.namespace !== undefined || flags.image !== undefined)) throw new UsageError("--namespace and --image go with --manifest (see kubently cluster --help)");
+        const namespace = flags.manifest ? dnsLabel("namespace", typeof flags.namespace === "string" ? flags.namespace : "kubently") : "";
+        const body = typeof flags.token === "string" ? { token: flags.token } : {};
+        const created = await request<{ token: string; clusterId: string }>(config, "POST", `/admin/agents/${seg(id)}/token`, body);
+        const line = agentLine(agentApiUrl, created.clusterId, created.token);
+        if (flags.json) return printJsonOk({ cluster_id: created.clusterId, token: created.token, agent_api_url: agentApiUrl, agent_command: line });
+        if (flags.manifest) {
+          const image = typeof flags.image === "string" && flags.image !== "" ? flags.image : `kubently:${VERSION}`;
+          await print(filledManifests({ apiUrl: agentApiUrl, clusterId: created.clusterId, namespace, image }, created.token));
+          await printErr(`registered cluster ${created.clusterId}; the YAML on stdout holds its agent token (shown once): keep it secret, then kubectl apply -f it`);
+        } else {
+          await print(line);
+          await printErr(`registered cluster ${created.clusterId}; the line above starts its agent (add --kubeconfig FILE to pick the cluster) and holds its token, shown once`);
+        }
+        if (/^https?:\/\/(localhost|127\.|\[::1\])/.test(agentApiUrl)) await printErr(`note: the agent will reach the API at ${agentApiUrl}, which works only on this host; --agent-api-url names another address`);
+        return EXIT.ok;
+      },
+      async remove({ config, args }) {
+        const id = required(args, 0, "the cluster id (kubently cluster remove ID)", "cluster");
+        noMore(args, 1, "cluster");
+        await request(config, "DELETE", `/admin/agents/${seg(id)}`);
+        await print(`removed cluster ${id}: its agent tokens are revoked, its queued commands cancelled and its sessions ended`);
         return EXIT.ok;
       },
     }),

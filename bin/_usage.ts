@@ -164,16 +164,20 @@ Usage: kubently <verb> [flags]        "kubently VERB --help" for a verb's flags
 Servers:
 ${Object.entries(SERVER_VERBS).map(([verb, spec]) => `  ${verb.padEnd(7)} ${spec.summary}`).join("\n")}
 
+Setup:
+  init                      write a first config file with a new admin key and signing key
+
 Client verbs (talk to an API at --api-url with --api-key):
   exec CLUSTER -- ARGS...   run one read-only kubectl command (--follow streams it)
   debug CLUSTER             an interactive debug session: kubectl command lines, with history
-  cluster list|status|token|rotate|revoke   clusters and their agent tokens (admin)
+  cluster list|status|token|rotate|revoke|add|remove   clusters and their agent tokens (admin)
   key create|list|revoke    API keys (admin)
   user add|list|passwd|set|remove   console users (admin)
   audit [verify]            the audit log, and a check of its hash chain
   manifests                 Kubernetes YAML that runs the agent in a cluster (no API call)
 
 Other:
+  dashboard [--out FILE]    a Grafana dashboard (JSON) for /metrics (no API call)
   keygen                    print a new signing key (PEM) on stdout and its public key on stderr
   completion bash|zsh|fish  print a shell completion script
   version                   print the version

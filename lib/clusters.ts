@@ -12,7 +12,7 @@ import type { Lease, OutputChunk, UnauditedResult } from "./contracts.ts";
 import type { CoreContext } from "./context.ts";
 import { KubentlyError } from "./errors.ts";
 import { withEventContext } from "./events/audit.ts";
-import { canUseCluster } from "./identity.ts";
+import { canUseCluster, requireRole } from "./identity.ts";
 import { agentLostResult } from "./results.ts";
 import { LIMITS } from "./limits.ts";
 import { type AgentInfo, type AuditInput, type Cluster, ClusterIdSchema, type Command, describeIssues, type Identity, type Result, ResultSchema } from "./schemas.ts";
@@ -199,6 +199,49 @@ export function clusterService(ctx: CoreContext) {
     /** Registers a cluster if new; returns whether it was new. */
     async register(clusterId: string): Promise<boolean> {
       return auth.registerCluster({ id: assertClusterId(clusterId), createdAt: Date.now() });
+    },
+
+    /**
+     * Removes a registered cluster (admin): its agent tokens and registry
+     * entry go at once, so its agent is refused from its next call and new
+     * commands for it answer `CLUSTER_NOT_FOUND`. Then the commands still
+     * waiting for delivery are taken off the queue and cancelled (audited
+     * `command.cancelled`, their waiters answered at once), and its active
+     * sessions are ended (audited `session.ended`). A command its agent is
+     * running already cannot post a result any more: the queue ends it when
+     * its lease or deadline runs out (`command.lost` / `command.timeout`).
+     * `CLUSTER_NOT_FOUND` for an unknown cluster.
+     */
+    async remove(identity: Identity, clusterId: string): Promise<{ cancelledCommands: number; endedSessions: number }> {
+      requireRole(identity, ["admin"], "remove clusters");
+      // Deleted first: from here on nothing new is queued for it and its agent is refused, so the drain below ends.
+      if (!(await auth.deleteCluster(clusterId))) {
+        throw new KubentlyError("CLUSTER_NOT_FOUND", `cluster "${clusterId.slice(0, 80)}" is not registered`, { details: { known_clusters: (await service.list(identity)).map((c) => c.id) } });
+      }
+      lastWrite.delete(clusterId);
+      serviceTimes.delete(clusterId);
+      const reason = `cluster ${clusterId} was removed by ${identity.name}`;
+      await ctx.backend.audit.append({ at: Date.now(), eventType: "cluster.removed", identity: identity.name, role: identity.role, clusterId });
+      let cancelledCommands = 0;
+      // Leasing is the queue's one way to take its pending commands; the cancel ends each one for its waiter.
+      for (let lease = await queue.lease(clusterId, { waitMs: 0, agentId: "kubently-api" }); lease; lease = await queue.lease(clusterId, { waitMs: 0, agentId: "kubently-api" })) {
+        const command = lease.command;
+        if (!(await queue.cancel(command.id, reason))) continue;
+        cancelledCommands++;
+        await ctx.backend.audit.append(
+          withEventContext(
+            { at: Date.now(), eventType: "command.cancelled", identity: identity.name, role: identity.role, clusterId, commandId: command.id, reason, ...(command.correlationId ? { correlationId: command.correlationId } : {}), ...(command.sessionId ? { sessionId: command.sessionId } : {}) },
+            { command },
+          ),
+        );
+      }
+      let endedSessions = 0;
+      for (const session of await sessions.list({ clusterId })) {
+        if (!(await sessions.end(session.id))) continue;
+        endedSessions++;
+        await ctx.backend.audit.append({ at: Date.now(), eventType: "session.ended", identity: identity.name, role: identity.role, clusterId, sessionId: session.id, reason });
+      }
+      return { cancelledCommands, endedSessions };
     },
 
     /** Status of one cluster's agent. */

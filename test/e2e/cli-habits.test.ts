@@ -20,7 +20,7 @@ import { BINARY, ensureBinary, hasTool, post, prerequisites, run, type Proc } fr
 const { skip } = prerequisites([ensureBinary(), hasTool("script") ? null : "util-linux script is not on PATH (pseudo-terminals)"]);
 const KEY = "habits-key-0123456789abcdef";
 const ADMIN = "habits-admin-0123456789abcdef";
-const VERBS = ["demo", "api", "agent", "all", "mcp", "exec", "debug", "cluster", "key", "audit", "manifests", "keygen", "completion", "version"];
+const VERBS = ["demo", "api", "agent", "all", "mcp", "init", "exec", "debug", "cluster", "key", "audit", "manifests", "keygen", "completion", "version"];
 const ESC = "\x1b[";
 
 let demo: Proc;
@@ -191,7 +191,7 @@ describe.skipIf(skip)("shell completion", () => {
     expect(r.code).toBe(0);
     const script = r.stdout;
     expect(bashCompletes(script, ["kubently", "de"])).toEqual(["demo", "debug"]);
-    expect(bashCompletes(script, ["kubently", "cluster", ""])).toEqual(["list", "status", "token", "rotate", "revoke"]);
+    expect(bashCompletes(script, ["kubently", "cluster", ""])).toEqual(["list", "status", "token", "rotate", "revoke", "add", "remove"]);
     expect(bashCompletes(script, ["kubently", "exec", "prod", "--ti"])).toEqual(["--timeout"]);
     expect(bashCompletes(script, ["kubently", "all", "--backend", ""])).toEqual(["memory", "sqlite", "redis"]);
     expect(bashCompletes(script, ["kubently", "key", "create", "bot", "--role", "op"])).toEqual(["operator"]);
@@ -203,7 +203,7 @@ describe.skipIf(skip)("shell completion", () => {
     const file = join(mkdtempSync(join(tmpdir(), "kubently-completion-")), "_kubently");
     writeFileSync(file, (await piped(["completion", "zsh"])).stdout);
     const r = spawnSync("zsh", ["-f", "-c", `autoload -U compinit && compinit -u -D; source ${quote(file)}; compadd() { print -r -- "$*" }; print -r -- "\${_comps[kubently]}"; words=(kubently cluster ""); CURRENT=3; _kubently`], { encoding: "utf8" });
-    expect(r.stdout).toBe("_kubently\n-- list status token rotate revoke\n");
+    expect(r.stdout).toBe("_kubently\n-- list status token rotate revoke add remove\n");
   });
 
   test.skipIf(!hasTool("fish") && process.env.CI !== "true")("fish: completes verbs, subcommands and flags", async () => {

@@ -17,7 +17,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const { skip } = prerequisites([ensureBinary()]);
 
 const SERVERS = ["demo", "api", "agent", "all", "mcp"];
-const CLIENTS = ["exec", "debug", "cluster", "key", "user", "audit", "manifests", "keygen", "completion", "version"];
+const CLIENTS = ["init", "exec", "debug", "cluster", "key", "user", "audit", "manifests", "keygen", "completion", "version"];
 
 const help = (verb: string): string => {
   const r = spawnSync(BINARY, [verb, "--help"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });

@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { closest } from "./_plugins.ts";
+import { AlertsConfigSchema } from "../lib/alerts/config.ts";
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const num = v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
@@ -58,6 +59,8 @@ export const ConfigSchema = v.object({
   logFormat: v.optional(v.picklist(["pretty", "json"])),
   /** The lowest level logged. */
   logLevel: v.optional(v.picklist(["debug", "info", "warn", "error"])),
+  /** Alertmanager alerts and outbound webhooks (config file only; docs/alerts.md). Messages name the field, never a value (URLs and routing keys are secrets). */
+  alerts: v.optional(AlertsConfigSchema),
   /** Console sign-in through an OpenID Connect provider (config file only; docs/login.md#oidc). */
   oidc: v.optional(
     v.strictObject({

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   WEBSOCKET_UNAVAILABLE: 501,
   BACKEND_UNAVAILABLE: 503,
   SHUTTING_DOWN: 503,
+  ALERTS_BUSY: 503,
 } as const;
 
 /** A stable, UPPER_SNAKE error code. */

@@ -3,6 +3,7 @@
  * authenticate, call one service function, map the answer. Errors become
  * `{ error, code, details?, request_id }` with a 4xx status; only a bug is a 500.
  */
+import type { BreakerSnapshot } from "../breaker.ts";
 import { Elysia } from "elysia";
 import { KubentlyError, isKubentlyError } from "../errors.ts";
 import type { StreamEvent } from "../execute.ts";
@@ -23,6 +24,7 @@ import { openApiDocument } from "./openapi.ts";
 import { consoleRoute } from "../console/index.ts";
 import type { TerminalSockets } from "../console/terminal/index.ts";
 import type { RequestNotes } from "./request-log.ts";
+import { alertsService, type AlertsService } from "../alerts/index.ts";
 
 /** What the REST app serves besides its own routes. */
 export interface HttpAppOptions {
@@ -35,6 +37,10 @@ export interface HttpAppOptions {
   terminal?: { sockets: TerminalSockets; origins?: OriginPolicy };
   /** Where routes note what the request's log line carries (caller, cluster, session, error code); absent: nothing noted. */
   notes?: RequestNotes;
+  /** `/alerts/*`: the instance's alerts service (its webhooks, breakers, dead letters); absent: one with no webhook. */
+  alerts?: AlertsService;
+  /** The instance's circuit breakers, shown by `/ready` (docs/operations.md); absent: the backend's alone. */
+  breakers?: () => BreakerSnapshot[];
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -75,6 +81,7 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
   const ctx = host.context;
   const { clusters, sessions, execute, diagnose, keys, audit } = host.services;
   const requestIds = new WeakMap<Request, string>();
+  const alerts = options.alerts ?? alertsService({ diagnose, clusters, audit: ctx.backend.audit, metrics: ctx.metrics });
   // API key or bearer first, else the console's session cookie with its CSRF rule (docs/login.md).
   const note = options.notes?.note ?? (() => {});
   const caller = async (request: Request): Promise<Identity> => {
@@ -139,11 +146,13 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .get("/healthz", () => ({ status: "healthy" }))
     .get("/ready", async () => {
       const ok = await ctx.backend.ping().catch(() => false);
-      return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name });
+      // Only the backend decides readiness; an open breaker elsewhere (a webhook, OTLP) is reported, not fatal.
+      const breakers = (options.breakers?.() ?? ctx.backend.breakers?.map((b) => b.snapshot()) ?? []).map(({ name, state, opens }) => ({ name, state, opens }));
+      return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name, breakers });
     })
     .get("/metrics", async ({ request }) => {
       await caller(request);
-      return new Response(ctx.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+      return new Response(await ctx.metrics.render(), { headers: { "content-type": ctx.metrics.contentType } });
     })
     .get("/openapi.json", async ({ request }) => {
       await caller(request);
@@ -313,6 +322,10 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
       await keys.revokeAgentTokens(await admin(request), params.cluster_id);
       return new Response(null, { status: 204 });
     })
+    .delete("/admin/agents/:cluster_id", async ({ request, params }) => {
+      await clusters.remove(await admin(request), params.cluster_id);
+      return new Response(null, { status: 204 });
+    })
 
     // Human login (docs/login.md): the console's session cookie, and its users (admin).
     .post("/ui/login", ({ request }) => ui.login(request))
@@ -326,6 +339,16 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .patch("/admin/users/:username", async ({ request, params }) => ui.updateUser(await admin(request, "manage users"), params.username, request))
     .delete("/admin/users/:username", async ({ request, params }) => ui.deleteUser(await admin(request, "manage users"), params.username))
     .post("/admin/users/:username/password", async ({ request, params }) => ui.setPassword(await admin(request, "manage users"), params.username, request))
+
+    // Alerts (docs/alerts.md): an Alertmanager webhook batch, answered once queued; diagnoses and deliveries run after.
+    .post("/alerts/alertmanager", async ({ request }) => {
+      const identity = await caller(request);
+      requireRole(identity, ["admin", "operator"], "post alerts (each one runs a diagnosis)");
+      const receipt = await alerts.receive(identity, await body(request, LIMITS.maxAlertBodyBytes), onBehalfOf(request));
+      note(request, { clusters: [...new Set(receipt.accepted.map((t) => t.cluster_id))] });
+      return json(202, receipt);
+    })
+    .get("/alerts/dead-letters", async ({ request }) => alerts.deadLetters(await admin(request, "read dead letters")))
 
     .get("/audit", async ({ request, query }) => {
       const identity = await caller(request);

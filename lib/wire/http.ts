@@ -12,7 +12,8 @@ export const jsonResponse = (status: number, body: unknown, headers: Record<stri
 
 /**
  * The documented error answer, `{ error, code, details?, request_id }`: a
- * KubentlyError with its status (and `Retry-After` when rate limited), any
+ * KubentlyError with its status (and `Retry-After` when rate limited, or
+ * busy for a known time), any
  * other error a logged 500 that names nothing internal.
  */
 export function errorResponse(error: unknown, requestId: string, metrics: Metrics, where = "request"): Response {
@@ -20,7 +21,8 @@ export function errorResponse(error: unknown, requestId: string, metrics: Metric
   if (isKubentlyError(error)) {
     metrics.inc("kubently_http_errors_total", { code: error.code });
     const retryAfter = (error.details as { retry_after?: number } | undefined)?.retry_after;
-    if (error.status === 429) headers["retry-after"] = String(retryAfter ?? 1);
+    // Rate limits always say when to come back; a 503 does when it knows (a full alerts queue).
+    if (error.status === 429 || (error.status === 503 && typeof retryAfter === "number")) headers["retry-after"] = String(retryAfter ?? 1);
     return jsonResponse(error.status, { error: error.message, code: error.code, ...(error.details !== undefined ? { details: error.details } : {}), request_id: requestId }, headers);
   }
   metrics.inc("kubently_http_errors_total", { code: "INTERNAL" });

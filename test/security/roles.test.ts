@@ -12,6 +12,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { memoryBackend } from "../../adapters/memory/index.ts";
+import { alertsService, type AlertsService } from "../../lib/alerts/index.ts";
 import type { CoreContext } from "../../lib/context.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { createAuthenticator } from "../../lib/identity.ts";
@@ -37,17 +38,19 @@ const ADMIN = who("admin", "root");
 interface Instance {
   backend: CoreContext["backend"];
   services: Services;
+  alerts: AlertsService;
 }
 
 const open: Instance[] = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((k) => k.backend.close()));
+  await Promise.all(open.splice(0).map(async (k) => (await k.alerts.close(), await k.backend.close())));
 });
 
 async function instance(): Promise<Instance> {
   const backend = memoryBackend();
   const context: CoreContext = { backend, pipeline: createPipeline([readOnly()], "api"), authenticator: createAuthenticator(backend.auth, []), metrics: createMetrics(), signer: createSigner() };
-  const k = { backend, services: createServices(context) };
+  const services = createServices(context);
+  const k = { backend, services, alerts: alertsService({ diagnose: services.diagnose, clusters: services.clusters, audit: backend.audit, metrics: context.metrics }) };
   open.push(k);
   for (const id of ["c1", "c2"]) await k.services.clusters.register(id);
   await backend.users!.create({ username: "u1", role: "viewer", createdAt: 1 });
@@ -84,6 +87,24 @@ const CALLS: Call[] = [
       return k.services.keys.revokeAgentTokens(as, "c1");
     },
   },
+  { name: "clusters.remove", roles: ["admin"], action: "remove clusters", run: (k, as) => k.services.clusters.remove(as, "c1") },
+  {
+    name: "alerts.receive",
+    roles: ["admin", "operator"],
+    action: "post alerts (each one runs a diagnosis)",
+    run: (k, as) =>
+      k.alerts.receive(as, {
+        version: "4",
+        status: "firing",
+        receiver: "kubently",
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: "http://alertmanager.example:9093",
+        alerts: [{ status: "firing", labels: { alertname: "KubePodCrashLooping", cluster: "c1", namespace: "shop" }, annotations: {}, startsAt: "2026-02-02T12:00:00Z", endsAt: "0001-01-01T00:00:00Z", fingerprint: "0123456789abcdef" }],
+      }),
+  },
+  { name: "alerts.deadLetters", roles: ["admin"], action: "read dead letters", run: async (k, as) => k.alerts.deadLetters(as) },
   { name: "audit.verify", roles: ["admin"], action: "verify the audit log", run: (k, as) => k.services.audit.verify(as) },
   { name: "sessions.create", roles: ["admin", "operator"], action: "create sessions", run: (k, as) => k.services.sessions.create(as, { clusterId: "c1" }) },
   { name: "execute.execute", roles: ["admin", "operator"], action: "execute commands", run: (k, as) => k.services.execute.execute(as, { clusterId: "c1", argv: ["get", "pods"], wait: false }) },

@@ -16,7 +16,7 @@ let url: string;
 let sessionId = "no-such-session";
 
 /** Routes that need more than the viewer role among the `key` ones. */
-const OPERATOR_ONLY = new Set(["POST /debug/session", "POST /debug/execute", "DELETE /debug/command/{id}", "GET /terminal/ws"]);
+const OPERATOR_ONLY = new Set(["POST /debug/session", "POST /debug/execute", "DELETE /debug/command/{id}", "GET /terminal/ws", "POST /alerts/alertmanager"]);
 // A fan-out reports per-cluster errors (a viewer's FORBIDDEN included) inside a 200.
 const ANSWERS_PER_CLUSTER = new Set(["POST /debug/fanout"]);
 

@@ -67,6 +67,25 @@ export const LIMITS = {
   maxTerminalsPerIdentity: 8,
   /** Clusters one fan-out request may target. */
   maxFanoutClusters: 20,
+  /**
+   * Alerts (docs/alerts.md): the largest `POST /alerts/alertmanager` body and
+   * the alerts it may carry; the (cluster, namespace) targets one request may
+   * diagnose (more are skipped); targets waiting or running at once (past it
+   * 503 `ALERTS_BUSY`) and how many run at once; dead letters kept.
+   */
+  maxAlertBodyBytes: 1024 * 1024,
+  maxAlertsPerRequest: 500,
+  maxAlertTargetsPerRequest: 10,
+  alertQueueSize: 64,
+  alertConcurrency: 4,
+  alertDeadLetters: 100,
+  /** Findings one outbound message carries, for the alert's workload and for the rest ("also seen") each. */
+  alertFindingsPerMessage: 20,
+  /** Outbound webhooks: one attempt's time budget, attempts in all, and the backoff between them (doubling, with jitter; a `Retry-After` is honoured up to the maximum). */
+  webhookTimeoutMs: 5_000,
+  webhookAttempts: 4,
+  webhookRetryInitialMs: 500,
+  webhookRetryMaxMs: 30_000,
   /** `GET /audit` limit bounds. */
   maxAuditLimit: 1_000,
   defaultAuditLimit: 100,
@@ -89,4 +108,10 @@ export const LIMITS = {
   memoryMaxStreams: 1_000,
   memoryMaxStreamBytes: 64 * 1024 * 1024,
   memoryMaxCounterWindows: 100_000,
+  /** Longest a `/metrics` state snapshot (queue depths, agents, sessions) is reused: scrapes within it read nothing from the backend. */
+  metricsSnapshotMs: 15_000,
+  /** Clusters named in `kubently_queue_depth_top{cluster}`: the deepest queues only. */
+  metricsTopQueues: 10,
+  /** Queue-depth reads in flight at once while a snapshot is taken. */
+  metricsDepthReads: 16,
 } as const;

@@ -8,6 +8,8 @@
  * byte. Health probes and the agents' successful calls are logged at debug.
  */
 import type { LogFields, Logger } from "../log/index.ts";
+import { type Metrics, routeClass } from "../metrics.ts";
+import { pathOf } from "../wire/http.ts";
 
 /** Paths probed every few seconds by orchestrators: logged at debug. */
 const PROBES = new Set(["/health", "/healthz", "/ready"]);
@@ -26,8 +28,13 @@ export interface RequestNotes {
   note(request: Request, fields: LogFields): void;
 }
 
-/** The request logger: `notes` for the routes, `wrap` around the handler that answers. */
-export function requestLog(logger: Logger): RequestNotes & { wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> } {
+/**
+ * The request logger: `notes` for the routes, `wrap` around the handler that
+ * answers. With `metrics`, each request's duration is also recorded in
+ * `kubently_http_request_duration_seconds{route,status_class}` (route class,
+ * never the path: see `routeClass`).
+ */
+export function requestLog(logger: Logger, metrics?: Pick<Metrics, "observe">): RequestNotes & { wrap(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> } {
   const notes = new WeakMap<Request, LogFields>();
   return {
     note(request, fields) {
@@ -40,13 +47,16 @@ export function requestLog(logger: Logger): RequestNotes & { wrap(handler: (requ
         response = await handler(request);
         return response;
       } finally {
-        const path = new URL(request.url).pathname;
+        // Never throws: an A2A request's URL may carry a Host no URL parser takes.
+        const path = pathOf(request);
         const status = response?.status ?? 500;
+        const seconds = (performance.now() - started) / 1000;
+        metrics?.observe("kubently_http_request_duration_seconds", seconds, { route: routeClass(request.method, path), status_class: `${Math.floor(status / 100)}xx` });
         const fields: LogFields = {
           method: request.method.slice(0, 16),
           path: path.slice(0, 200),
           status,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          duration_ms: Math.round(seconds * 10_000) / 10,
           request_id: response?.headers.get("x-request-id") ?? undefined,
           correlation_id: idFrom(response?.headers.get("x-correlation-id") ?? null) ?? idFrom(request.headers.get("x-correlation-id")),
           command_id: idFrom(response?.headers.get("x-command-id") ?? null),

@@ -132,7 +132,7 @@ describe("item 6: admission control", () => {
     expect(busy.body.details).toMatchObject({ workers: 1 });
     // Refused before it was queued: no audit entry, and the metric counts it.
     expect(await kubently.backend.audit.query({ correlationId: "busy-1" })).toEqual([]);
-    expect(kubently.context.metrics.render()).toMatch(/kubently_commands_refused_total\{reason="cluster_busy"\} 1/);
+    expect(await kubently.context.metrics.render()).toMatch(/kubently_commands_refused_total\{reason="cluster_busy"\} 1/);
     // A command whose budget covers the queue is still taken.
     const patient = await execute({ cluster_id: "c1", argv: ["get", "pods"], timeout_seconds: 30, wait: false });
     expect(patient.status).toBe(202);

@@ -215,11 +215,11 @@ describe("memoryBackend() bounds", () => {
     closing(memoryBackend({ maxResults: 1 }), async (b) => {
       await run(b);
       await run(b);
-      const text = createMetrics({ backend: b }).render();
+      const text = await createMetrics({ backend: b }).render();
       expect(text).toContain("# TYPE kubently_backend_dropped_total counter");
       expect(text).toContain('kubently_backend_dropped_total{backend="memory",store="results"} 1');
       expect(text).toContain('kubently_backend_entries{backend="memory",store="results"} 1');
       expect(text).toMatch(/kubently_backend_bytes\{backend="memory",store="results"\} \d+/);
-      expect(createMetrics().render()).not.toContain("kubently_backend_");
+      expect(await createMetrics().render()).not.toContain("kubently_backend_");
     }));
 });

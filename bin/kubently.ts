@@ -5,6 +5,7 @@
  * `manifests`; see docs/cli.md). A thin shell: configuration in, library calls out. Every adapter and plugin is imported
  * statically so `bun build --compile` bundles them.
  */
+import { startTracing, type Tracing } from "./_tracing.ts";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,8 +28,10 @@ import { EXIT, UsageError, paint, print, printErr, runVerb, type CliVerb } from 
 import { debug, exec } from "./_exec.ts";
 import { diagnose } from "./_diagnose.ts";
 import { audit, cluster, key } from "./_admin.ts";
+import { init } from "./_init.ts";
 import { user } from "./_users.ts";
 import { manifests } from "./_manifests.ts";
+import { dashboard } from "./_dashboard.ts";
 import { completionScript, SHELLS, type CompletionVerb, type Shell } from "./_completion.ts";
 import { FLAG_HELP, SERVER_VERBS, serverUsage, USAGE } from "./_usage.ts";
 import { backendSummary, bindNote, boundUrl, clusterAccess, executorSummary, refuseOwnPort, type ClusterAccess } from "./_startup.ts";
@@ -46,6 +49,8 @@ const log = (level: "info" | "warn" | "error", message: string) => logger[level]
 
 /** Where the configuration was read from: relative plugin paths resolve against it. */
 let configDir = process.cwd();
+/** OpenTelemetry, when `OTEL_*` asks for it (docs/operations.md, "Tracing"); flushed at shutdown. */
+let tracing: Tracing | null = null;
 
 const policiesFrom = (config: Config, host: PluginHost): Promise<Policy[]> => loadPolicies(config.plugins ?? [...DEFAULT_PLUGINS], configDir, host);
 
@@ -90,13 +95,15 @@ function onShutdown(stop: () => Promise<void>): void {
     }
     first = Date.now();
     log("info", `${signal}: draining and shutting down`);
-    stop().then(
-      () => process.exit(0),
-      (e) => {
-        log("error", String(e));
-        process.exit(1);
-      },
-    );
+    stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (e) => {
+          log("error", String(e));
+          process.exit(1);
+        },
+      );
   };
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => handler(signal));
 }
@@ -164,6 +171,7 @@ async function startApi(
   const apiKeys = apiKeysFrom(config);
   const kubently = createKubently({
     logger,
+    ...(tracing ? { breakers: [tracing.breaker] } : {}),
     backend,
     policies,
     apiKeys,
@@ -177,6 +185,7 @@ async function startApi(
       ...(config.secureCookies ? { secureCookies: true } : {}),
       ...(config.oidc ? { oidc: config.oidc } : {}),
     },
+    ...(config.alerts ? { alerts: config.alerts } : {}),
   });
   await kubently.ready();
   // Keys created with `kubently key create` and kept by the backend count too (a restart without the bootstrap key).
@@ -426,14 +435,15 @@ flag values that are files or one of a few words.
 };
 
 /** The client verbs and the other verbs that parse their own flags: each answers an exit code. */
-const CLI_VERBS: Record<string, CliVerb> = { exec, debug, diagnose, cluster, key, user, audit, manifests, keygen, version, completion };
+const CLI_VERBS: Record<string, CliVerb> = { init, exec, debug, diagnose, cluster, key, user, audit, manifests, dashboard, keygen, version, completion };
 
 /** Subcommands, for completion. */
 const SUBCOMMANDS: Record<string, readonly string[]> = {
-  cluster: ["list", "status", "token", "rotate", "revoke"],
+  cluster: ["list", "status", "token", "rotate", "revoke", "add", "remove"],
   key: ["create", "list", "revoke"],
   user: ["add", "list", "passwd", "set", "remove"],
   audit: ["verify"],
+  manifests: ["helm", "docker"],
   completion: SHELLS,
   help: [...Object.keys(SERVER_VERBS), ...Object.keys(CLI_VERBS)],
 };
@@ -493,6 +503,10 @@ async function main(argv: string[]) {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (see kubently ${name} --help)`);
   configDir = baseDir;
   logger = createLogger({ format: config.logFormat ?? "pretty", level: config.logLevel ?? "info" });
+  if (name !== "mcp") {
+    tracing = await startTracing(process.env, `kubently-${name}`, log);
+    if (tracing) log("info", `tracing: spans go to ${tracing.endpoint} (OTLP ${tracing.protocol})`);
+  }
   await VERBS[name](config);
 }
 

@@ -143,17 +143,27 @@ export function createBreaker(options: BreakerOptions): Breaker {
 /** The numbers metrics export for a state: 0 closed, 1 half-open, 2 open. */
 export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
+/** Which methods of a guarded object are special. */
+export interface GuardOptions {
+  /** Long polls ({@link BreakerCallOptions.wait}). */
+  waits?: readonly string[];
+  /** Methods that return no Promise (an async iterable): left as they are. */
+  pass?: readonly string[];
+}
+
 /**
- * `target` with every method call run through `breaker`; the methods named in
- * `waits` are long polls ({@link BreakerCallOptions.wait}). Other members
- * (and methods whose names start with `on`: listener registrations, which
- * call nothing) pass through untouched.
+ * `target` with every method call run through `breaker` (each must return a
+ * Promise). Other members, the methods `options.pass` names, and methods
+ * whose names start with `on` (listener registrations, which call nothing)
+ * pass through untouched.
  */
-export function guardMethods<T extends object>(target: T, breaker: Breaker, waits: readonly string[] = []): T {
+export function guardMethods<T extends object>(target: T, breaker: Breaker, options: GuardOptions = {}): T {
+  const waits = options.waits ?? [];
+  const pass = options.pass ?? [];
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
-      if (typeof value !== "function" || typeof prop !== "string" || /^on[A-Z]/.test(prop)) return value;
+      if (typeof value !== "function" || typeof prop !== "string" || /^on[A-Z]/.test(prop) || pass.includes(prop)) return value;
       const wait = waits.includes(prop);
       return (...args: unknown[]) => breaker.execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args), { wait });
     },

@@ -16,6 +16,7 @@ import type { SessionService } from "./sessions.ts";
 import { noOutputResult } from "./results.ts";
 import { checkTraceText } from "./schemas.ts";
 import { newId } from "./_utils.ts";
+import { SpanKind, currentCarrier, failSpan, inSpan } from "./trace.ts";
 
 /** Workers assumed for an agent that has not said how many it runs (the agent's default). */
 const DEFAULT_AGENT_WORKERS = 4;
@@ -132,7 +133,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
   /** Runs one command, counted as in flight until it answers; `SHUTTING_DOWN` once draining. */
   function tracked(identity: Identity, input: ExecuteInput): Promise<ExecuteOutcome> {
     if (draining) return Promise.reject(new KubentlyError("SHUTTING_DOWN", "the API is shutting down; retry on another replica"));
-    const call = run(identity, input);
+    const call = inSpan("execute", { attributes: { "kubently.cluster_id": input.clusterId, "kubently.verb": input.argv[0] ?? "" } }, async (span) => {
+      const outcome = await run(identity, input);
+      span.setAttributes({ "kubently.command_id": outcome.commandId, "kubently.status": outcome.status });
+      if (outcome.status !== "success" && outcome.status !== "queued") failSpan(span, outcome.result?.error ?? outcome.status);
+      return outcome;
+    });
     inflight.add(call);
     void call.finally(() => inflight.delete(call)).catch(() => {});
     return call;
@@ -151,7 +157,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const id = newId();
     const correlationId = input.correlationId ?? id;
     const base = { clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}) };
-    const decision = await decide(identity, input, id);
+    const decision = await inSpan("policy", {}, async (span) => {
+      const d = await decide(identity, input, id);
+      span.setAttribute("kubently.decision", d.allowed ? "allowed" : "denied");
+      if (!d.allowed) failSpan(span, `${d.policy}: ${d.reason}`);
+      return d;
+    });
     const auditBase = auditOf(identity, { id, correlationId, clusterId: input.clusterId, ...(input.sessionId ? { sessionId: input.sessionId } : {}), ...(input.onBehalfOf ? { onBehalfOf: input.onBehalfOf } : {}) });
 
     if (!decision.allowed) {
@@ -192,8 +203,12 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     // fail after the push, the command is cancelled so nothing runs unaudited. (A very fast agent's
     // command.executed may then precede command.queued in the chain.)
     try {
-      command.signature = ctx.signer.sign(command);
-      await queue.push(command);
+      await inSpan("queue.push", { kind: SpanKind.PRODUCER, attributes: { "kubently.command_id": id } }, async () => {
+        // The agent's spans become children of this one (the context rides with the command, unsigned).
+        Object.assign(command, currentCarrier());
+        command.signature = ctx.signer.sign(command);
+        await queue.push(command);
+      });
     } finally {
       admitted?.();
     }
@@ -215,7 +230,8 @@ export function executeService(ctx: CoreContext, clusters: ClusterService, sessi
     const outcome = { commandId: id, ...base, correlationId, argv: decision.argv };
     if (input.wait === false) return { ...outcome, status: "queued" };
 
-    const result = (await settle(command, auditBase, input.signal))!;
+    const result = (await inSpan("await result", {}, () => settle(command, auditBase, input.signal)))!;
+    ctx.metrics.observe("kubently_command_e2e_duration_seconds", (Date.now() - now) / 1000, { status: result.status });
     return { ...outcome, status: result.status, result };
   }
 

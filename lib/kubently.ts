@@ -5,6 +5,8 @@
  * is where the protocol edges meet; the MCP and A2A SDKs load on first use,
  * so importing the library costs neither.
  */
+import { BREAKER_STATE_VALUE, type Breaker, type BreakerSnapshot } from "./breaker.ts";
+import { tracedRequests } from "./http/tracing.ts";
 import { memoryBackend } from "../adapters/memory/index.ts";
 import type { A2AServer, A2AServerOptions } from "./a2a/server.ts";
 import { startAgent, type AgentOptions, type RunningAgent } from "./agent/agent.ts";
@@ -22,10 +24,11 @@ import { noopLogger, type Logger } from "./log/index.ts";
 import { terminalSockets } from "./console/terminal/index.ts";
 import { nodeListener, serve, withBasePath, type HttpServer, type MountOptions, type ServeOptions } from "./http/serve.ts";
 import { createAuthenticator, mintAgentToken, type ConfiguredKey } from "./identity.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, instanceGauges } from "./metrics.ts";
 import { createPipeline, type Policy } from "./policy.ts";
 import type { LoginOptions } from "./login/index.ts";
 import { createServices, type KubentlyHost, type Services } from "./services.ts";
+import { alertsService, type AlertsConfig, type AlertsService } from "./alerts/index.ts";
 import { KubentlyError } from "./errors.ts";
 import { LIMITS } from "./limits.ts";
 import { createSigner, generateSigningKeyPem, type CommandSigner } from "./signing.ts";
@@ -91,6 +94,22 @@ export interface KubentlyOptions {
    * @default noopLogger (the library prints nothing)
    */
   logger?: Logger;
+  /**
+   * Alerts (docs/alerts.md): `POST /alerts/alertmanager` runs a diagnosis
+   * per alerted (cluster, namespace) and sends the findings to these
+   * outbound webhooks (Slack, PagerDuty Events v2, generic JSON), with
+   * retries, a breaker per webhook and dead letters. Validated here:
+   * a bad value throws `VALIDATION_FAILED` naming the field.
+   * @default no webhooks (alerts are still diagnosed, and audited)
+   */
+  alerts?: AlertsConfig;
+  /**
+   * More circuit breakers to show in `/ready` and as `kubently_breaker_state`
+   * (the binary's OTLP exporter's), besides the backend's and the alert
+   * webhooks' (docs/operations.md, "Circuit breakers").
+   * @default []
+   */
+  breakers?: readonly Breaker[];
 }
 
 /** Options for {@link Kubently.startLocalAgent}. */
@@ -116,6 +135,10 @@ export interface Kubently extends KubentlyHost {
   nodeHandler(options?: MountOptions): ReturnType<typeof nodeListener>;
   /** The routes the REST app serves (method and path pattern), e.g. for a fuzzer or a gateway's config. */
   readonly routes: readonly { method: string; path: string }[];
+  /** The alerts service: its webhooks' breakers (`alerts.breakers()`) for `/ready` and metrics, its dead letters. */
+  readonly alerts: AlertsService;
+  /** Every circuit breaker of the instance (backend, alert webhooks, the host's) and where it stands. */
+  breakers(): BreakerSnapshot[];
   /** Serves the REST API (and MCP at `/mcp`). */
   listen(options?: ServeOptions): Promise<HttpServer>;
   /** Serves A2A on its own port (the agent card, JSON-RPC, and a WebSocket under Bun); `close()` stops it first. */
@@ -193,6 +216,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
     metrics: createMetrics({ backend }),
     signer,
   };
+  instanceGauges(context.metrics, backend, { version: VERSION });
   const services = createServices(context, { login: { ...options.login, ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}) } });
   const { clusters, execute } = services;
   const host: KubentlyHost = { context, services };
@@ -203,15 +227,19 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const sockets = eventSockets();
   const terminals = terminalSockets(host);
   const logger = options.logger ?? noopLogger;
-  const requests = requestLog(logger);
-  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins }, notes: requests });
+  const requests = requestLog(logger, context.metrics);
+  const alerts = alertsService({ diagnose: services.diagnose, clusters, audit: context.backend.audit, metrics: context.metrics, logger }, options.alerts);
+  const breakers = (): BreakerSnapshot[] => [...(backend.breakers ?? []), ...alerts.breakers(), ...(options.breakers ?? [])].map((b) => b.snapshot());
+  context.metrics.gauge("kubently_breaker_state", "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open.", () => breakers().map((b) => ({ labels: { breaker: b.name }, value: BREAKER_STATE_VALUE[b.state] })), ["breaker"]);
+  context.metrics.gauge("kubently_breaker_opens", "Times each circuit breaker opened since the process started.", () => breakers().map((b) => ({ labels: { breaker: b.name }, value: b.opens })), ["breaker"]);
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins }, notes: requests, alerts, breakers });
   // agent.lost for agents that vanish without a goodbye; stopped by close().
   const agentWatch = watchAgents(backend.auth, events);
   const agents = new Set<RunningAgent>();
   const servers = new Set<HttpServer>();
   const a2aServers = new Set<A2AServer>();
   // Routing reads the path alone: every request is rebuilt on a fixed origin first.
-  const answer = requests.wrap((request) => Promise.resolve(app.handle(request)));
+  const answer = requests.wrap(tracedRequests((request) => Promise.resolve(app.handle(request))));
   const handle = (request: Request): Promise<Response> => answer(carryUpgrade(request, canonicalRequest(request)));
   const reconciler = options.auditReconciler === false ? undefined : { intervalMs: 10_000, graceMs: 10_000, ...options.auditReconciler };
   let reconcileTimer: ReturnType<typeof setInterval> | undefined;
@@ -232,6 +260,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
     context,
     services,
     routes: app.routes.map((r) => ({ method: r.method, path: r.path })),
+    alerts,
+    breakers,
     handle,
     fetchHandler: (mount) => withBasePath(handle, mount),
     nodeHandler: (mount) => nodeListener(handle, mount),
@@ -242,7 +272,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
     },
     async listenA2A(a2aOptions) {
       const { startA2AServer } = await import("./a2a/server.ts");
-      const server = await startA2AServer(host, { ...origins, ...a2aOptions });
+      // The same request lines (and spans) as REST: A2A calls run commands too.
+      const server = await startA2AServer(host, { ...origins, wrap: (h) => requests.wrap(tracedRequests(h, "A2A")), ...a2aOptions });
       a2aServers.add(server);
       return server;
     },
@@ -278,10 +309,12 @@ export function createKubently(options: KubentlyOptions): Kubently {
     },
     async close() {
       closing = true;
-      clearInterval(reconcileTimer);
-      // Order matters: refuse new commands at once, let A2A tasks and local agents finish and post what they run,
-      // wait for callers in flight to get their answers, then stop serving and end long polls.
+      // Order matters: refuse new commands at once (before any await), let A2A tasks and local agents finish and
+      // post what they run, wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
+      // Alert work next: its diagnoses and deliveries are cancelled, nothing new is taken.
+      await alerts.close();
+      clearInterval(reconcileTimer);
       // Web terminals end first: their running commands are cancelled and their sessions ended while the backend is there.
       await terminals.closeAll();
       await Promise.allSettled([...a2aServers].map((s) => s.close()));

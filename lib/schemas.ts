@@ -58,6 +58,13 @@ export const CommandSchema = v.object({
    * not signed: the agent bounds it by its own output cap.
    */
   stream: v.optional(v.object({ maxBytes: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
+  /**
+   * The W3C trace context the command was queued in (docs/operations.md,
+   * "Tracing"): the agent's spans join the caller's trace. Not signed: it
+   * chooses no behaviour.
+   */
+  traceparent: v.optional(v.pipe(v.string(), v.regex(/^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/))),
+  tracestate: v.optional(v.pipe(v.string(), v.maxLength(512))),
   /** Ed25519 signature over the command's identity fields (issue: signed commands). */
   signature: v.optional(v.string()),
 });

@@ -8,7 +8,7 @@
  * importing this module never fails without them; using the backend then
  * fails with `BACKEND_UNAVAILABLE` saying `npm install ioredis bullmq`.
  */
-import { createBreaker, guardMethods, type BreakerOptions } from "../../lib/breaker.ts";
+import { createBreaker, guardMethods, type BreakerOptions, type GuardOptions } from "../../lib/breaker.ts";
 import type { Backend } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { Connection, isOutage, outage, type RedisClient } from "./_runtime.ts";
@@ -114,7 +114,7 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
           unavailable: (s) => new KubentlyError("BACKEND_UNAVAILABLE", `redis: circuit open after repeated failures (last: ${s.lastFailure ?? "unknown"}); calls fail at once until a trial call finds Redis back`),
         });
   // Long polls (an agent's lease, a caller awaiting a result, a stream reader) never serve as the breaker's trial call.
-  const guard = <T extends object>(store: T, waits: string[] = []): T => (breaker ? guardMethods(store, breaker, waits) : store);
+  const guard = <T extends object>(store: T, options: GuardOptions = {}): T => (breaker ? guardMethods(store, breaker, options) : store);
   const ping = breaker
     ? () =>
         breaker
@@ -128,13 +128,14 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     name: "redis",
     capabilities: { durable: true, shared: true },
     sessions: guard(redisSessions(runtime)),
-    queue: guard(queue, ["lease", "awaitResult"]),
+    queue: guard(queue, { waits: ["lease", "awaitResult"] }),
     auth: guard(redisAuth(runtime)),
-    audit: guard(redisAudit(runtime)),
+    // scan() is an async iterable: each page it reads fails on its own while Redis is away.
+    audit: guard(redisAudit(runtime), { pass: ["scan"] }),
     counters: guard(redisCounters(runtime)),
     events,
     users: guard(redisUsers(runtime)),
-    streams: guard(streams, ["read"]),
+    streams: guard(streams, { waits: ["read"] }),
     ...(breaker ? { breakers: [breaker] } : {}),
     ping,
     async close() {

@@ -4,8 +4,9 @@
  * lib/http/serve.ts otherwise (Node: HTTP and SSE only).
  */
 import { serve, type HttpServer } from "../http/serve.ts";
+import { pathOf } from "../wire/http.ts";
 import type { KubentlyHost } from "../services.ts";
-import { createA2AHandler, type A2AHandler, type A2AOptions } from "./handler.ts";
+import { WEBSOCKET_PATH, createA2AHandler, type A2AHandler, type A2AOptions } from "./handler.ts";
 import type { BunServerLike, BunWebSocketHandler } from "./websocket.ts";
 
 /** Options for {@link startA2AServer}. */
@@ -16,6 +17,8 @@ export interface A2AServerOptions extends A2AOptions {
   hostname?: string;
   /** Serve the `/a2a/ws` WebSocket endpoint (Bun only; ignored on Node). @default true */
   websocket?: boolean;
+  /** Wraps the HTTP handler (not the WebSocket upgrade): the instance's request log and tracing. @default none */
+  wrap?: (handler: (request: Request) => Promise<Response>) => (request: Request) => Promise<Response>;
 }
 
 /** A running A2A server. */
@@ -38,6 +41,7 @@ type BunServe = (options: {
 /** Starts the A2A server for `kubently`; `close()` drains running tasks, then stops listening. */
 export async function startA2AServer(kubently: KubentlyHost, options: A2AServerOptions): Promise<A2AServer> {
   const handler = createA2AHandler(kubently, options);
+  const answer = options.wrap ? options.wrap((request) => handler.fetch(request)) : (request: Request) => handler.fetch(request);
   const hostname = options.hostname ?? "127.0.0.1";
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   const bun = (globalThis as { Bun?: { serve: BunServe } }).Bun;
@@ -45,7 +49,7 @@ export async function startA2AServer(kubently: KubentlyHost, options: A2AServerO
     const server = bun.serve({
       port: options.port ?? 0,
       hostname,
-      fetch: (request, srv) => handler.upgrade(request, srv),
+      fetch: (request, srv) => (pathOf(request) === WEBSOCKET_PATH ? handler.upgrade(request, srv) : answer(request)),
       websocket: handler.websocket,
       // SSE streams stay quiet while a command runs (up to its timeout); Bun's cap is 255 s.
       idleTimeout: 120,
@@ -63,7 +67,7 @@ export async function startA2AServer(kubently: KubentlyHost, options: A2AServerO
       },
     };
   }
-  const server = await serve((request) => handler.fetch(request), { ...(options.port !== undefined ? { port: options.port } : {}), hostname });
+  const server = await serve(answer, { ...(options.port !== undefined ? { port: options.port } : {}), hostname });
   return {
     ...server,
     handler,

@@ -4,6 +4,7 @@
  * the API), running it, applying `after` policies (redaction happens here, so
  * secrets never leave the cluster) and posting the result back.
  */
+import { SpanKind, contextFrom, failSpan, inSpan } from "../trace.ts";
 import { createPipeline, type Policy } from "../policy.ts";
 import { LIMITS } from "../limits.ts";
 import type { AgentInfo, Command, Result } from "../schemas.ts";
@@ -192,11 +193,16 @@ export function startAgent(options: AgentOptions): RunningAgent {
     let sent: { output: string; redacted: boolean } | undefined;
     let out: ExecOutput;
     try {
-      out = await options.executor.run(decision.argv, {
-        timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
-        signal: kill.signal,
-        maxOutputBytes: command.stream ? Math.min(cap, command.stream.maxBytes) : cap,
-        ...(streamer ? { onOutput: (text: string) => ((fed = true), streamer.push(text)) } : {}),
+      out = await inSpan("executor", { attributes: { "kubently.executor": options.executor.name } }, async (span) => {
+        const ran = await options.executor.run(decision.argv, {
+          timeoutMs: Math.min(command.timeoutMs, job.budgetMs),
+          signal: kill.signal,
+          maxOutputBytes: command.stream ? Math.min(cap, command.stream.maxBytes) : cap,
+          ...(streamer ? { onOutput: (text: string) => ((fed = true), streamer.push(text)) } : {}),
+        });
+        if (ran.exitCode !== null) span.setAttribute("process.exit.code", ran.exitCode);
+        if (ran.exitCode !== 0) failSpan(span, ran.timedOut ? "timed out" : ran.cancelled ? "cancelled" : ran.stderr || "failed");
+        return ran;
       });
       if (streamer) {
         if (!fed) streamer.push(out.stdout); // an executor that does not stream: all of it at the end
@@ -287,15 +293,21 @@ export function startAgent(options: AgentOptions): RunningAgent {
     // holds (measured: 110-148 MB at 16 callers with a 13 MB live heap); a collection every
     // GC_EVERY commands keeps it near 100 MB for ~2% CPU. Node's collector needs no hint.
     if (++served % GC_EVERY === 0) collect();
-    let result: Result;
-    const started = performance.now();
-    try {
-      result = await handle(job);
-    } catch (e) {
-      result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
-    }
-    logCommand(job.command, result, performance.now() - started);
-    await submit(job, result);
+    // The command's span continues the trace it was queued in (the context rides with the command).
+    const attributes = { "kubently.cluster_id": job.command.clusterId, "kubently.command_id": job.command.id, "kubently.verb": job.command.argv[0] ?? "" };
+    await inSpan("command", { kind: SpanKind.CONSUMER, parent: contextFrom(job.command), attributes }, async (span) => {
+      let result: Result;
+      const started = performance.now();
+      try {
+        result = await handle(job);
+      } catch (e) {
+        result = refuse(job.command, "failure", "AGENT_ERROR", `the agent failed to run the command: ${(e as Error).message}`);
+      }
+      span.setAttribute("kubently.status", result.status);
+      if (result.status !== "success") failSpan(span, result.error ?? result.status);
+      logCommand(job.command, result, performance.now() - started);
+      await inSpan("result.post", { kind: SpanKind.CLIENT }, () => submit(job, result));
+    });
     if (heavyDone) {
       // A command that read much (a diagnosis's snapshot of thousands of objects, megabytes of JSON) is
       // collected right after, and JavaScriptCore may hand the pages back when idle (a no-op where the

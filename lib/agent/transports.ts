@@ -2,6 +2,7 @@
  * How an agent reaches the API: over HTTP (the normal, outbound-only case) or
  * in-process (`kubently all`, tests, library hosts running both halves).
  */
+import { currentCarrier } from "../trace.ts";
 import type { ClusterService } from "../clusters.ts";
 import { KubentlyError } from "../errors.ts";
 import type { AgentInfo, Result } from "../schemas.ts";
@@ -33,7 +34,8 @@ export function httpTransport(options: HttpTransportOptions): AgentTransport {
   const post = async (path: string, body: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
+      // The active trace context (the command's span, when tracing): the API's span for this post joins the trace.
+      headers: { ...headers, "content-type": "application/json", ...currentCarrier() },
       body: JSON.stringify(body),
     });
     if (res.ok) return res;

@@ -57,6 +57,8 @@ export interface TimedLoadOptions {
   seconds: number;
   /** After a 429, wait its `Retry-After` (at most 5 s) before the next request, as a well-behaved client does. @default false */
   honourRetryAfter?: boolean;
+  /** More request headers (a traceparent). @default none */
+  headers?: Record<string, string>;
 }
 
 /** Answers that arrived within the load's window, sorted by outcome. */
@@ -83,7 +85,7 @@ export interface Tally {
  */
 export async function timedLoad(o: TimedLoadOptions): Promise<Tally> {
   const body = JSON.stringify(o.body);
-  const headers = { "x-api-key": o.key, "content-type": "application/json" };
+  const headers = { ...o.headers, "x-api-key": o.key, "content-type": "application/json" };
   const t: Tally = { answers: 0, ok: 0, busy: 0, timeouts: 0, failures: 0, latencies: [], reasons: new Map(), seconds: o.seconds };
   const started = performance.now();
   const until = started + o.seconds * 1000;

@@ -11,10 +11,11 @@
  * - idle RSS of the API and the agent;
  * - a soak per backend (RSS growth under full load, `_soak.ts`) and a 10x
  *   overload of one slow cluster (goodput, 429 `CLUSTER_BUSY`, `_overload.ts`);
- * - diagnose of a 2,000-pod cluster: latency and agent RSS (`_diagnose.ts`).
+ * - diagnose of a 2,000-pod cluster: latency and agent RSS (`_diagnose.ts`);
+ * - tracing off vs OTLP export on (`_tracing.ts`).
  *
  * `KUBENTLY_BENCH_SECTIONS=soak,overload` runs only the sections named
- * (overhead, reads, agent, diagnose, soak, overload); all of them by default.
+ * (overhead, reads, agent, diagnose, soak, overload, tracing); all of them by default.
  * `KUBENTLY_BENCH_BACKENDS=memory,redis` limits the backends measured.
  */
 import { mkdtempSync } from "node:fs";
@@ -27,6 +28,7 @@ import { backends, pct, rssMb, urlOf } from "./_load.ts";
 import { diagnoseSection } from "./_diagnose.ts";
 import { overloadSection } from "./_overload.ts";
 import { soakSection } from "./_soak.ts";
+import { tracingSection } from "./_tracing.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
@@ -180,6 +182,7 @@ async function main() {
   if (wanted("diagnose")) await diagnoseSection(KEY);
   if (wanted("soak")) await soakSection(KEY);
   if (wanted("overload")) await overloadSection(KEY);
+  if (wanted("tracing")) await tracingSection(KEY, TOKEN);
 
   if (rss.length > 0) {
     console.log("\n## Memory (RSS, MB)\n");

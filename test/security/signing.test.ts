@@ -23,6 +23,8 @@ const UNSIGNED: Record<string, string> = {
   correlationId: "ties log lines together; decides nothing",
   createdAt: "informational; `deadline` bounds when the command may run",
   stream: "a delivery hint the agent bounds by its own output cap (see CommandSchema)",
+  traceparent: "the trace the agent's spans join (docs/operations.md, Tracing); chooses no behaviour",
+  tracestate: "vendor data of the same trace context; chooses no behaviour",
 };
 
 const PEM = generateSigningKeyPem();
@@ -43,6 +45,8 @@ function envelope(): Command {
     correlationId: "corr-1",
     createdAt: 1_899_999_990_000,
     stream: { maxBytes: 1024 },
+    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    tracestate: "vendor=value",
   };
   return { ...c, signature: signer.sign(c) };
 }

@@ -111,12 +111,15 @@ describe("guardMethods", () => {
     onEvent(fn: () => void) {
       this.listeners.push(fn);
     }
+    async *items() {
+      yield this.calls;
+    }
   }
 
-  test("each method call goes through the breaker with `this` kept; on* listeners and fields pass through", async () => {
+  test("each method call goes through the breaker with `this` kept; on* listeners, fields and `pass` methods pass through", async () => {
     const b = createBreaker({ name: "store", failures: 2, halfOpenAfterMs: { initial: 60_000, max: 60_000 } });
     const raw = new Store();
-    const store = guardMethods(raw, b, ["poll"]);
+    const store = guardMethods(raw, b, { waits: ["poll"], pass: ["items"] });
     expect(await store.get(false)).toBe(1);
     store.onEvent(() => {});
     expect(raw.listeners).toHaveLength(1);
@@ -127,5 +130,9 @@ describe("guardMethods", () => {
     expect(await store.poll().catch((e) => e.message)).toContain("circuit open");
     expect(raw.calls).toBe(3);
     expect(store.calls).toBe(3);
+    // An async iterable named in `pass` is left as it is (it returns no Promise to guard).
+    const seen: number[] = [];
+    for await (const n of store.items()) seen.push(n);
+    expect(seen).toEqual([3]);
   });
 });

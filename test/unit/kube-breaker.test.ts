@@ -9,6 +9,7 @@
  * is back. Caller mistakes (404s) never open it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
 import { memoryBackend } from "../../adapters/memory/index.ts";
 import { startAgent } from "../../lib/agent/agent.ts";
 import { nativeExecutor } from "../../lib/agent/native.ts";
@@ -112,7 +113,7 @@ test("the agent reports the breaker in heartbeats: /admin/agents/{id}/status sho
   const executor = nativeExecutor({ kubeconfigText, circuitBreaker: { failures: 2, halfOpenAfterMs: { initial: 60_000, max: 60_000 } } });
   const agent = startAgent({ clusterId: "c1", executor, policies: [readOnly()], transport: httpTransport({ apiUrl: url, clusterId: "c1", token: TOKEN, agentId: "a1" }), pollWaitMs: 500, heartbeatMs: 100 });
   const headers = { "x-api-key": KEY, "content-type": "application/json" };
-  const status = async () => ((await (await fetch(`${url}/admin/agents/c1/status`, { headers })).json()) as { agent: { breakers?: { name: string; state: string }[] } | null }).agent?.breakers;
+  const status = async () => ((await (await fetch(`${url}/admin/agents/c1/status`, { headers })).json()) as { agent: { breakers?: { name: string; state: string; opens: number }[] } | null }).agent?.breakers;
   try {
     expect((await pollUntil(status, (b) => b?.[0]?.state === "closed"))?.[0]?.state).toBe("closed");
     mode = "503";
@@ -122,6 +123,10 @@ test("the agent reports the breaker in heartbeats: /admin/agents/{id}/status sho
     }
     await pollUntil(status, (b) => b?.[0]?.state === "open");
     expect(await status()).toEqual([{ name: "kubernetes", state: "open", opens: 1 }]);
+    // And `kubently cluster status` prints it.
+    // (Spawned without blocking: the API it asks runs in this process.)
+    const cli = Bun.spawn([process.execPath, join(import.meta.dir, "../../bin/kubently.ts"), "cluster", "status", "c1", "--api-url", url, "--api-key", KEY], { env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" }, stdout: "pipe" });
+    expect(await new Response(cli.stdout).text()).toMatch(/^breakers:\s+kubernetes open$/m);
   } finally {
     mode = "up";
     await agent.stop();

@@ -145,4 +145,24 @@ describe("an instance's log lines", () => {
     ]);
     expect(JSON.stringify(records)).not.toContain("wrong-SECRET-key");
   });
+
+  test("MCP and A2A requests get their lines too: /mcp through the REST app, A2A on its own port", async () => {
+    records.length = 0;
+    const mcp = await k.handle(new Request("http://localhost/mcp", { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-api-key": "wrong-SECRET-key" }, body: "{}" }));
+    expect(mcp.status).toBe(401);
+    const a2a = await k.listenA2A({ publicUrl: "http://127.0.0.1:0/", port: 0 });
+    try {
+      expect((await fetch(`${a2a.url}/.well-known/agent-card.json`)).status).toBe(200);
+      const rpc = await fetch(`${a2a.url}/`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "wrong-SECRET-key" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message/send", params: {} }) });
+      expect(rpc.status).toBe(401);
+    } finally {
+      await a2a.close();
+    }
+    expect(records.filter((r) => r.message === "request").map((r) => [r.level, r.fields.method, r.fields.path, r.fields.status])).toEqual([
+      ["info", "POST", "/mcp", 401],
+      ["info", "GET", "/.well-known/agent-card.json", 200],
+      ["info", "POST", "/", 401],
+    ]);
+    expect(JSON.stringify(records)).not.toContain("wrong-SECRET-key");
+  });
 });

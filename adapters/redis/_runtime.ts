@@ -16,6 +16,20 @@ import { SCRIPTS, type ScriptName } from "./_lua.ts";
 /** An ioredis client: a standalone/Sentinel `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * The public face of an ioredis client a host passes in (`Redis`,
+ * standalone or Sentinel, or `Cluster`): the members Kubently relies on, so
+ * the adapter's published types name none of ioredis's (whose own
+ * declarations do not compile without `skipLibCheck`). Any ioredis client
+ * is one.
+ */
+export interface RedisClientLike {
+  readonly status: string;
+  duplicate(): unknown;
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  quit(): Promise<unknown>;
+}
+
 /** What the install hint says. */
 export const INSTALL_HINT = "npm install ioredis bullmq";
 
@@ -159,7 +173,7 @@ async function shut(client: RedisClient): Promise<void> {
 /** Options of {@link Connection}. */
 export interface ConnectionOptions {
   url?: string;
-  client?: RedisClient;
+  client?: RedisClientLike;
   prefix: string;
   /** Every message on the backend's channel. */
   onMessage(message: string): void;
@@ -212,7 +226,8 @@ export class Connection {
     const { RedisCtor, bull } = await loadModules();
     const { prefix } = this.options;
     const redis =
-      this.options.client ??
+      // A host's client is an ioredis client (RedisClientLike is its published shape).
+      (this.options.client as RedisClient | undefined) ??
       (this.own ??= (() => {
         const client = new RedisCtor(this.options.url ?? "redis://127.0.0.1:6379", {
           // Fail a command after a few reconnect attempts instead of queueing it for long:

@@ -11,14 +11,14 @@
 import { createBreaker, guardMethods, type BreakerOptions, type GuardOptions } from "../../lib/breaker.ts";
 import type { Backend } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
-import { Connection, isOutage, outage, type RedisClient } from "./_runtime.ts";
+import { Connection, isOutage, outage, type RedisClientLike } from "./_runtime.ts";
 import { redisEvents } from "./events.ts";
 import { RedisQueue } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
 import { redisStreams } from "./streams.ts";
 import { redisUsers } from "./users.ts";
 
-export type { RedisClient } from "./_runtime.ts";
+export type { RedisClientLike } from "./_runtime.ts";
 export { INSTALL_HINT } from "./_runtime.ts";
 
 /** Options for {@link redisBackend}. Give `url` or `client`. */
@@ -37,7 +37,7 @@ export interface RedisBackendOptions {
    * ioredis' `keyPrefix` (use `prefix`).
    * @default undefined
    */
-  client?: RedisClient;
+  client?: RedisClientLike;
   /**
    * Prefix of every key (BullMQ's queues live under `<prefix>:q:<clusterId>`).
    * Backends with different prefixes share a Redis without seeing each other.

@@ -19,7 +19,7 @@ import { headerText, timeoutHeader } from "../wire/headers.ts";
 import { errorResponse, jsonResponse as json, pathOf, readJsonBody } from "../wire/http.ts";
 import { sseResponse, type SseEvent } from "../wire/sse.ts";
 import { clusterJson, commandJson, diagnoseFanoutJson, diagnoseJson, fanoutJson, keyJson, sessionJson, storedCommandJson } from "../wire/views.ts";
-import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, DiagnoseBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "./bodies.ts";
+import { AgentExtendBody, AgentResultBody, AgentStreamBody, CreateKeyBody, CreateSessionBody, CreateTokenBody, DiagnoseBody, ExecuteBody, ExplainBody, FanoutBody, RotateTokenBody, argvOf, parseBody } from "../wire/bodies.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleRoute } from "../console/index.ts";
 import type { TerminalSockets } from "../console/terminal/index.ts";

@@ -2,7 +2,7 @@
  * The OpenAPI document served at `/openapi.json`. A test checks that every
  * route the app serves is documented here and nothing more.
  */
-import { COMMAND_TYPES } from "./bodies.ts";
+import { COMMAND_TYPES } from "../wire/bodies.ts";
 import { LIMITS } from "../limits.ts";
 
 /** `session`: the console's session cookie only (docs/login.md); `key` and `admin` routes accept the cookie too. */

@@ -5,7 +5,7 @@
  * `(request) => Promise<Response>` after authentication where it needs one.
  */
 import * as v from "valibot";
-import { parseBody } from "../http/bodies.ts";
+import { parseBody } from "../wire/bodies.ts";
 import { LIMITS } from "../limits.ts";
 import type { Identity } from "../schemas.ts";
 import { jsonResponse, readJsonBody } from "../wire/http.ts";

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { webhookReceiver } from "../_webhook-receiver.ts";
 import { ensureBinary, prerequisites, run, type Proc } from "./_harness.ts";
 
 const { skip } = prerequisites([ensureBinary()]);
@@ -18,8 +19,6 @@ const KEY = "e2e-alerts-key-0123456789abcdef";
 const ADMIN = "e2e-alerts-admin-0123456789abcdef";
 const ROUTING_KEY = "E2EROUTINGKEY0123456789abcdefghij";
 const SLACK_PATH = "/services/T0E2E/B0E2E/e2eSlackSecretPath";
-
-type Hit = { path: string; headers: Record<string, string>; body: any };
 
 /** Waits (bounded) until `done()` holds; the assertions that follow say what was expected. */
 async function until(done: () => boolean, tries = 600): Promise<void> {
@@ -29,9 +28,8 @@ async function until(done: () => boolean, tries = 600): Promise<void> {
 describe.skipIf(skip)("alerts through the compiled binary", () => {
   let demo: Proc;
   let url = "";
-  const hits: Hit[] = [];
-  const at = (path: string) => hits.filter((h) => h.path === path);
-  let receivers: ReturnType<typeof Bun.serve>;
+  let receivers: ReturnType<typeof webhookReceiver>;
+  const at = (path: string) => receivers.at(path);
   const labels = { alertname: "KubePodCrashLooping", cluster: "demo", namespace: "shop", pod: "checkout-6b8f9d7c5c-8wzrn", severity: "critical" };
   const payload = (alertLabels: Record<string, string>) => ({
     version: "4",
@@ -50,21 +48,12 @@ describe.skipIf(skip)("alerts through the compiled binary", () => {
   };
 
   beforeAll(async () => {
-    const counts = new Map<string, number>();
-    receivers = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      async fetch(req) {
-        const path = new URL(req.url).pathname;
-        const n = (counts.get(path) ?? 0) + 1;
-        counts.set(path, n);
-        hits.push({ path, headers: Object.fromEntries(req.headers), body: await req.json().catch(() => null) });
-        if (path === "/flaky" && n <= 2) return new Response("try later", { status: 503 });
-        if (path === "/broken") return new Response("down for maintenance", { status: 502 });
-        return new Response("ok", { status: path === "/pd" ? 202 : 200 });
-      },
+    receivers = webhookReceiver((path, n) => {
+      if (path === "/flaky" && n <= 2) return new Response("try later", { status: 503 });
+      if (path === "/broken") return new Response("down for maintenance", { status: 502 });
+      return new Response("ok", { status: path === "/pd" ? 202 : 200 });
     });
-    const base = `http://127.0.0.1:${receivers.port}`;
+    const base = receivers.url;
     const dir = mkdtempSync(join(tmpdir(), "kubently-e2e-alerts-"));
     const config = join(dir, "kubently.json");
     writeFileSync(
@@ -88,7 +77,7 @@ describe.skipIf(skip)("alerts through the compiled binary", () => {
   });
   afterAll(async () => {
     await demo?.stop();
-    receivers?.stop(true);
+    receivers?.stop();
   });
 
   test("an Alertmanager webhook is answered 202 at once; the findings reach Slack, PagerDuty and the JSON sink", async () => {

@@ -21,6 +21,7 @@ import { type SimCluster, startSimCluster } from "../../lib/sim/index.ts";
 import { BUILTIN_ANALYZERS } from "../../plugins/analyzers/index.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { redactSecrets } from "../../plugins/redact-secrets.ts";
+import { webhookReceiver } from "../_webhook-receiver.ts";
 
 const OPS = "alerts-ops-0123456789abcdef";
 const ADMIN = "alerts-admin-0123456789abcdef";
@@ -31,25 +32,7 @@ const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefghijkl";
 const SLACK_PATH = "/services/T0SECRET/B0SECRET/xoxSECRETtoken";
 const JSON_AUTH = "Bearer receiver-secret-0123456789";
 
-type Hit = { path: string; headers: Record<string, string>; body: any };
-
-/** A loopback receiver: records every request; `answer` picks the response per path and hit number. */
-function receiver(answer: (path: string, n: number) => Response = () => new Response("ok")) {
-  const hits: Hit[] = [];
-  const counts = new Map<string, number>();
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(req) {
-      const path = new URL(req.url).pathname;
-      const n = (counts.get(path) ?? 0) + 1;
-      counts.set(path, n);
-      hits.push({ path, headers: Object.fromEntries(req.headers), body: await req.json().catch(() => null) });
-      return answer(path, n);
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, hits, at: (path: string) => hits.filter((h) => h.path === path), stop: () => server.stop(true) };
-}
+const receiver = webhookReceiver;
 
 let sim: SimCluster;
 let k: Kubently;

@@ -8,11 +8,9 @@ import { jsonBodies } from "./json.ts";
 import { pagerdutyBodies } from "./pagerduty.ts";
 import { slackBody } from "./slack.ts";
 
-/** One request body to send, with a short key for logs and dead letters (PagerDuty: the dedup key). */
-export interface OutboundBody {
-  body: Record<string, unknown> | object;
-  key?: string;
-}
+import type { OutboundBody } from "./_body.ts";
+
+export type { OutboundBody } from "./_body.ts";
 
 /** The bodies a webhook gets for a message (none: nothing to send, e.g. a resolved alert to Slack). */
 export function bodiesFor(webhook: Pick<WebhookConfig, "type" | "sendResolved" | "routingKey">, message: AlertMessage): OutboundBody[] {

@@ -5,7 +5,7 @@
  * `custom_details`; the routing key is added by the sender and never logged.
  */
 import type { AlertMessage, MessageAlert } from "../message.ts";
-import type { OutboundBody } from "./index.ts";
+import type { OutboundBody } from "./_body.ts";
 
 /** PagerDuty's severities. */
 type PdSeverity = "critical" | "error" | "warning" | "info";

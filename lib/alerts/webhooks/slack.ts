@@ -7,7 +7,7 @@
  */
 import type { Finding } from "../../diagnose/analyzer.ts";
 import type { AlertMessage } from "../message.ts";
-import type { OutboundBody } from "./index.ts";
+import type { OutboundBody } from "./_body.ts";
 
 /** Findings shown as their own blocks; the rest are counted. */
 const SHOWN = 8;

@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { KubentlyError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
 import { describeIssues, integerIn } from "../schemas.ts";
-import { argvOfSpec, type ExecuteSpec } from "../wire/execute-spec.ts";
+import { argvOfSpec, type ExecuteSpec } from "./execute-spec.ts";
 
 const shortText = v.pipe(v.string(), v.maxLength(LIMITS.maxIdLength));
 

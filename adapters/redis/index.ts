@@ -13,13 +13,14 @@ import type { Backend } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { Connection, isOutage, outage, type RedisClientLike } from "./_runtime.ts";
 import { redisEvents } from "./events.ts";
-import { RedisQueue } from "./queue.ts";
+import { HOUSEKEEPING, RedisQueue, type Housekeeping } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
 import { redisStreams } from "./streams.ts";
 import { redisUsers } from "./users.ts";
 
 export type { RedisClientLike } from "./_runtime.ts";
 export { INSTALL_HINT } from "./_runtime.ts";
+export type { Housekeeping } from "./queue.ts";
 
 /** Options for {@link redisBackend}. Give `url` or `client`. */
 export interface RedisBackendOptions {
@@ -63,6 +64,14 @@ export interface RedisBackendOptions {
    * @default { failures: 5, halfOpenAfterMs: { initial: 500, max: 5000 } }
    */
   circuitBreaker?: Pick<BreakerOptions, "failures" | "halfOpenAfterMs"> | false;
+  /**
+   * Each replica's housekeeping (docs/replicas.md, "Fleet scale"): BullMQ's
+   * stalled check, run only for clusters where this replica activated a job
+   * lately, and the release of a cluster's BullMQ objects once nobody used
+   * them for `idleEvictMs`.
+   * @default { intervalMs: 30000, idleEvictMs: 300000 }
+   */
+  housekeeping?: Partial<Housekeeping>;
 }
 
 /**
@@ -98,7 +107,7 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     onOpen: () => queue.start(),
   });
   const runtime = () => connection.get();
-  queue = new RedisQueue(runtime, resultTtlMs, options.sweepIntervalMs ?? 250);
+  queue = new RedisQueue(runtime, resultTtlMs, options.sweepIntervalMs ?? 250, { ...HOUSEKEEPING, ...options.housekeeping });
   streams = redisStreams(runtime, resultTtlMs);
   events = redisEvents(runtime);
   // Connect now, so this replica sweeps (expired leases, passed deadlines) even before its first call.

@@ -14,8 +14,15 @@
  * - lease expiry: a sweeper (and every lease call) looks at a zset of lease
  *   ends and, per expired lease, either moves the job back to the head of its
  *   queue (BullMQ's `moveJobFromActiveToWait`, attempt 2) or resolves it with
- *   AGENT_LOST. BullMQ's own stalled check (`maxStalledCount: 1`) runs too,
- *   every 30 s, as the backstop for jobs orphaned by a crash between steps.
+ *   AGENT_LOST. BullMQ's own stalled check (`maxStalledCount: 1`) is the
+ *   backstop for jobs orphaned by a crash between activating and leasing:
+ *   each replica's sweeper runs it every 30 s, only for clusters with a
+ *   command before its deadline (past it, the deadline sweep ends the
+ *   command anyway), so an idle fleet costs no stalled checks at all.
+ * - idle cost (docs/replicas.md): a waiting lease is woken by the channel and
+ *   otherwise looks once per call, not every few seconds (a message lost in a
+ *   reconnect is covered by the resubscribe wake-up); the per-cluster BullMQ
+ *   objects of a cluster nobody used for five minutes are released.
  * - results: a script stores the result under its own key with the result
  *   TTL (first result wins; the lease must still be current) and publishes
  *   `r:<id>`; then the job is finished with `moveToCompleted` (a summary as
@@ -35,18 +42,28 @@ import { KubentlyError } from "../../lib/errors.ts";
 import type { Command, Result } from "../../lib/schemas.ts";
 import { Waiters, newId } from "../../lib/_utils.ts";
 import { LEASE_GRACE_MS, MAX_DELIVERIES, UNAUDITED_HOLD_MS, UNAUDITED_LIMIT } from "../memory/queue.ts";
-import { WAIT_SLICE_MS, guarded, lookOrWait, type Runtime, type RuntimeSource } from "./_runtime.ts";
+import { guarded, lookOrWait, type Runtime, type RuntimeSource } from "./_runtime.ts";
 
 /** Due leases and deadlines one sweep handles. */
 const SWEEP_BATCH = 200;
+/** Commands before their deadline one housekeeping pass reads to find the clusters to stalled-check. */
+const STALLED_CHECK_LIMIT = 10_000;
 /**
  * The lock BullMQ sets when it activates a job; the lease replaces it within a
  * round trip. Short, so a job whose taker died right after activating it is
  * soon free for the deadline sweep and BullMQ's stalled check.
  */
 const ACTIVATION_LOCK_MS = 5_000;
-/** BullMQ's stalled check, our backstop for jobs left active without a lease. */
-const STALLED_INTERVAL_MS = 30_000;
+/** The replica's housekeeping (see {@link RedisQueue}): how often, and after how long unused a cluster's BullMQ objects go. */
+export interface Housekeeping {
+  /** BullMQ's stalled check (our backstop for jobs left active without a lease) and the release of idle clusters run this often. @default 30000 */
+  intervalMs: number;
+  /** A cluster's BullMQ objects unused this long are released (made again on next use): memory follows the clusters in use, not the fleet. @default 300000 */
+  idleEvictMs: number;
+}
+
+/** The defaults of {@link Housekeeping}. */
+export const HOUSEKEEPING: Housekeeping = { intervalMs: 30_000, idleEvictMs: 5 * 60_000 };
 /** Length BullMQ trims each queue's event stream to. */
 const EVENTS_MAX_LEN = 2_000;
 const JOB_NAME = "kubectl";
@@ -79,6 +96,8 @@ function parseMember(m: string): [clusterId: string, id: string] {
 interface ClusterQueue {
   queue: BullMQ.Queue;
   worker: BullMQ.Worker;
+  /** Last time this replica used them (ms since the epoch). */
+  usedAt: number;
 }
 
 /** The Redis CommandQueue; see the module comment for how it maps onto BullMQ. */
@@ -94,11 +113,14 @@ export class RedisQueue implements CommandQueue {
   private leasedSinceSweep = Infinity;
   private readonly endedListeners: ((result: Result) => void)[] = [];
   private closed = false;
+  /** When the sweeper last ran the stalled checks and looked for idle clusters to release. */
+  private housekeptAt = Date.now();
 
   constructor(
     private readonly rt: RuntimeSource,
     private readonly resultTtlMs: number,
     private readonly sweepIntervalMs: number,
+    private readonly housekeeping: Housekeeping = HOUSEKEEPING,
   ) {}
 
   /** Every message on the backend's channel (from any replica). */
@@ -135,7 +157,10 @@ export class RedisQueue implements CommandQueue {
   /** The cluster's BullMQ Queue and Worker, made on first use on the shared connection (no connection of their own). */
   private bullFor(r: Runtime, clusterId: string): ClusterQueue {
     let cq = this.clusters.get(clusterId);
-    if (cq) return cq;
+    if (cq) {
+      cq.usedAt = Date.now();
+      return cq;
+    }
     if (this.closed) throw new KubentlyError("BACKEND_UNAVAILABLE", "redis: the backend is closed");
     const keys = new r.bull.QueueKeys(r.bullPrefix);
     const factory = (name: string, opts: object) =>
@@ -145,15 +170,13 @@ export class RedisQueue implements CommandQueue {
     const worker = new r.bull.Worker(
       clusterId,
       null,
-      { ...base, autorun: false, lockDuration: ACTIVATION_LOCK_MS, maxStalledCount: 1, stalledInterval: STALLED_INTERVAL_MS } as never,
+      { ...base, autorun: false, lockDuration: ACTIVATION_LOCK_MS, maxStalledCount: 1, stalledInterval: this.housekeeping.intervalMs } as never,
       factory as never,
     );
     queue.on("error", noop);
     worker.on("error", noop);
-    // The backstop moved a job back to wait: a waiting lease may take it.
-    worker.on("stalled", () => void r.redis.publish(r.channel, `q:${clusterId}`).catch(noop));
-    void worker.startStalledCheckTimer().catch(noop);
-    cq = { queue: queue as BullMQ.Queue, worker: worker as BullMQ.Worker };
+    // No stalled-check timer per cluster: the sweeper runs the check where it can matter (see housekeep).
+    cq = { queue: queue as BullMQ.Queue, worker: worker as BullMQ.Worker, usedAt: Date.now() };
     this.clusters.set(clusterId, cq);
     return cq;
   }
@@ -210,7 +233,9 @@ export class RedisQueue implements CommandQueue {
       const stop = new AbortController();
       const waiting =
         remaining > 0 && !options.signal?.aborted && !this.closed
-          ? this.leaseWaiters.wait(clusterId, Math.min(remaining, WAIT_SLICE_MS), options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal)
+          ? // The whole wait: a push, a re-delivery or a stalled job wakes it through the channel, a reconnect
+            // wakes every waiter (wakeAll); no periodic re-check, which across a fleet is most of Redis's idle load.
+            this.leaseWaiters.wait(clusterId, remaining, options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal)
           : null;
       const settle = async () => {
         stop.abort();
@@ -457,9 +482,36 @@ export class RedisQueue implements CommandQueue {
   private async sweep(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.sweepOnce(await this.rt());
+      const r = await this.rt();
+      await this.sweepOnce(r);
+      if (Date.now() - this.housekeptAt >= this.housekeeping.intervalMs) await this.housekeep(r);
     } catch {
       // Redis is away: the next tick tries again.
+    }
+  }
+
+  /**
+   * Every `housekeeping.intervalMs`: BullMQ's stalled check for the clusters
+   * that have a command before its deadline (read from the deadlines zset,
+   * whose size follows the commands in flight, not the fleet; past its
+   * deadline a command is ended by the deadline sweep anyway). A job the
+   * check moves back to wait wakes a waiting lease; BullMQ's own
+   * `stalled-check` key keeps replicas from checking one queue twice in an
+   * interval. Then clusters unused for `housekeeping.idleEvictMs` are
+   * released. A fleet of idle clusters costs neither.
+   */
+  private async housekeep(r: Runtime): Promise<void> {
+    const now = Date.now();
+    this.housekeptAt = now;
+    const members = await r.redis.zrangebyscore(`${r.prefix}:deadlines`, now, "+inf", "LIMIT", 0, STALLED_CHECK_LIMIT);
+    for (const clusterId of new Set(members.map((m) => parseMember(m)[0]))) {
+      const moved = await this.bullFor(r, clusterId).worker.getBackend().moveStalledJobsToWait().catch(() => [] as string[]);
+      if (moved.length > 0) await r.redis.publish(r.channel, `q:${clusterId}`).catch(noop);
+    }
+    for (const [clusterId, cq] of this.clusters) {
+      if (now - cq.usedAt < this.housekeeping.idleEvictMs) continue;
+      this.clusters.delete(clusterId);
+      void Promise.allSettled([cq.worker.close(true), cq.queue.close()]);
     }
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * The Redis backend's idle cost at fleet scale (issue 18), on a real
+ * redis-server:
+ * - a waiting lease costs Redis nothing while it waits (no periodic
+ *   re-check: the channel wakes it), counted by Redis itself;
+ * - an idle cluster gets no BullMQ stalled check, yet a job orphaned by a
+ *   crash between activating and leasing is moved back by the sweeper's
+ *   stalled check (run for clusters with commands in flight) and a waiting
+ *   lease takes it;
+ * - a cluster's BullMQ objects are released once unused, and the cluster
+ *   works as before when used again (the shared connection is untouched).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { createConnection } from "node:net";
+import { redisBackend } from "../../adapters/redis/index.ts";
+import type { Backend } from "../../lib/contracts.ts";
+import type { Command } from "../../lib/schemas.ts";
+import { testCommand } from "../_fixtures.ts";
+import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
+
+const missing = redisUnavailable();
+const uid = () => Math.random().toString(36).slice(2, 10);
+const command = (clusterId: string): Command => testCommand(clusterId, { timeoutMs: 20_000, deadline: Date.now() + 60_000 });
+
+/** One raw RESP command on its own connection (so our own clients' traffic is not mixed in). */
+function resp(port: number, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    let out = "";
+    socket.on("data", (d) => {
+      out += d.toString();
+      const m = /^\$(\d+)\r\n/.exec(out);
+      if (out.startsWith("+") || out.startsWith(":") || out.startsWith("-") || (m && out.length >= m[0].length + Number(m[1]) + 2)) {
+        socket.end();
+        resolve(out);
+      }
+    });
+    socket.on("error", reject);
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
+  });
+}
+
+/** Scripts Redis has run so far (EVALSHA and EVAL calls; every look for work is one). */
+async function scriptsRun(port: number): Promise<number> {
+  const stats = await resp(port, "INFO", "commandstats");
+  return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+if (missing) {
+  test.skip(`Redis fleet tests [skipped: ${missing}]`, () => {});
+} else {
+  describe("redisBackend at fleet scale", () => {
+    let redis: RedisServer;
+    const open: Backend[] = [];
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(async () => {
+      await redis.close();
+    });
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((b) => b.close()));
+    });
+    const backend = (options: Parameters<typeof redisBackend>[0] = {}) => {
+      const b = redisBackend({ url: redis.url, prefix: `fl-${uid()}`, ...options });
+      open.push(b);
+      return b;
+    };
+
+    test("a waiting lease costs Redis nothing while it waits: one look when it starts, then the channel (it used to look again every 10 s)", async () => {
+      // The sweeper is the only other traffic: slowed down here so the count is the lease's alone.
+      const b = backend({ sweepIntervalMs: 600_000 });
+      const cluster = `c-${uid()}`;
+      expect(await b.queue.lease(cluster, { waitMs: 1 })).toBeNull(); // connected, the cluster's objects made
+      const before = await scriptsRun(redis.port);
+      const waited = await b.queue.lease(cluster, { waitMs: 12_000 });
+      const during = (await scriptsRun(redis.port)) - before;
+      expect(waited).toBeNull();
+      // The lease's single look (BullMQ's moveToActive script) when it starts; nothing in the 12 s after.
+      expect(during).toBe(1);
+      // And a push still wakes a waiting lease at once.
+      const waiting = b.queue.lease(cluster, { waitMs: 20_000 });
+      const c = command(cluster);
+      await b.queue.push(c);
+      expect((await waiting)?.command.id).toBe(c.id);
+    }, 30_000);
+
+    test("a job orphaned by a crash between activating and leasing is moved back by the stalled check (run for clusters with commands in flight) and leased again", async () => {
+      const b = backend({ housekeeping: { intervalMs: 300, idleEvictMs: 600_000 } });
+      const cluster = `c-${uid()}`;
+      // An orphan: a job activated by a process that "crashed" before writing the lease (BullMQ directly, short lock).
+      const orphan = command(cluster);
+      await b.queue.push(orphan);
+      const [{ Worker }, { Redis }] = await Promise.all([import("bullmq"), import("ioredis")]);
+      const rt = await (b.queue as unknown as { rt: () => Promise<{ bullPrefix: string }> }).rt();
+      const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+      const crashed = new Worker(cluster, null, { connection, prefix: rt.bullPrefix, autorun: false, lockDuration: 200 });
+      const taken = await crashed.getNextJob("crashed-token", { block: false });
+      expect(taken?.id).toBe(orphan.id);
+      await crashed.close(true).catch(() => {});
+      await connection.quit();
+      // A waiting lease (of this replica, which never saw the activation) gets the orphan once the
+      // sweeper's stalled check has moved it back (two passes).
+      const again = await b.queue.lease(cluster, { waitMs: 10_000 });
+      expect(again?.command.id).toBe(orphan.id);
+    }, 30_000);
+
+    test("idle clusters cost no stalled checks: with 50 clusters known and nothing in flight, Redis runs only the sweeper's one script a tick", async () => {
+      const b = backend({ sweepIntervalMs: 100, housekeeping: { intervalMs: 100, idleEvictMs: 600_000 } });
+      for (let i = 0; i < 50; i++) expect(await b.queue.lease(`idle-${i}`, { waitMs: 1 })).toBeNull();
+      const before = await scriptsRun(redis.port);
+      await Bun.sleep(2_000);
+      const during = (await scriptsRun(redis.port)) - before;
+      // About 20 ticks of one sweep script each; a stalled check per cluster per tick would be about 1,000.
+      expect(during).toBeLessThan(100);
+    }, 30_000);
+
+    test("a cluster's BullMQ objects are released once unused, and the cluster works as before when used again", async () => {
+      const b = backend({ housekeeping: { intervalMs: 100, idleEvictMs: 300 } });
+      const cluster = `c-${uid()}`;
+      const cached = () => (b.queue as unknown as { clusters: Map<string, unknown> }).clusters;
+      expect(await b.queue.lease(cluster, { waitMs: 1 })).toBeNull();
+      expect(cached().has(cluster)).toBe(true);
+      const until = Date.now() + 10_000;
+      while (cached().has(cluster) && Date.now() < until) await Bun.sleep(50);
+      expect(cached().has(cluster)).toBe(false);
+      const c = command(cluster);
+      await b.queue.push(c);
+      const lease = await b.queue.lease(cluster, { waitMs: 5_000 });
+      expect(lease?.command.id).toBe(c.id);
+      expect(await b.queue.complete(lease!, { commandId: c.id, clusterId: cluster, status: "success", exitCode: 0, output: "ok", truncated: false, durationMs: 1, executedAt: Date.now(), agentId: "a" })).toBe(true);
+      expect((await b.queue.getResult(c.id))?.output).toBe("ok");
+      expect(await b.ping()).toBe(true);
+    }, 30_000);
+  });
+}

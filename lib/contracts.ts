@@ -191,6 +191,13 @@ export interface AuthStore {
   getCluster(id: string): Promise<Cluster | null>;
   /** Every registered cluster, ordered by id. */
   listClusters(): Promise<Cluster[]>;
+  /**
+   * The clusters whose `lastSeenAt` is in `[from, to)`, in any order: what
+   * the agent watch reads to find agents that just went stale without
+   * listing the whole fleet. Optional: without it the watch lists every
+   * cluster (fine for a single process; Redis has it).
+   */
+  listClustersSeen?(from: number, to: number): Promise<Cluster[]>;
   /** Sets the given `lastSeenAt` and/or `agent` (replaced whole) on a registered cluster; false when unknown. */
   updateCluster(id: string, patch: Pick<Partial<Cluster>, "lastSeenAt" | "agent">): Promise<boolean>;
   /** Removes the cluster and its agent tokens; false when unknown. */

@@ -162,6 +162,9 @@ export function memoryAuth(): AuthStore {
     async listClusters() {
       return [...clusters.values()].sort((a, b) => a.id.localeCompare(b.id)).map(clone);
     },
+    async listClustersSeen(from, to) {
+      return [...clusters.values()].filter((c) => c.lastSeenAt !== undefined && c.lastSeenAt >= from && c.lastSeenAt < to).map(clone);
+    },
     async updateCluster(id, patch) {
       const c = clusters.get(id);
       if (!c) return false;

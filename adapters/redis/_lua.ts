@@ -334,30 +334,36 @@ return 1`,
 
   /** KEYS 1 cluster hash, 2 cluster set; ARGV 1 id, 2.. fields. 0 when it exists. */
   clusterRegister: {
-    keys: 2,
+    keys: 3,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('SADD', KEYS[2], ARGV[1])
+local seen = redis.call('HGET', KEYS[1], 'lastSeenAt')
+if seen then redis.call('ZADD', KEYS[3], tonumber(seen), ARGV[1]) end
 return 1`,
   },
 
-  /** KEYS 1 cluster hash; ARGV fields. 0 when the cluster is unknown. */
+  /** KEYS 1 cluster hash, 2 the last-seen zset; ARGV 1 id, then fields. 0 when the cluster is unknown. */
   clusterUpdate: {
-    keys: 1,
+    keys: 2,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+for i = 2, #ARGV - 1, 2 do
+  if ARGV[i] == 'lastSeenAt' then redis.call('ZADD', KEYS[2], tonumber(ARGV[i + 1]), ARGV[1]) end
+end
 return 1`,
   },
 
-  /** KEYS 1 cluster hash, 2 its tokens, 3 cluster set; ARGV 1 id. 1 when it existed. */
+  /** KEYS 1 cluster hash, 2 its tokens, 3 cluster set, 4 the last-seen zset; ARGV 1 id. 1 when it existed. */
   clusterDelete: {
-    keys: 3,
+    keys: 4,
     lua: `
 local existed = redis.call('DEL', KEYS[1])
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 return existed`,
   },
 

@@ -126,6 +126,8 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
   const apiKeys = (r: Runtime) => `${r.prefix}:keys`;
   const cluster = (r: Runtime, id: string) => `${r.prefix}:cluster:${id}`;
   const clusters = (r: Runtime) => `${r.prefix}:clusters`;
+  /** Every cluster by its lastSeenAt, so the agent watch reads only the clusters that just went stale. */
+  const seen = (r: Runtime) => `${r.prefix}:seen`;
   const tokens = (r: Runtime, id: string) => `${r.prefix}:tokens:${id}`;
 
   /** HGETALL of many hashes in one round trip, decoded; missing ones left out. */
@@ -175,7 +177,7 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
     registerCluster: (c) =>
       guarded(async () => {
         const r = await rt();
-        return (await r.run("clusterRegister", [cluster(r, c.id), clusters(r)], [c.id, ...toFields(c)])) === 1;
+        return (await r.run("clusterRegister", [cluster(r, c.id), clusters(r), seen(r)], [c.id, ...toFields(c)])) === 1;
       }),
     getCluster: (id) =>
       guarded(async () => {
@@ -189,16 +191,22 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
         const all = await readAll<Cluster>(r, ids.map((id) => cluster(r, id)));
         return all.sort((a, b) => a.id.localeCompare(b.id));
       }),
+    listClustersSeen: (from, to) =>
+      guarded(async () => {
+        const r = await rt();
+        const ids = await r.redis.zrangebyscore(seen(r), from, `(${to}`);
+        return (await readAll<Cluster>(r, ids.map((id) => cluster(r, id)))).filter((c) => c.lastSeenAt !== undefined && c.lastSeenAt >= from && c.lastSeenAt < to);
+      }),
     updateCluster: (id, patch) =>
       guarded(async () => {
         const r = await rt();
         const fields = toFields({ lastSeenAt: patch.lastSeenAt, agent: patch.agent });
-        return (await r.run("clusterUpdate", [cluster(r, id)], fields)) === 1;
+        return (await r.run("clusterUpdate", [cluster(r, id), seen(r)], [id, ...fields])) === 1;
       }),
     deleteCluster: (id) =>
       guarded(async () => {
         const r = await rt();
-        return (await r.run("clusterDelete", [cluster(r, id), tokens(r, id), clusters(r)], [id])) === 1;
+        return (await r.run("clusterDelete", [cluster(r, id), tokens(r, id), clusters(r), seen(r)], [id])) === 1;
       }),
 
     getAgentTokens: (clusterId) =>

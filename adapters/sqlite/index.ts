@@ -189,6 +189,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): Backend {
     registerCluster: true,
     getCluster: true,
     listClusters: true,
+    listClustersSeen: true,
     updateCluster: true,
     deleteCluster: true,
     getAgentTokens: true,

@@ -220,6 +220,9 @@ export function sqliteAuth(db: SqliteDriver): AuthStore {
     async listClusters() {
       return db.prepare(`SELECT id, created_at, last_seen_at, agent FROM kubently_clusters ORDER BY id`).all<ClusterRow>().map(toCluster);
     },
+    async listClustersSeen(from, to) {
+      return db.prepare(`SELECT id, created_at, last_seen_at, agent FROM kubently_clusters WHERE last_seen_at >= ? AND last_seen_at < ?`).all<ClusterRow>(from, to).map(toCluster);
+    },
     async updateCluster(id, patch) {
       return (
         db

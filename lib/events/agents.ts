@@ -2,9 +2,12 @@
  * Agent presence as events. `agent.connected` and a graceful
  * `agent.lost` are published where the cluster service sees them (a poll
  * or heartbeat from an agent unseen for `LIMITS.agentStaleMs`; a goodbye
- * heartbeat). An agent that vanishes says nothing, so a watch lists the
- * clusters every `LIMITS.agentStaleCheckMs` and publishes `agent.lost`
- * for each one it saw connected that has gone stale.
+ * heartbeat). An agent that vanishes says nothing, so a watch looks every
+ * `LIMITS.agentStaleCheckMs` for the clusters whose agent went stale since
+ * its last look (last seen in the window that crossed the stale threshold
+ * in between) and publishes `agent.lost` for each. With a store that has
+ * `listClustersSeen` (Redis) a look reads only those clusters, so its cost
+ * follows the agents that vanish, not the fleet.
  *
  * Every replica on a shared backend watches. An `agent.lost` names the
  * `last_seen_at` it is about, and a replica that already has that loss
@@ -31,9 +34,9 @@ export interface AgentWatchOptions {
 }
 
 /** Starts watching the clusters of `auth` for agents that went stale. */
-export function watchAgents(auth: Pick<AuthStore, "listClusters">, bus: EventBus, options: AgentWatchOptions = {}): AgentWatch {
-  /** Clusters seen connected at the last pass, with the lastSeenAt they had. */
-  let connected: Map<string, number> | undefined;
+export function watchAgents(auth: Pick<AuthStore, "listClusters" | "listClustersSeen">, bus: EventBus, options: AgentWatchOptions = {}): AgentWatch {
+  /** The stale threshold at the last pass: clusters last seen before it were stale then already. */
+  let lastThreshold: number | undefined;
   /** Per cluster, the lastSeenAt of the last loss published (here or on another replica). */
   const announced = new Map<string, number>();
   let stopped = false;
@@ -45,21 +48,24 @@ export function watchAgents(auth: Pick<AuthStore, "listClusters">, bus: EventBus
   });
 
   async function pass(now: number): Promise<void> {
-    const clusters = await auth.listClusters();
-    const next = new Map<string, number>();
-    for (const c of clusters) {
-      const seen = c.lastSeenAt ?? 0;
-      if (seen > 0 && now - seen < LIMITS.agentStaleMs) {
-        next.set(c.id, seen);
-        continue;
-      }
-      // Only a loss seen here: a graceful stop (lastSeenAt 0) was published by whoever took the goodbye.
-      if (!connected?.has(c.id) || seen === 0 || announced.get(c.id) === seen) continue;
+    const threshold = now - LIMITS.agentStaleMs;
+    // The first pass only sets the threshold: what was stale before this process watched is not news.
+    const from = lastThreshold;
+    lastThreshold = threshold;
+    if (from === undefined || threshold <= from) return;
+    // Last seen in [from, threshold): connected at the last pass, stale now. A graceful stop (lastSeenAt 0)
+    // is outside every window: whoever took the goodbye published it.
+    const crossed = auth.listClustersSeen
+      ? await auth.listClustersSeen(from, threshold)
+      : (await auth.listClusters()).filter((c) => c.lastSeenAt !== undefined && c.lastSeenAt >= from && c.lastSeenAt < threshold);
+    for (const c of crossed) {
+      const seen = c.lastSeenAt!;
+      if (seen <= 0 || announced.get(c.id) === seen) continue;
       announced.set(c.id, seen);
       bus.publish({ type: "agent.lost", clusterId: c.id, data: { reason: "stale", last_seen_at: seen, ...(c.agent?.agentId ? { agent_id: c.agent.agentId } : {}) } });
     }
-    for (const id of announced.keys()) if (next.has(id)) announced.delete(id);
-    connected = next;
+    // A loss is remembered only as long as it can be reported again: past its window, it cannot.
+    for (const [id, seen] of announced) if (seen < from) announced.delete(id);
   }
 
   const check = (now = Date.now()): Promise<void> =>

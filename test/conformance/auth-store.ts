@@ -154,6 +154,26 @@ export function describeAuthStore(name: string, make: Make<AuthStore>, options: 
       expect(await a.getCluster(c.id)).toEqual({ ...c, lastSeenAt: 2_000, agent });
     });
 
+    it("listClustersSeen(from, to) returns exactly the clusters last seen in [from, to), as updated and deleted", async () => {
+      const a = await fresh();
+      if (!a.listClustersSeen) return;
+      const at = (lastSeenAt: number) => cluster({ lastSeenAt });
+      const early = at(1_000);
+      const start = at(2_000);
+      const inside = at(2_500);
+      const end = at(3_000);
+      const never = cluster();
+      for (const c of [early, start, inside, end, never]) await a.registerCluster(c);
+      expect(byId(await a.listClustersSeen(2_000, 3_000))).toEqual(byId([start, inside]));
+      // A heartbeat moves a cluster out of (and into) windows; a goodbye (lastSeenAt 0) takes it out of any.
+      expect(await a.updateCluster(early.id, { lastSeenAt: 2_900 })).toBe(true);
+      expect(await a.updateCluster(start.id, { lastSeenAt: 0 })).toBe(true);
+      expect(await a.updateCluster(never.id, { lastSeenAt: 2_100, agent: { agentId: "x" } })).toBe(true);
+      expect(byId(await a.listClustersSeen(2_000, 3_000))).toEqual(byId([{ ...early, lastSeenAt: 2_900 }, inside, { ...never, lastSeenAt: 2_100, agent: { agentId: "x" } }]));
+      await a.deleteCluster(inside.id);
+      expect((await a.listClustersSeen(1, 10_000)).map((c) => c.id).sort()).toEqual([early.id, end.id, never.id].sort());
+    });
+
     it("updateCluster(id, patch) of an unknown cluster returns false and registers nothing", async () => {
       const a = await fresh();
       const id = `c-${uid()}`;

@@ -7,6 +7,7 @@
  *   crash between activating and leasing is moved back by the sweeper's
  *   stalled check (run for clusters with commands in flight) and a waiting
  *   lease takes it;
+ * - the agent watch reads only the clusters that just went stale;
  * - a cluster's BullMQ objects are released once unused, and the cluster
  *   works as before when used again (the shared connection is untouched).
  */
@@ -14,6 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { createConnection } from "node:net";
 import { redisBackend } from "../../adapters/redis/index.ts";
 import type { Backend } from "../../lib/contracts.ts";
+import { createEventBus, watchAgents } from "../../lib/events/index.ts";
+import { LIMITS } from "../../lib/limits.ts";
 import type { Command } from "../../lib/schemas.ts";
 import { testCommand } from "../_fixtures.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
@@ -38,6 +41,11 @@ function resp(port: number, ...args: string[]): Promise<string> {
     socket.on("error", reject);
     socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`);
   });
+}
+
+/** HGETALL calls Redis has run so far (one per cluster record read). */
+async function hashReads(port: number): Promise<number> {
+  return Number(/^cmdstat_hgetall:calls=(\d+)/m.exec(await resp(port, "INFO", "commandstats"))?.[1] ?? 0);
 }
 
 /** Scripts Redis has run so far (EVALSHA and EVAL calls; every look for work is one). */
@@ -114,6 +122,32 @@ if (missing) {
       // About 20 ticks of one sweep script each; a stalled check per cluster per tick would be about 1,000.
       expect(during).toBeLessThan(100);
     }, 30_000);
+
+    test("the agent watch reads only the clusters whose agent just went stale, not the fleet", async () => {
+      const b = backend();
+      const bus = createEventBus({});
+      const lost = bus.subscribe({ filter: (e) => e.type === "agent.lost" });
+      const now = Date.now();
+      for (let i = 0; i < 200; i++) {
+        await b.auth.registerCluster({ id: `live-${i}`, createdAt: now });
+        await b.auth.updateCluster(`live-${i}`, { lastSeenAt: now });
+      }
+      await b.auth.registerCluster({ id: "gone", createdAt: now });
+      // Fresh when the watch starts, stale two seconds later.
+      await b.auth.updateCluster("gone", { lastSeenAt: now - LIMITS.agentStaleMs + 1_000 });
+      const watch = watchAgents(b.auth, bus, { intervalMs: 0 });
+      try {
+        await watch.check(now);
+        const before = await hashReads(redis.port);
+        await watch.check(Date.now() + 2_000);
+        // One hash read (the cluster that crossed the stale threshold), not 201.
+        expect((await hashReads(redis.port)) - before).toBe(1);
+        expect((await lost.next()).value).toMatchObject({ type: "agent.lost", clusterId: "gone", data: { reason: "stale" } });
+      } finally {
+        watch.stop();
+        bus.close();
+      }
+    });
 
     test("a cluster's BullMQ objects are released once unused, and the cluster works as before when used again", async () => {
       const b = backend({ housekeeping: { intervalMs: 100, idleEvictMs: 300 } });

@@ -131,11 +131,14 @@ export function clusterService(ctx: CoreContext) {
    * unseen (never seen, stopped, or stale) publishes `agent.connected`. An
    * agent this process saw within `agentStaleMs` (and no loss since) is
    * connected already; otherwise the cluster is read before the write.
+   * A poll (no `agent`) writes only when this process has not written for
+   * a heartbeat interval: heartbeats keep `lastSeenAt` fresh, so an idle
+   * fleet's polls cost no writes (docs/replicas.md, "Fleet scale").
    */
   const markSeen = async (clusterId: string, agent?: AgentInfo) => {
     const now = Date.now();
     const local = lastWrite.get(clusterId);
-    if (!agent && now - (local ?? 0) < 5_000) return;
+    if (!agent && now - (local ?? 0) < LIMITS.heartbeatIntervalMs) return;
     lastWrite.set(clusterId, now);
     // Set before any await: a heartbeat and a poll arriving together read "seen here", not the store, and announce once.
     const knownHere = local !== undefined && now - local < LIMITS.agentStaleMs;

@@ -85,6 +85,10 @@ export function clusterService(ctx: CoreContext) {
   const serviceTimes = new Map<string, { ms: number; samples: number }>();
   /** Commands whose result this process is storing or auditing now: the reconciler leaves them to it. */
   const auditing = new Map<string, number>();
+  /** Aborted when the process starts to drain (see `drain`): ends the agents' long polls on a shared backend. */
+  const draining = new AbortController();
+  /** Aborted when the drain is over (see `stopPolls`): ends every long poll. */
+  const stopped = new AbortController();
 
   /** Runs `fn` with `commandId` counted in {@link auditing}. */
   async function whileAuditing<T>(commandId: string, fn: () => Promise<T>): Promise<T> {
@@ -260,6 +264,11 @@ export function clusterService(ctx: CoreContext) {
 
     /** Agent long poll: the next command for the cluster, or null when the wait ends. */
     async lease(clusterId: string, options: { waitMs: number; signal?: AbortSignal; agentId: string }): Promise<Lease | null> {
+      // Draining with other replicas on the backend: the agent polls one of them instead (it backs off and
+      // its load balancer moves it); whatever this process still waits for, they hand out.
+      const ends = ctx.backend.capabilities.shared ? draining.signal : stopped.signal;
+      if (ends.aborted) throw new KubentlyError("SHUTTING_DOWN", "this API replica is shutting down; poll another replica");
+      options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, ends]) : ends };
       await markSeen(clusterId);
       const until = Date.now() + options.waitMs;
       for (;;) {
@@ -386,6 +395,24 @@ export function clusterService(ctx: CoreContext) {
       }
       await markSeen(clusterId, { ...info, state: "running" });
       return { active: await sessions.isClusterActive(clusterId) };
+    },
+
+    /**
+     * The process stops serving agents' polls for good (its `close()`): on a
+     * shared backend, waiting long polls end at once and new ones are refused
+     * 503 `SHUTTING_DOWN`, so agents move to another replica while this one
+     * drains; results, extensions and chunks are still taken. Alone on its
+     * backend, the process keeps handing out work until its drain ends (the
+     * commands in flight need an agent).
+     */
+    drain(): void {
+      draining.abort();
+    },
+
+    /** The drain is over: every long poll ends now and new ones are refused, whatever the backend. */
+    stopPolls(): void {
+      draining.abort();
+      stopped.abort();
     },
   };
   return service;

@@ -41,6 +41,8 @@ export interface HttpAppOptions {
   alerts?: AlertsService;
   /** The instance's circuit breakers, shown by `/ready` (docs/operations.md); absent: the backend's alone. */
   breakers?: () => BreakerSnapshot[];
+  /** True once the instance is shutting down: `/ready` answers 503 `draining` so load balancers stop sending traffic. */
+  draining?: () => boolean;
 }
 
 /** Parses a time filter given as epoch ms or an ISO date. */
@@ -145,9 +147,10 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .get("/health", () => ({ status: "healthy", version: options.version, backend: ctx.backend.name }))
     .get("/healthz", () => ({ status: "healthy" }))
     .get("/ready", async () => {
+      const breakers = (options.breakers?.() ?? ctx.backend.breakers?.map((b) => b.snapshot()) ?? []).map(({ name, state, opens }) => ({ name, state, opens }));
+      if (options.draining?.()) return json(503, { status: "draining", backend: ctx.backend.name, breakers });
       const ok = await ctx.backend.ping().catch(() => false);
       // Only the backend decides readiness; an open breaker elsewhere (a webhook, OTLP) is reported, not fatal.
-      const breakers = (options.breakers?.() ?? ctx.backend.breakers?.map((b) => b.snapshot()) ?? []).map(({ name, state, opens }) => ({ name, state, opens }));
       return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name, breakers });
     })
     .get("/metrics", async ({ request }) => {

@@ -49,6 +49,9 @@ async function upgradable(handler: Handler, request: Request, server: { upgrade(
 }
 
 /** Starts an HTTP server for `handler`. */
+/** Resolves after {@link LIMITS.shutdownGraceMs}: how long a closing server lets answers in flight finish. */
+const graceElapsed = () => new Promise<void>((resolve) => setTimeout(resolve, LIMITS.shutdownGraceMs).unref?.());
+
 export async function serve(handler: Handler, options: ServeOptions = {}, extras: ServeExtras = {}): Promise<HttpServer> {
   const hostname = options.hostname ?? "127.0.0.1";
   type BunServer = { port: number; stop: (force?: boolean) => Promise<void> | void; requestIP?: (request: Request) => { address: string } | null; upgrade(request: Request, options: { data: unknown }): boolean };
@@ -70,7 +73,16 @@ export async function serve(handler: Handler, options: ServeOptions = {}, extras
       // this only bounds what Bun itself buffers.
       maxRequestBodySize: 64 * 1024 * 1024,
     });
-    return { port: server.port, url: `http://${shown}:${server.port}`, close: async () => void (await server.stop(true)) };
+    return {
+      port: server.port,
+      url: `http://${shown}:${server.port}`,
+      // Graceful: no new connections, answers being written finish (a caller whose command just succeeded
+      // gets its result), then whatever is left (a long poll) is cut.
+      close: async () => {
+        await Promise.race([Promise.resolve(server.stop(false)).catch(() => {}), graceElapsed()]);
+        await server.stop(true);
+      },
+    };
   }
   const server = createServer(nodeListener(handler));
   server.keepAliveTimeout = 65_000;
@@ -92,8 +104,10 @@ export async function serve(handler: Handler, options: ServeOptions = {}, extras
     url: `http://${shown}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
+        // As under Bun: idle connections go now, answers being written may finish within the grace.
         server.close(() => resolve());
+        server.closeIdleConnections?.();
+        void graceElapsed().then(() => server.closeAllConnections?.());
       }),
   };
 }

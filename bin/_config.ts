@@ -3,12 +3,14 @@
  * file (JSON, `--config` or `KUBENTLY_CONFIG`) > defaults. Parsed with one
  * valibot schema so a bad value stops start-up with a message naming it.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { closest } from "./_plugins.ts";
 import { AlertsConfigSchema } from "../lib/alerts/config.ts";
+import { LIMITS } from "../lib/limits.ts";
+import { ClusterIdSchema } from "../lib/schemas.ts";
 
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const num = v.pipe(v.unknown(), v.transform(Number), v.number(), v.integer(), v.minValue(1));
@@ -29,6 +31,8 @@ export const ConfigSchema = v.object({
   adminKey: v.optional(v.string()),
   /** Agent tokens the API accepts: `cluster:token,...` or a list. */
   agentTokens: v.optional(v.union([v.string(), v.array(v.string())])),
+  /** A file of agent tokens, one `cluster:token` a line (`#` comments, blank lines): a fleet's tokens, which do not fit in argv or the environment. */
+  agentTokensFile: v.optional(v.string()),
   /** Policy ids, module paths or package names, optionally with options: `{ "use": "namespaces", "options": { "allow": ["shop"] } }`. */
   plugins: v.optional(v.array(v.union([v.string(), v.object({ use: v.string(), options: v.optional(v.unknown()) })]))),
   /** Analyzers the agent's `diagnose` runs: `builtin` (all built-ins, the default), built-in ids, module paths or package names, optionally with options. */
@@ -94,6 +98,7 @@ const FLAGS = {
   "api-keys": { type: "string" },
   "admin-key": { type: "string" },
   "agent-tokens": { type: "string" },
+  "agent-tokens-file": { type: "string" },
   plugins: { type: "string" },
   analyzers: { type: "string" },
   "api-url": { type: "string" },
@@ -210,4 +215,70 @@ export function pairs(value: string | string[] | undefined): [string, string][] 
       if (at <= 0 || at === s.length - 1) throw new Error(`"${s.slice(0, 40)}" must be written name:secret`);
       return [s.slice(0, at), s.slice(at + 1)] as [string, string];
     });
+}
+
+/**
+ * Reads an agent tokens file: one `cluster:token` a line (the first ':'
+ * separates), blank lines and lines starting with `#` skipped, surrounding
+ * whitespace trimmed. JSON is not accepted (one format, greppable and
+ * appendable). Errors name the file and line, never the line's text (it
+ * holds a secret); a file readable by group or others is `warn`ed about.
+ * Bigger than `LIMITS.maxAgentTokensFileBytes` is an error.
+ */
+export function readAgentTokensFile(path: string, warn: (message: string) => void): { id: string; token: string; line: number }[] {
+  let size: number;
+  let mode: number;
+  try {
+    ({ size, mode } = statSync(path));
+  } catch (e) {
+    throw new Error(`agent tokens file ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  if (size > LIMITS.maxAgentTokensFileBytes) {
+    throw new Error(`agent tokens file ${path} is ${size} bytes, over the limit of ${LIMITS.maxAgentTokensFileBytes} (maxAgentTokensFileBytes)`);
+  }
+  if (process.platform !== "win32" && (mode & 0o044) !== 0) {
+    warn(`agent tokens file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): it holds secrets; chmod 600 it`);
+  }
+  const text = readFileSync(path, "utf8");
+  const tokens: { id: string; token: string; line: number }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const entry = lines[i]!.trim();
+    if (!entry || entry.startsWith("#")) continue;
+    const where = `agent tokens file ${path}, line ${i + 1}`;
+    if (entry.startsWith("{") || entry.startsWith("[")) throw new Error(`${where}: JSON is not accepted; write one cluster:token a line`);
+    const at = entry.indexOf(":");
+    if (at <= 0 || at === entry.length - 1) throw new Error(`${where}: must be written cluster:token`);
+    const id = entry.slice(0, at).trim();
+    const token = entry.slice(at + 1).trim();
+    const valid = v.safeParse(ClusterIdSchema, id);
+    if (!valid.success) throw new Error(`${where}: the cluster id ${valid.issues[0].message}`);
+    if (!token || /\s/.test(token)) throw new Error(`${where}: the token is empty or contains whitespace`);
+    tokens.push({ id, token, line: i + 1 });
+  }
+  return tokens;
+}
+
+/**
+ * Every agent token the API is configured with: `--agent-tokens` (or
+ * `agentTokens`) and the lines of `--agent-tokens-file` (or
+ * `agentTokensFile`, a path relative to the config file's directory, else
+ * the working directory). A cluster given twice, in either or both, is an
+ * error naming it.
+ */
+export function agentTokensFrom(config: Pick<Config, "agentTokens" | "agentTokensFile">, baseDir: string, warn: (message: string) => void): { id: string; token: string }[] {
+  const where = new Map<string, string>();
+  const all: { id: string; token: string }[] = [];
+  const add = (id: string, token: string, source: string) => {
+    const before = where.get(id);
+    if (before !== undefined) throw new Error(`cluster "${id.slice(0, 80)}" has two agent tokens (${before} and ${source}); give each cluster one`);
+    where.set(id, source);
+    all.push({ id, token });
+  };
+  for (const [id, token] of pairs(config.agentTokens)) add(id, token, "--agent-tokens");
+  if (config.agentTokensFile) {
+    const path = resolve(baseDir, config.agentTokensFile);
+    for (const t of readAgentTokensFile(path, warn)) add(t.id, t.token, `${path} line ${t.line}`);
+  }
+  return all;
 }

@@ -40,6 +40,7 @@ export const FLAG_HELP: Record<SharedFlag | "config", FlagHelp> = {
   "admin-key": { arg: "KEY", help: "the admin key (for kubently cluster, key and audit verify)" },
   "api-key": { arg: "KEY", help: "demo: the key it prints and accepts (default: random); mcp: the key to call with" },
   "agent-tokens": { arg: "CLUSTER:TOKEN,...", help: "agent tokens the API accepts (registers those clusters)" },
+  "agent-tokens-file": { arg: "FILE", help: "more agent tokens, one CLUSTER:TOKEN a line (# comments): a fleet's, too many for argv", values: "file" },
   plugins: {
     arg: "P,...",
     help: `policies in order: built-in ids (${Object.keys(BUILTIN_POLICIES).join(", ")}), module paths or package names (default: ${DEFAULT_PLUGINS.join(",")})`,
@@ -78,7 +79,7 @@ export interface ServerVerbSpec {
 const API: readonly SharedFlag[] = [
   "backend", "sqlite-file", "redis-url", "redis-prefix", "signing-key-file",
   "host", "port", "a2a-port", "a2a-public-url", "disable-a2a", "allowed-hosts", "allowed-origins",
-  "api-keys", "admin-key", "agent-tokens", "plugins", "session-secret", "session-ttl", "secure-cookies", "log-format", "log-level",
+  "api-keys", "admin-key", "agent-tokens", "agent-tokens-file", "plugins", "session-secret", "session-ttl", "secure-cookies", "log-format", "log-level",
 ];
 const AGENT_SIDE: readonly SharedFlag[] = ["executor", "concurrency", "kubeconfig", "kubectl", "analyzers"];
 

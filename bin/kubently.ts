@@ -22,7 +22,7 @@ import { createSigner, generateSigningKeyPem } from "../lib/signing.ts";
 import { newSecret } from "../lib/_utils.ts";
 import { runMcpStdio } from "../lib/mcp/index.ts";
 import { createServer, type AddressInfo } from "node:net";
-import { DEFAULT_PLUGINS, FLAG_TYPES, loadConfig, pairs, type Config } from "./_config.ts";
+import { agentTokensFrom, DEFAULT_PLUGINS, FLAG_TYPES, loadConfig, pairs, type Config } from "./_config.ts";
 import { closest, loadAnalyzers, loadPolicies, type PluginHost } from "./_plugins.ts";
 import { EXIT, UsageError, paint, print, printErr, runVerb, type CliVerb } from "./_cli.ts";
 import { debug, exec } from "./_exec.ts";
@@ -157,7 +157,8 @@ async function startApi(
   config: Config,
   extra: { clusters?: { id: string; token?: string }[]; defaultHost: string; before?: (api: { url: string; policies: Policy[] }) => Promise<void> | void },
 ): Promise<RunningApi> {
-  const clusters = [...pairs(config.agentTokens).map(([id, token]) => ({ id, token })), ...(extra.clusters ?? [])];
+  // A fleet's tokens come from --agent-tokens-file: thousands do not fit in one argument (E2BIG).
+  const clusters = [...agentTokensFrom(config, configDir, (m) => log("warn", m)), ...(extra.clusters ?? [])];
   if (config.backend === "redis" && !config.signingKeyFile) {
     // Redis keeps no signing key (whoever can write the queue must not be able to sign), and replicas must share one.
     throw new Error(

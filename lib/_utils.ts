@@ -124,3 +124,25 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
     );
   });
 }
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, in order of
+ * start; resolves when all are done. The first failure rejects (calls
+ * already started finish on their own; no new one starts).
+ */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}

@@ -31,6 +31,7 @@ import { createServices, type KubentlyHost, type Services } from "./services.ts"
 import { alertsService, type AlertsConfig, type AlertsService } from "./alerts/index.ts";
 import { KubentlyError } from "./errors.ts";
 import { LIMITS } from "./limits.ts";
+import { forEachLimit } from "./_utils.ts";
 import { createSigner, generateSigningKeyPem, type CommandSigner } from "./signing.ts";
 import { VERSION } from "./version.ts";
 import { canonicalRequest } from "./wire/http.ts";
@@ -232,7 +233,7 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const breakers = (): BreakerSnapshot[] => [...(backend.breakers ?? []), ...alerts.breakers(), ...(options.breakers ?? [])].map((b) => b.snapshot());
   context.metrics.gauge("kubently_breaker_state", "Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open.", () => breakers().map((b) => ({ labels: { breaker: b.name }, value: BREAKER_STATE_VALUE[b.state] })), ["breaker"]);
   context.metrics.gauge("kubently_breaker_opens", "Times each circuit breaker opened since the process started.", () => breakers().map((b) => ({ labels: { breaker: b.name }, value: b.opens })), ["breaker"]);
-  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins }, notes: requests, alerts, breakers });
+  const app = createHttpApp(host, { version: VERSION, mcp: serveMcp, events: { sockets, origins }, terminal: { sockets: terminals, origins }, notes: requests, alerts, breakers, draining: () => closing });
   // agent.lost for agents that vanish without a goodbye; stopped by close().
   const agentWatch = watchAgents(backend.auth, events);
   const agents = new Set<RunningAgent>();
@@ -292,13 +293,15 @@ export function createKubently(options: KubentlyOptions): Kubently {
     },
     async ready() {
       await signerLoaded;
-      for (const c of options.clusters ?? []) {
+      // A fleet (thousands of clusters) registers LIMITS.startupRegisterConcurrency at a time, not one round trip
+      // after another; each cluster's two writes stay in order (registered before its token is set).
+      await forEachLimit(options.clusters ?? [], LIMITS.startupRegisterConcurrency, async (c) => {
         await clusters.register(c.id);
         if (c.token) {
           // Configured tokens are the operator's statement of truth: replace whatever is stored.
           await backend.auth.setAgentTokens(c.id, [mintAgentToken(c.token).record]);
         }
-      }
+      });
       if (reconciler && !reconcileTimer && !closing) {
         const { intervalMs, graceMs } = reconciler;
         reconcileTimer = setInterval(() => void reconcile(graceMs), Math.max(10, intervalMs));
@@ -312,6 +315,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
       // Order matters: refuse new commands at once (before any await), let A2A tasks and local agents finish and
       // post what they run, wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
+      // Agents' long polls end now on a shared backend (they move to another replica); /ready answers 503.
+      clusters.drain();
       // Alert work next: its diagnoses and deliveries are cancelled, nothing new is taken.
       await alerts.close();
       clearInterval(reconcileTimer);
@@ -320,6 +325,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
       await Promise.allSettled([...a2aServers].map((s) => s.close()));
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;
+      // The commands in flight have their answers: no agent needs to poll this process any more.
+      clusters.stopPolls();
       // Event streams end before their servers close: SSE responses finish, sockets get 1001.
       agentWatch.stop();
       sockets.closeAll();

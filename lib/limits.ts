@@ -40,8 +40,13 @@ export const LIMITS = {
   /** How long an agent's lease on a command lasts; it renews every `leaseRenewMs` while the command runs, so a dead agent is noticed within one lease. */
   leaseMs: 6_000,
   leaseRenewMs: 2_000,
-  /** How often an agent heartbeats, in ms. */
+  /** How often an agent heartbeats, in ms: the mean; each interval is spread by `heartbeatJitter`. */
   heartbeatIntervalMs: 15_000,
+  /**
+   * Each heartbeat interval after the first is `heartbeatIntervalMs × (1 ± heartbeatJitter)`, uniform, so
+   * agents started together do not beat in step. The longest healthy gap (18 s) stays well under `agentStaleMs`.
+   */
+  heartbeatJitter: 0.2,
   /** An agent unseen for this long is reported as disconnected. */
   agentStaleMs: 30_000,
   /** How often each API process looks for agents gone stale, to publish `agent.lost` (docs/events.md). */
@@ -108,10 +113,16 @@ export const LIMITS = {
   memoryMaxStreams: 1_000,
   memoryMaxStreamBytes: 64 * 1024 * 1024,
   memoryMaxCounterWindows: 100_000,
+  /** How long a closing server lets the answers it is writing finish (after its drain) before it cuts what is left. */
+  shutdownGraceMs: 5_000,
   /** Longest a `/metrics` state snapshot (queue depths, agents, sessions) is reused: scrapes within it read nothing from the backend. */
   metricsSnapshotMs: 15_000,
   /** Clusters named in `kubently_queue_depth_top{cluster}`: the deepest queues only. */
   metricsTopQueues: 10,
   /** Queue-depth reads in flight at once while a snapshot is taken. */
   metricsDepthReads: 16,
+  /** Largest agent tokens file (`--agent-tokens-file`) the executable reads; a bigger one stops start-up. */
+  maxAgentTokensFileBytes: 64 * 1024 * 1024,
+  /** Configured clusters `ready()` registers (and sets the token of) at once, so a fleet's start-up is not one round trip after another. */
+  startupRegisterConcurrency: 64,
 } as const;

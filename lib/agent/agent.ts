@@ -59,12 +59,19 @@ export interface AgentOptions {
   agentId?: string;
   /** Long-poll wait in ms. @default 25000 */
   pollWaitMs?: number;
-  /** @default LIMITS.heartbeatIntervalMs */
+  /**
+   * The mean time between heartbeats: the first goes at start, each interval
+   * after it is spread by ±`LIMITS.heartbeatJitter` (20%), so agents started
+   * together do not keep beating in step.
+   * @default LIMITS.heartbeatIntervalMs
+   */
   heartbeatMs?: number;
   /** Output bytes kept per command. @default LIMITS.maxOutputBytes */
   maxOutputBytes?: number;
-  /** Backoff after an error: first delay and cap, in ms (jittered, doubling). @default 250 / 30000 */
+  /** Backoff after an error: first delay and cap, in ms (full jitter, doubling). @default 250 / 30000 */
   backoffMs?: { initial: number; max: number };
+  /** Where the heartbeat and backoff jitter come from: numbers in [0, 1), for a deterministic test. @default Math.random */
+  random?: () => number;
   /** Version string reported in heartbeats. */
   version?: string;
   /** How often a running command's lease is renewed. @default LIMITS.leaseRenewMs */
@@ -96,9 +103,21 @@ export interface RunningAgent {
 /** Commands between the heap collections a busy agent asks Bun for. */
 const GC_EVERY = 250;
 
-/** Full jitter: a random delay in [0, min(max, initial * 2^n)]. */
-export const backoffDelay = (attempt: number, initial: number, max: number): number =>
-  Math.random() * Math.min(max, initial * 2 ** Math.min(attempt, 20));
+/**
+ * Full jitter: a random delay in [0, min(max, initial * 2^n)], so agents
+ * that lost the API together (a restart, a failover) come back spread over
+ * the whole window instead of at the same instants. `random` answers in [0, 1).
+ */
+export const backoffDelay = (attempt: number, initial: number, max: number, random: () => number = Math.random): number =>
+  random() * Math.min(max, initial * 2 ** Math.min(attempt, 20));
+
+/**
+ * The wait before the next heartbeat: uniform in mean × (1 ± jitter), so the
+ * mean interval is `meanMs` and agents started together drift apart (their
+ * phases take a random walk). `random` answers in [0, 1).
+ */
+export const heartbeatDelay = (meanMs: number, random: () => number = Math.random, jitter: number = LIMITS.heartbeatJitter): number =>
+  meanMs * (1 + jitter * (2 * random() - 1));
 
 /** Turns an executor's output into a Result for the command. */
 function toResult(command: Command, agentId: string, out: ExecOutput): Result {
@@ -138,6 +157,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
   const pipeline = createPipeline(options.policies, "agent");
   const controller = new AbortController();
   const { initial, max } = options.backoffMs ?? { initial: 250, max: 30_000 };
+  const random = options.random ?? Math.random;
   const logger = options.logger ?? (options.log ? loggerFromCallback(options.log) : noopLogger);
   const log = (level: "info" | "warn" | "error", message: string) => logger[level]({}, message);
 
@@ -250,7 +270,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
         return await options.transport.submit(job, result);
       } catch (e) {
         if ((e as { permanent?: boolean }).permanent) return log("warn", (e as Error).message.includes(job.command.id) ? (e as Error).message : `result for ${job.command.id} rejected: ${(e as Error).message}`);
-        const wait = backoffDelay(attempt, initial, 2_000);
+        const wait = backoffDelay(attempt, initial, 2_000, random);
         // A stopping agent tries a few times only: its stop must not wait out the lease.
         const stopping = controller.signal.aborted && attempt >= 4;
         if (stopping || Date.now() + wait > until) return log("warn", `posting result for ${job.command.id} failed; giving up: ${(e as Error).message}`);
@@ -270,7 +290,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
       } catch (e) {
         if (controller.signal.aborted) break;
         log("warn", `poll failed (${(e as Error).message}); retrying`);
-        await sleep(backoffDelay(failures++, initial, max), controller.signal).catch(() => {});
+        await sleep(backoffDelay(failures++, initial, max, random), controller.signal).catch(() => {});
         continue;
       }
       if (!job) continue;
@@ -346,6 +366,10 @@ export function startAgent(options: AgentOptions): RunningAgent {
     };
     const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     const reported = new Map<string, string>();
+    const meanMs = options.heartbeatMs ?? LIMITS.heartbeatIntervalMs;
+    // The first beat goes at once: it carries what the API shows of the agent (executor, versions), and
+    // its polls arrive in the same burst anyway. The intervals after it are jittered: agents started
+    // together (a rollout, a node pool's restart) would otherwise beat in step for ever.
     while (!controller.signal.aborted) {
       const breakers = options.executor.breakers?.().map(({ name, state, opens }) => ({ name, state, opens }));
       for (const b of breakers ?? []) {
@@ -354,7 +378,7 @@ export function startAgent(options: AgentOptions): RunningAgent {
         reported.set(b.name, b.state);
       }
       await options.transport.heartbeat(breakers ? { ...info, breakers } : info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
-      await sleep(options.heartbeatMs ?? LIMITS.heartbeatIntervalMs, controller.signal).catch(() => {});
+      await sleep(heartbeatDelay(meanMs, random), controller.signal).catch(() => {});
     }
   }
 

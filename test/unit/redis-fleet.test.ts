@@ -134,10 +134,10 @@ if (missing) {
       }
       await b.auth.registerCluster({ id: "gone", createdAt: now });
       // Fresh when the watch starts, stale two seconds later.
-      await b.auth.updateCluster("gone", { lastSeenAt: now - LIMITS.agentStaleMs + 1_000 });
+      await b.auth.updateCluster("gone", { lastSeenAt: Date.now() - LIMITS.agentStaleMs + 1_000 });
       const watch = watchAgents(b.auth, bus, { intervalMs: 0 });
       try {
-        await watch.check(now);
+        await watch.check();
         const before = await hashReads(redis.port);
         await watch.check(Date.now() + 2_000);
         // One hash read (the cluster that crossed the stale threshold), not 201.

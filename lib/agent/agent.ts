@@ -280,10 +280,34 @@ export function startAgent(options: AgentOptions): RunningAgent {
     }
   }
 
+  /**
+   * One long poll while the agent is idle, not one per worker: a worker whose
+   * last poll came back empty parks while another one polls, and every parked
+   * worker polls again the moment any poll brings work (a burst is then taken
+   * by all of them at once). An idle fleet costs the API and its backend one
+   * poll per cluster per wait, whatever `concurrency` is.
+   */
+  let polling = 0;
+  const parked = new Set<() => void>();
+  const wakeParked = () => {
+    for (const wake of parked) wake();
+    parked.clear();
+  };
+  controller.signal.addEventListener("abort", wakeParked, { once: true });
+  const park = () => new Promise<void>((resolve) => parked.add(resolve));
+
   async function worker(): Promise<void> {
     let failures = 0;
+    // Idle until a poll brings work; at the start, so the workers begin with one poll between them.
+    let idle = true;
     while (!controller.signal.aborted) {
+      if (idle && polling > 0) {
+        await park();
+        idle = false;
+        continue;
+      }
       let job: AgentJob | null;
+      polling++;
       try {
         job = await options.transport.lease({ waitMs: options.pollWaitMs ?? LIMITS.defaultAgentWaitSeconds * 1000, signal: controller.signal });
         failures = 0;
@@ -292,8 +316,13 @@ export function startAgent(options: AgentOptions): RunningAgent {
         log("warn", `poll failed (${(e as Error).message}); retrying`);
         await sleep(backoffDelay(failures++, initial, max, random), controller.signal).catch(() => {});
         continue;
+      } finally {
+        polling--;
       }
+      idle = job === null;
       if (!job) continue;
+      // Work is flowing: the parked workers poll too.
+      wakeParked();
       if (job.command.stream && streams.size < maxStreams) {
         // A stream may run for minutes: it gets its own slot, and this worker polls again.
         const run = serve(job).finally(() => streams.delete(run));

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { echoExecutor, kubectlExecutor, type Executor } from "../lib/agent/executors.ts";
 import { autoExecutor, nativeExecutor } from "../lib/agent/native.ts";
 import { startAgent, type RunningAgent } from "../lib/agent/agent.ts";
+import { LIMITS } from "../lib/limits.ts";
 import { httpTransport } from "../lib/agent/transports.ts";
 import { createKubently, VERSION, type Kubently } from "../lib/kubently.ts";
 import type { ConfiguredKey } from "../lib/identity.ts";
@@ -241,7 +242,7 @@ async function api(config: Config) {
     before: ({ policies }) => startupLine("api", { backend: backendSummary(config), policies, executor: "none here (agents run the commands)" }),
   });
   // Handlers first: whoever reads the line below may signal at once.
-  onShutdown(() => running.kubently.close());
+  onShutdown(() => running.kubently.close({ lameDuckMs: LIMITS.shutdownLameDuckMs }));
   listeningLine(running, "");
 }
 
@@ -283,7 +284,7 @@ async function all(config: Config) {
     },
   });
   running.kubently.startLocalAgent({ clusterId, executor, concurrency: config.concurrency ?? 4, version: VERSION, logger });
-  onShutdown(() => running.kubently.close());
+  onShutdown(() => running.kubently.close({ lameDuckMs: LIMITS.shutdownLameDuckMs }));
   listeningLine(running, `; agent for cluster "${clusterId}" running in-process`);
 }
 

@@ -154,8 +154,13 @@ export interface Kubently extends KubentlyHost {
    * `BACKEND_UNAVAILABLE`.
    */
   ready(): Promise<void>;
-  /** Stops A2A (draining its tasks), local agents and servers, then closes the backend. */
-  close(): Promise<void>;
+  /**
+   * Stops A2A (draining its tasks), local agents and servers, then closes the
+   * backend. `lameDuckMs`: keep serving (answers say `Connection: close`,
+   * `/ready` 503) at least this long after the call before the servers stop,
+   * for load balancers to take the process out (the binary: 1 s on SIGTERM).
+   */
+  close(options?: { lameDuckMs?: number }): Promise<void>;
 }
 
 /**
@@ -202,6 +207,18 @@ function instanceSigner(backend: Backend, configured: string | undefined): { sig
   };
 }
 
+/** `response` with `Connection: close` (a copy when its headers are immutable). */
+function withConnectionClose(response: Response): Response {
+  try {
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set("connection", "close");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
 /** Creates a Kubently instance. Await `ready()` before serving. */
 export function createKubently(options: KubentlyOptions): Kubently {
   const backend = options.backend ?? memoryBackend();
@@ -241,7 +258,12 @@ export function createKubently(options: KubentlyOptions): Kubently {
   const a2aServers = new Set<A2AServer>();
   // Routing reads the path alone: every request is rebuilt on a fixed origin first.
   const answer = requests.wrap(tracedRequests((request) => Promise.resolve(app.handle(request))));
-  const handle = (request: Request): Promise<Response> => answer(carryUpgrade(request, canonicalRequest(request)));
+  // Once closing, every answer says `Connection: close`: no client sends another request on a connection
+  // this process is about to close (it would be reset, and the caller could not tell whether it landed).
+  const handle = async (request: Request): Promise<Response> => {
+    const response = await answer(carryUpgrade(request, canonicalRequest(request)));
+    return closing && response && response.status !== 101 ? withConnectionClose(response) : response;
+  };
   const reconciler = options.auditReconciler === false ? undefined : { intervalMs: 10_000, graceMs: 10_000, ...options.auditReconciler };
   let reconcileTimer: ReturnType<typeof setInterval> | undefined;
   let closing = false;
@@ -310,8 +332,9 @@ export function createKubently(options: KubentlyOptions): Kubently {
         await reconcile(backend.capabilities.shared ? graceMs : 0);
       }
     },
-    async close() {
+    async close(closeOptions = {}) {
       closing = true;
+      const closeStarted = Date.now();
       // Order matters: refuse new commands at once (before any await), let A2A tasks and local agents finish and
       // post what they run, wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
@@ -331,6 +354,10 @@ export function createKubently(options: KubentlyOptions): Kubently {
       agentWatch.stop();
       sockets.closeAll();
       events.close();
+      // Lame duck: serving (every answer with `Connection: close`, /ready 503) until load balancers have
+      // taken this process out, so no caller's new connection meets a closed port mid-request.
+      const lameDuck = closeOptions.lameDuckMs ?? 0;
+      if (servers.size > 0 && Date.now() - closeStarted < lameDuck) await new Promise((r) => setTimeout(r, lameDuck - (Date.now() - closeStarted)));
       await Promise.allSettled([...servers].map((s) => s.close()));
       await reconciling;
       await backend.close();

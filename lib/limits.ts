@@ -115,6 +115,8 @@ export const LIMITS = {
   memoryMaxCounterWindows: 100_000,
   /** How long a closing server lets the answers it is writing finish (after its drain) before it cuts what is left. */
   shutdownGraceMs: 5_000,
+  /** On SIGTERM, the binary serves at least this long (answers with `Connection: close`, `/ready` 503) before its listeners close. */
+  shutdownLameDuckMs: 1_000,
   /** Longest a `/metrics` state snapshot (queue depths, agents, sessions) is reused: scrapes within it read nothing from the backend. */
   metricsSnapshotMs: 15_000,
   /** Clusters named in `kubently_queue_depth_top{cluster}`: the deepest queues only. */

@@ -12,10 +12,12 @@
  * - a soak per backend (RSS growth under full load, `_soak.ts`) and a 10x
  *   overload of one slow cluster (goodput, 429 `CLUSTER_BUSY`, `_overload.ts`);
  * - diagnose of a 2,000-pod cluster: latency and agent RSS (`_diagnose.ts`);
- * - tracing off vs OTLP export on (`_tracing.ts`).
+ * - tracing off vs OTLP export on (`_tracing.ts`);
+ * - a fleet of 100 to 10,000 light agents on two Redis replicas: idle load,
+ *   latency, replica loss and a rolling restart (`_fleet.ts`).
  *
  * `KUBENTLY_BENCH_SECTIONS=soak,overload` runs only the sections named
- * (overhead, reads, agent, diagnose, soak, overload, tracing); all of them by default.
+ * (overhead, reads, agent, diagnose, soak, overload, tracing, fleet); all of them by default.
  * `KUBENTLY_BENCH_BACKENDS=memory,redis` limits the backends measured.
  */
 import { mkdtempSync } from "node:fs";
@@ -29,6 +31,7 @@ import { diagnoseSection } from "./_diagnose.ts";
 import { overloadSection } from "./_overload.ts";
 import { soakSection } from "./_soak.ts";
 import { tracingSection } from "./_tracing.ts";
+import { fleetSection } from "./_fleet.ts";
 
 const KEY = "bench-key-0123456789abcdef";
 const TOKEN = "bench-agent-token-0123456789";
@@ -183,6 +186,7 @@ async function main() {
   if (wanted("soak")) await soakSection(KEY);
   if (wanted("overload")) await overloadSection(KEY);
   if (wanted("tracing")) await tracingSection(KEY, TOKEN);
+  if (wanted("fleet")) await fleetSection(KEY);
 
   if (rss.length > 0) {
     console.log("\n## Memory (RSS, MB)\n");

@@ -297,6 +297,11 @@ ${yamlOf(pod, 8)}
           imagePullPolicy: {{ .Values.image.pullPolicy }}
           command: ["kubently"]
           args: ["api"]
+          # The pod's endpoints go a few seconds after SIGTERM: serve on meanwhile (docs/replicas.md, rolling restarts).
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: 5
           env:
             - name: KUBENTLY_HOST
               value: "0.0.0.0"

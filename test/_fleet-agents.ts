@@ -33,11 +33,11 @@
  * `BUN_CONFIG_MAX_HTTP_REQUESTS` says more: a fleet of N needs about N + N/10.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { backoffDelay } from "../lib/agent/agent.ts";
 import { LIMITS } from "../lib/limits.ts";
 import { BINARY, run, type Proc } from "./e2e/_harness.ts";
+import { freePort } from "./_ports.ts";
 
 /** One cluster the fleet serves. */
 export interface FleetAgent {
@@ -295,18 +295,6 @@ export function fleetClusters(count: number, prefix = "fleet"): FleetAgent[] {
   return Array.from({ length: count }, (_, i) => ({ clusterId: `${prefix}-${i}`, token: `${prefix}-token-${i}-0123456789abcdef` }));
 }
 
-/** A TCP port nobody listens on right now (a replica restarted on it is found again by its agents). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One API replica on a pinned port, so its agents find it again after a restart. */
 export interface Replica {

@@ -21,14 +21,7 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-/** A free port on 127.0.0.1 (for a Kubently whose callback URL must be registered first). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
+export { freePort } from "./_ports.ts";
 
 /** Starts a provider whose client may redirect to `redirectUri`. */
 export async function startIdp(redirectUri: string, accounts: Record<string, OidcAccount>): Promise<TestIdp> {

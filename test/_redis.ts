@@ -6,9 +6,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { freePort } from "./_ports.ts";
 
 /** Options for {@link startRedis}. */
 export interface StartRedisOptions {
@@ -61,18 +62,6 @@ export function redisUnavailable(): string | null {
   return reason;
 }
 
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when something on `port` answers PING with PONG (and not LOADING). */
 function pong(port: number): Promise<boolean> {

@@ -10,12 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
 import { BINARY, ensureBinary, prerequisites, run, type Proc } from "./_harness.ts";
+import { freePort } from "../_ports.ts";
 
 const { skip } = prerequisites([ensureBinary()]);
 const redisMissing = redisUnavailable();
@@ -61,14 +61,6 @@ async function removalEndsQueuedWork(dir: string, url: string, file: string, id:
   expect(JSON.parse((await cliIn(dir, ["cluster", "list", "--config", file, "--api-url", url, "--json"])).stdout).clusters.map((c: { id: string }) => c.id)).not.toContain(id);
 }
 
-/** A port free at the moment (the config file must name it before the API starts). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe.skipIf(skip)("kubently init, cluster add and cluster remove, end to end", () => {
   let sim: SimCluster;

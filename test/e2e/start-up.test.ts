@@ -8,12 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "../../lib/version.ts";
 import { simKubeconfig, startSimCluster, type SimCluster } from "../../lib/sim/index.ts";
 import { BINARY, ensureBinary, prerequisites, run } from "./_harness.ts";
+import { freePort } from "../_ports.ts";
 
 const { skip } = prerequisites([ensureBinary()]);
 const KEY = "start-up-key-0123456789abcdef";
@@ -43,14 +43,6 @@ async function toEnd(args: string[], env: Record<string, string> = {}, ms = 20_0
   return { code, out: p.output() };
 }
 
-/** A TCP port free right now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A kubeconfig file whose cluster server is `server`. */
 function kubeconfigFor(server: string): string {

@@ -147,11 +147,12 @@ export function createHttpApp(host: KubentlyHost, options: HttpAppOptions) {
     .get("/health", () => ({ status: "healthy", version: options.version, backend: ctx.backend.name }))
     .get("/healthz", () => ({ status: "healthy" }))
     .get("/ready", async () => {
-      const breakers = (options.breakers?.() ?? ctx.backend.breakers?.map((b) => b.snapshot()) ?? []).map(({ name, state, opens }) => ({ name, state, opens }));
-      if (options.draining?.()) return json(503, { status: "draining", backend: ctx.backend.name, breakers });
+      const breakers = () => (options.breakers?.() ?? ctx.backend.breakers?.map((b) => b.snapshot()) ?? []).map(({ name, state, opens }) => ({ name, state, opens }));
+      if (options.draining?.()) return json(503, { status: "draining", backend: ctx.backend.name, breakers: breakers() });
       const ok = await ctx.backend.ping().catch(() => false);
       // Only the backend decides readiness; an open breaker elsewhere (a webhook, OTLP) is reported, not fatal.
-      return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name, breakers });
+      // The breakers are read after the ping: it may have been the trial call that closed one.
+      return json(ok ? 200 : 503, { status: ok ? "ready" : "unavailable", backend: ctx.backend.name, breakers: breakers() });
     })
     .get("/metrics", async ({ request }) => {
       await caller(request);

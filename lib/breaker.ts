@@ -160,12 +160,19 @@ export interface GuardOptions {
 export function guardMethods<T extends object>(target: T, breaker: Breaker, options: GuardOptions = {}): T {
   const waits = options.waits ?? [];
   const pass = options.pass ?? [];
+  // One wrapper per method, made on first use: every backend call goes through here.
+  const wrapped = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (typeof value !== "function" || typeof prop !== "string" || /^on[A-Z]/.test(prop) || pass.includes(prop)) return value;
-      const wait = waits.includes(prop);
-      return (...args: unknown[]) => breaker.execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args), { wait });
+      let wrapper = wrapped.get(prop);
+      if (!wrapper) {
+        const wait = waits.includes(prop);
+        wrapper = (...args: unknown[]) => breaker.execute(() => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args), { wait });
+        wrapped.set(prop, wrapper);
+      }
+      return wrapper;
     },
   });
 }

@@ -154,6 +154,11 @@ export class RedisQueue implements CommandQueue {
     return r.run<T>(name, this.keys(r, clusterId, id), [id, member(clusterId, id), r.channel, this.resultTtlMs, now, ...extra]);
   }
 
+  /** BullMQ's list of the cluster's jobs waiting for delivery (what `depth` counts and an idle poll looks at). */
+  private waitKey(r: Runtime, clusterId: string): string {
+    return new r.bull.QueueKeys(r.bullPrefix).toKey(clusterId, "wait");
+  }
+
   /** The cluster's BullMQ Queue and Worker, made on first use on the shared connection (no connection of their own). */
   private bullFor(r: Runtime, clusterId: string): ClusterQueue {
     let cq = this.clusters.get(clusterId);
@@ -268,7 +273,7 @@ export class RedisQueue implements CommandQueue {
       await this.reclaim(r);
       const { worker } = this.bullFor(r, clusterId);
       const agentId = options.agentId ?? "agent";
-      const waitKey = new r.bull.QueueKeys(r.bullPrefix).toKey(clusterId, "wait");
+      const waitKey = this.waitKey(r, clusterId);
       for (;;) {
         // One LLEN for an empty queue (every idle poll), instead of BullMQ's seven-command activation script.
         if ((await r.redis.llen(waitKey)) === 0) return null;
@@ -386,7 +391,7 @@ export class RedisQueue implements CommandQueue {
   depth(clusterId: string): Promise<number> {
     return guarded(async () => {
       const r = await this.rt();
-      return r.redis.llen(new r.bull.QueueKeys(r.bullPrefix).toKey(clusterId, "wait"));
+      return r.redis.llen(this.waitKey(r, clusterId));
     });
   }
 

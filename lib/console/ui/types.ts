@@ -1,8 +1,13 @@
 /**
  * The API's answers as the console reads them (docs/rest-api.md,
  * docs/diagnostics.md). Written out here rather than imported from the
- * server's views so the browser code stays free of server modules.
+ * server's views so the browser code stays free of server modules; a type
+ * that lib/schemas.ts defines (which imports nothing server-side) is
+ * imported as a type instead of copied.
  */
+
+// Types only, erased from the bundle: the entry shape is the server's own (lib/schemas.ts imports nothing server-side).
+import type { AuditEntry } from "../../schemas.ts";
 
 /** `GET /ui/session`, and `POST /ui/login` (without `expires_at`). */
 export interface SessionInfo {
@@ -93,27 +98,7 @@ export interface DiagnoseView {
 }
 
 /** One entry of `GET /audit` (camelCase, as stored, plus `timestamp`). */
-export interface AuditEntryView {
-  seq: number;
-  at: number;
-  timestamp: string;
-  eventType: string;
-  identity: string;
-  role?: string;
-  clusterId?: string;
-  sessionId?: string;
-  commandId?: string;
-  argv?: string[];
-  decision?: "allowed" | "denied";
-  policy?: string;
-  reason?: string;
-  outcome?: string;
-  durationMs?: number;
-  correlationId?: string;
-  onBehalfOf?: string;
-  hash?: string;
-  prevHash?: string;
-}
+export type AuditEntryView = AuditEntry & { timestamp: string };
 
 /** `GET /audit/verify`. */
 export interface VerifyView {

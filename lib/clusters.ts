@@ -85,10 +85,12 @@ export function clusterService(ctx: CoreContext) {
   const serviceTimes = new Map<string, { ms: number; samples: number }>();
   /** Commands whose result this process is storing or auditing now: the reconciler leaves them to it. */
   const auditing = new Map<string, number>();
-  /** Aborted when the process starts to drain (see `drain`): ends the agents' long polls on a shared backend. */
-  const draining = new AbortController();
-  /** Aborted when the drain is over (see `stopPolls`): ends every long poll. */
-  const stopped = new AbortController();
+  /** The long polls this process holds, each ended by its own controller (see `drain` and `stopPolls`). */
+  const held = new Set<AbortController>();
+  /** Set when the process starts to drain: new polls are refused on a shared backend. */
+  let draining = false;
+  /** Set when the drain is over: new polls are refused whatever the backend. */
+  let stopped = false;
 
   /** Runs `fn` with `commandId` counted in {@link auditing}. */
   async function whileAuditing<T>(commandId: string, fn: () => Promise<T>): Promise<T> {
@@ -135,14 +137,17 @@ export function clusterService(ctx: CoreContext) {
    * unseen (never seen, stopped, or stale) publishes `agent.connected`. An
    * agent this process saw within `agentStaleMs` (and no loss since) is
    * connected already; otherwise the cluster is read before the write.
-   * A poll (no `agent`) writes only when this process has not written for
-   * a heartbeat interval: heartbeats keep `lastSeenAt` fresh, so an idle
-   * fleet's polls cost no writes (docs/replicas.md, "Fleet scale").
+   * Presence rides on the agent's calls: a poll, result, extension or
+   * stream post (no `agent`) writes only when this process has not written
+   * for `agentSeenWriteMs`, and then only the time (one Redis command), so
+   * an idle agent costs one write per long poll; heartbeats, which carry
+   * the agent's information, come every few minutes (docs/replicas.md,
+   * "Fleet scale").
    */
   const markSeen = async (clusterId: string, agent?: AgentInfo) => {
     const now = Date.now();
     const local = lastWrite.get(clusterId);
-    if (!agent && now - (local ?? 0) < LIMITS.heartbeatIntervalMs) return;
+    if (!agent && now - (local ?? 0) < LIMITS.agentSeenWriteMs) return;
     lastWrite.set(clusterId, now);
     // Set before any await: a heartbeat and a poll arriving together read "seen here", not the store, and announce once.
     const knownHere = local !== undefined && now - local < LIMITS.agentStaleMs;
@@ -156,6 +161,9 @@ export function clusterService(ctx: CoreContext) {
       data: { ...(info?.agentId ? { agent_id: info.agentId.slice(0, 128) } : {}), ...(info?.version ? { version: info.version.slice(0, 128) } : {}), ...(info?.executor ? { executor: info.executor.slice(0, 128) } : {}) },
     });
   };
+
+  /** Presence, written in the background: a failed write costs the agent's call nothing (the next call writes again). */
+  const seenNow = (clusterId: string) => void markSeen(clusterId).catch(() => {});
 
   /** A re-delivered streamed command whose first run already sent output. */
   const rerunsAStream = async (lease: Lease): Promise<boolean> =>
@@ -266,24 +274,31 @@ export function clusterService(ctx: CoreContext) {
     async lease(clusterId: string, options: { waitMs: number; signal?: AbortSignal; agentId: string }): Promise<Lease | null> {
       // Draining with other replicas on the backend: the agent polls one of them instead (it backs off and
       // its load balancer moves it); whatever this process still waits for, they hand out.
-      const ends = ctx.backend.capabilities.shared ? draining.signal : stopped.signal;
-      if (ends.aborted) throw new KubentlyError("SHUTTING_DOWN", "this API replica is shutting down; poll another replica");
-      options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, ends]) : ends };
-      await markSeen(clusterId);
-      const until = Date.now() + options.waitMs;
-      for (;;) {
-        const lease = await queue.lease(clusterId, { ...options, waitMs: Math.max(0, until - Date.now()), leaseMs: LIMITS.leaseMs });
-        if (!lease || !(await rerunsAStream(lease))) return lease;
-        // Its followers already have the first run's output: a second run would repeat or mix it.
-        const lost = agentLostResult(lease.command, lease.attempt - 1);
-        await whileAuditing(lost.commandId, async () => {
-          if (await queue.complete(lease, lost)) await auditStored(lease.command, lost);
-        }).catch(() => {});
+      if (stopped || (draining && ctx.backend.capabilities.shared)) throw new KubentlyError("SHUTTING_DOWN", "this API replica is shutting down; poll another replica");
+      const mine = new AbortController();
+      held.add(mine);
+      options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, mine.signal]) : mine.signal };
+      try {
+        // Alongside the queue's first look, not before it: one round trip to the backend instead of two.
+        seenNow(clusterId);
+        const until = Date.now() + options.waitMs;
+        for (;;) {
+          const lease = await queue.lease(clusterId, { ...options, waitMs: Math.max(0, until - Date.now()), leaseMs: LIMITS.leaseMs });
+          if (!lease || !(await rerunsAStream(lease))) return lease;
+          // Its followers already have the first run's output: a second run would repeat or mix it.
+          const lost = agentLostResult(lease.command, lease.attempt - 1);
+          await whileAuditing(lost.commandId, async () => {
+            if (await queue.complete(lease, lost)) await auditStored(lease.command, lost);
+          }).catch(() => {});
+        }
+      } finally {
+        held.delete(mine);
       }
     },
 
     /** Agent renews its lease while the command runs; false means stop it (cancelled, or no longer this agent's). */
     async extend(clusterId: string, leaseId: string, commandId: string): Promise<boolean> {
+      seenNow(clusterId);
       const command = await queue.getCommand(commandId);
       if (!command || command.clusterId !== clusterId) return false;
       return queue.extend({ leaseId, command: { id: commandId } }, LIMITS.leaseMs);
@@ -297,6 +312,7 @@ export function clusterService(ctx: CoreContext) {
      * ignores the budget).
      */
     async appendChunk(clusterId: string, leaseId: string, commandId: string, chunk: OutputChunk): Promise<boolean> {
+      seenNow(clusterId);
       const command = await queue.getCommand(commandId);
       if (!command || command.clusterId !== clusterId) return false;
       if (!command.stream) throw new KubentlyError("CONFLICT", `command ${commandId.slice(0, 80)} is not streamed`);
@@ -322,6 +338,7 @@ export function clusterService(ctx: CoreContext) {
       }
       const result: Result = parsed.output;
       if (result.clusterId !== clusterId) throw new KubentlyError("RESULT_REJECTED", "the result names another cluster");
+      seenNow(clusterId);
       await whileAuditing(result.commandId, async () => {
         // Stored and marked "not yet audited" in one step: a crash from here on leaves the mark for the reconciler.
         const stored = await queue.complete(leaseId ? { leaseId, command: { id: result.commandId } } : result.commandId, result);
@@ -399,20 +416,31 @@ export function clusterService(ctx: CoreContext) {
 
     /**
      * The process stops serving agents' polls for good (its `close()`): on a
-     * shared backend, waiting long polls end at once and new ones are refused
-     * 503 `SHUTTING_DOWN`, so agents move to another replica while this one
-     * drains; results, extensions and chunks are still taken. Alone on its
-     * backend, the process keeps handing out work until its drain ends (the
-     * commands in flight need an agent).
+     * shared backend, new polls are refused 503 `SHUTTING_DOWN` at once and
+     * the polls it holds end at `LIMITS.drainPollsPerSecond`, spread evenly
+     * (a poll still held meanwhile gets work as usual), so agents move to
+     * another replica as a stream, not all in one instant; results,
+     * extensions and chunks are still taken. Resolves once every poll it
+     * held has ended. Alone on its backend, the process keeps handing out
+     * work until `stopPolls` (the commands in flight need an agent).
      */
-    drain(): void {
-      draining.abort();
+    async drain(pollsPerSecond: number = LIMITS.drainPollsPerSecond): Promise<void> {
+      draining = true;
+      if (!ctx.backend.capabilities.shared) return;
+      const polls = [...held];
+      const rate = Math.max(1, pollsPerSecond);
+      const tickMs = Math.max(20, 1000 / rate);
+      const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+      for (let i = 0; i < polls.length && !stopped; i += perTick) {
+        for (const poll of polls.slice(i, i + perTick)) poll.abort();
+        if (i + perTick < polls.length) await new Promise((r) => setTimeout(r, tickMs));
+      }
     },
 
     /** The drain is over: every long poll ends now and new ones are refused, whatever the backend. */
     stopPolls(): void {
-      draining.abort();
-      stopped.abort();
+      draining = stopped = true;
+      for (const poll of held) poll.abort();
     },
   };
   return service;

@@ -338,8 +338,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
       // Order matters: refuse new commands at once (before any await), let A2A tasks and local agents finish and
       // post what they run, wait for callers in flight to get their answers, then stop serving and end long polls.
       const drained = execute.drain();
-      // Agents' long polls end now on a shared backend (they move to another replica); /ready answers 503.
-      clusters.drain();
+      // On a shared backend new polls are refused and held ones end as a stream (agents move to another replica); /ready answers 503.
+      const pollsMoved = clusters.drain();
       // Alert work next: its diagnoses and deliveries are cancelled, nothing new is taken.
       await alerts.close();
       clearInterval(reconcileTimer);
@@ -348,7 +348,8 @@ export function createKubently(options: KubentlyOptions): Kubently {
       await Promise.allSettled([...a2aServers].map((s) => s.close()));
       await Promise.allSettled([...agents].map((a) => a.stop()));
       await drained;
-      // The commands in flight have their answers: no agent needs to poll this process any more.
+      await pollsMoved;
+      // The commands in flight have their answers and the agents have moved: no agent needs to poll this process any more.
       clusters.stopPolls();
       // Event streams end before their servers close: SSE responses finish, sockets get 1001.
       agentWatch.stop();

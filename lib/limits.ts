@@ -40,15 +40,34 @@ export const LIMITS = {
   /** How long an agent's lease on a command lasts; it renews every `leaseRenewMs` while the command runs, so a dead agent is noticed within one lease. */
   leaseMs: 6_000,
   leaseRenewMs: 2_000,
-  /** How often an agent heartbeats, in ms: the mean; each interval is spread by `heartbeatJitter`. */
-  heartbeatIntervalMs: 15_000,
+  /**
+   * Presence rides on the long poll: each poll (and each result, extension or
+   * stream post) refreshes the cluster's last-seen time, at most once per
+   * `agentSeenWriteMs` per cluster per API process. An idle agent holding
+   * 25 s polls is thus seen at the start of each one.
+   */
+  agentSeenWriteMs: 10_000,
+  /**
+   * An agent sends a full heartbeat (versions, capabilities, breaker states)
+   * at start, within `heartbeatCheckMs` of a change in what it reports (a
+   * breaker opening), and otherwise at least this often: the mean, each
+   * interval spread by `heartbeatJitter`. Heartbeats carry information, not
+   * presence (the polls do), so an idle fleet pays for one every few minutes.
+   */
+  heartbeatIntervalMs: 300_000,
+  /** How often an agent compares what it reports with what it last sent (in process, no request unless it changed). */
+  heartbeatCheckMs: 5_000,
   /**
    * Each heartbeat interval after the first is `heartbeatIntervalMs × (1 ± heartbeatJitter)`, uniform, so
-   * agents started together do not beat in step. The longest healthy gap (18 s) stays well under `agentStaleMs`.
+   * agents started together do not beat in step.
    */
   heartbeatJitter: 0.2,
-  /** An agent unseen for this long is reported as disconnected. */
-  agentStaleMs: 30_000,
+  /**
+   * An agent unseen for this long is reported as disconnected: longer than
+   * the longest long poll (`maxAgentWaitSeconds`) with room for the next one
+   * to arrive, so an idle agent between two polls stays connected.
+   */
+  agentStaleMs: 45_000,
   /** How often each API process looks for agents gone stale, to publish `agent.lost` (docs/events.md). */
   agentStaleCheckMs: 5_000,
   /** Events the bus keeps for a resume (`Last-Event-ID`, `?from=`), and events one subscriber may have waiting before it gets a `reset` and ends. */
@@ -117,6 +136,13 @@ export const LIMITS = {
   shutdownGraceMs: 5_000,
   /** On SIGTERM, the binary serves at least this long (answers with `Connection: close`, `/ready` 503) before its listeners close. */
   shutdownLameDuckMs: 1_000,
+  /**
+   * A draining API process ends the long polls it holds at this rate (spread
+   * evenly, not all at once), so the agents that move to the other replicas
+   * arrive as a stream they can take: 10,000 polls end over 5 s. Polls still
+   * held meanwhile get work as usual; new polls are refused at once.
+   */
+  drainPollsPerSecond: 2_000,
   /** Longest a `/metrics` state snapshot (queue depths, agents, sessions) is reused: scrapes within it read nothing from the backend. */
   metricsSnapshotMs: 15_000,
   /** Clusters named in `kubently_queue_depth_top{cluster}`: the deepest queues only. */

@@ -3,8 +3,10 @@
  * (`test/bench/_fleet.ts`) and the rolling-restart test. Each agent speaks the
  * real agent protocol over HTTP as `httpTransport` does (lib/agent/transports.ts):
  * a `GET /agent/commands?wait=25` long poll with `Authorization: Bearer`,
- * `X-Cluster-ID` and `X-Agent-ID`; a `POST /agent/heartbeat` every
- * `LIMITS.heartbeatIntervalMs` (with ±10% jitter); and a success result
+ * `X-Cluster-ID` and `X-Agent-ID`; a `POST /agent/heartbeat` at start and
+ * then every `LIMITS.heartbeatIntervalMs` with the real agent's jitter
+ * (`heartbeatDelay`), a failed one sent again after `LIMITS.heartbeatCheckMs`
+ * (its breakers never change, so nothing else prompts one); and a success result
  * posted to `POST /agent/results` as soon as a command is leased (an echo: the
  * output is the argv). It runs no executor and checks no signature: it
  * measures the API and Redis, not the agent.
@@ -34,7 +36,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backoffDelay } from "../lib/agent/agent.ts";
+import { backoffDelay, heartbeatDelay } from "../lib/agent/agent.ts";
 import { LIMITS } from "../lib/limits.ts";
 import { BINARY, run, type Proc } from "./e2e/_harness.ts";
 import { freePort } from "./_ports.ts";
@@ -159,6 +161,7 @@ export function startFleet(options: FleetOptions): Fleet {
 
   async function heartbeat(a: AgentState): Promise<void> {
     a.beating = true;
+    let ok = false;
     try {
       const res = await fetch(`${replicas[a.replica]}/agent/heartbeat`, {
         method: "POST",
@@ -168,6 +171,7 @@ export function startFleet(options: FleetOptions): Fleet {
       });
       await res.arrayBuffer();
       if (res.ok) {
+        ok = true;
         stats.heartbeats++;
         if (!a.beaten) {
           a.beaten = true;
@@ -178,7 +182,7 @@ export function startFleet(options: FleetOptions): Fleet {
       if (!signal.aborted) failed(a);
     } finally {
       a.beating = false;
-      a.nextBeat = Date.now() + heartbeatMs * (0.9 + 0.2 * Math.random());
+      a.nextBeat = Date.now() + (ok ? heartbeatDelay(heartbeatMs) : LIMITS.heartbeatCheckMs);
     }
   }
 

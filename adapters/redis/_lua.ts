@@ -243,16 +243,19 @@ return out`,
 
   /**
    * KEYS 1 lease-expiry zset, 2 deadline zset; ARGV 1 now, 2 limit. Members due
-   * now in each, and the earliest lease end still ahead (or nil).
+   * now in each, then the earliest lease end and the earliest deadline still
+   * ahead ('' for none; a nil would end the reply): when the next sweep is needed.
    */
   sweep: {
     keys: 2,
     lua: `
 local next = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+local nextDeadline = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
 return {
   redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2]),
   redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2]),
-  next[2]
+  next[2] or '',
+  nextDeadline[2] or ''
 }`,
   },
 
@@ -353,6 +356,23 @@ if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
 for i = 2, #ARGV - 1, 2 do
   if ARGV[i] == 'lastSeenAt' then redis.call('ZADD', KEYS[2], tonumber(ARGV[i + 1]), ARGV[1]) end
 end
+return 1`,
+  },
+
+  /**
+   * A poll's presence refresh. KEYS 1 cluster hash, 2 the last-seen zset;
+   * ARGV 1 id, 2 lastSeenAt. A cluster seen before is in the zset: only its
+   * score moves (one write, the hash is left alone; readers take the score).
+   * Otherwise (never seen, or the same millisecond) the full update. 0 when
+   * the cluster is unknown.
+   */
+  clusterSeen: {
+    keys: 2,
+    lua: `
+if redis.call('ZADD', KEYS[2], 'XX', 'CH', ARGV[2], ARGV[1]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1`,
   },
 

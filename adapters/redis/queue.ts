@@ -27,7 +27,13 @@
  *   TTL (first result wins; the lease must still be current) and publishes
  *   `r:<id>`; then the job is finished with `moveToCompleted` (a summary as
  *   return value, the output is never copied into BullMQ's event stream).
- * - deadlines: a zset of deadlines swept every `sweepIntervalMs`; a command
+ * - sweeping: each replica sweeps when a lease end or deadline it knows of
+ *   comes due (its own pushes and leases, and the earliest of everyone's the
+ *   last sweep read), at most every `sweepIntervalMs`, and otherwise every
+ *   `housekeeping.idleSweepMs` (the backstop for what another replica handed
+ *   out and can no longer sweep itself): an idle replica wakes a few times a
+ *   minute, not four times a second.
+ * - deadlines: a zset of deadlines, swept as they come due; a command
  *   past its deadline is never handed out (the lease script checks too).
  * - the audit outbox: the script that stores a result (all but a cancel's)
  *   adds the command id to the zset `<prefix>:unaudited`, scored by when;
@@ -58,12 +64,14 @@ const ACTIVATION_LOCK_MS = 5_000;
 export interface Housekeeping {
   /** BullMQ's stalled check (our backstop for jobs left active without a lease) and the release of idle clusters run this often. @default 30000 */
   intervalMs: number;
+  /** With no lease end or deadline due, the sweep runs this often (it reads when the next one is due). @default 5000 */
+  idleSweepMs: number;
   /** A cluster's BullMQ objects unused this long are released (made again on next use): memory follows the clusters in use, not the fleet. @default 300000 */
   idleEvictMs: number;
 }
 
 /** The defaults of {@link Housekeeping}. */
-export const HOUSEKEEPING: Housekeeping = { intervalMs: 30_000, idleEvictMs: 5 * 60_000 };
+export const HOUSEKEEPING: Housekeeping = { intervalMs: 30_000, idleEvictMs: 5 * 60_000, idleSweepMs: 5_000 };
 /** Length BullMQ trims each queue's event stream to. */
 const EVENTS_MAX_LEN = 2_000;
 const JOB_NAME = "kubectl";
@@ -105,7 +113,11 @@ export class RedisQueue implements CommandQueue {
   private readonly leaseWaiters = new Waiters<true>();
   private readonly resultWaiters = new Waiters<true>();
   private readonly clusters = new Map<string, ClusterQueue>();
-  private sweeper?: ReturnType<typeof setInterval>;
+  private sweeper?: ReturnType<typeof setTimeout>;
+  /** When the planned sweep runs (Infinity: none planned), and when the last one began. */
+  private sweepAt = Infinity;
+  private sweptAt = 0;
+  private started = false;
   private sweepInFlight?: Promise<void>;
   /** Earliest lease end this replica knows of (from the last sweep and its own leases): lease calls reclaim only from then on. */
   private nextLeaseEnd = 0;
@@ -137,8 +149,26 @@ export class RedisQueue implements CommandQueue {
 
   /** Starts the sweeper (once connected). */
   start(): void {
-    if (this.sweeper || this.closed) return;
-    this.sweeper = setInterval(() => void this.sweep(), this.sweepIntervalMs);
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.planSweep(Date.now());
+  }
+
+  /**
+   * Makes sure a sweep runs by `at` (ms since the epoch): a sweep planned
+   * later is brought forward, never to less than `sweepIntervalMs` after the
+   * last one began.
+   */
+  private planSweep(at: number): void {
+    if (!this.started || this.closed) return;
+    at = Math.max(at, this.sweptAt + this.sweepIntervalMs);
+    if (at >= this.sweepAt) return;
+    clearTimeout(this.sweeper);
+    this.sweepAt = at;
+    this.sweeper = setTimeout(() => {
+      this.sweepAt = Infinity;
+      void this.sweep();
+    }, Math.max(0, at - Date.now()));
     (this.sweeper as { unref?: () => void }).unref?.();
   }
 
@@ -218,6 +248,7 @@ export class RedisQueue implements CommandQueue {
         if (late) await this.announceEnded(id);
         return;
       }
+      this.planSweep(command.deadline);
       try {
         await this.bullFor(r, clusterId).queue.add(JOB_NAME, command, { jobId: jobIdOf(id) });
       } catch (e) {
@@ -271,12 +302,13 @@ export class RedisQueue implements CommandQueue {
     return guarded(async () => {
       const r = await this.rt();
       await this.reclaim(r);
-      const { worker } = this.bullFor(r, clusterId);
       const agentId = options.agentId ?? "agent";
       const waitKey = this.waitKey(r, clusterId);
       for (;;) {
-        // One LLEN for an empty queue (every idle poll), instead of BullMQ's seven-command activation script.
+        // One LLEN for an empty queue (every idle poll), instead of BullMQ's seven-command activation script;
+        // the cluster's BullMQ objects are made only when there is a job to take, so an idle fleet holds none.
         if ((await r.redis.llen(waitKey)) === 0) return null;
+        const { worker } = this.bullFor(r, clusterId);
         const token = newId();
         const job = await worker.getNextJob(token, { block: false });
         if (!job) return null;
@@ -292,6 +324,7 @@ export class RedisQueue implements CommandQueue {
         if (state === "ok") {
           this.nextLeaseEnd = Math.min(this.nextLeaseEnd, expiresAt);
           this.leasedSinceSweep = Math.min(this.leasedSinceSweep, expiresAt);
+          this.planSweep(expiresAt);
           return { leaseId: token, command, attempt: Number(attempt), expiresAt, agentId };
         }
         if (state === "skip") continue;
@@ -421,7 +454,7 @@ export class RedisQueue implements CommandQueue {
   /** Ends every wait and stops the sweeper and BullMQ's timers; connections are the runtime's to close. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.sweeper) clearInterval(this.sweeper);
+    clearTimeout(this.sweeper);
     this.leaseWaiters.clear();
     this.resultWaiters.clear();
     const all = [...this.clusters.values()];
@@ -446,9 +479,15 @@ export class RedisQueue implements CommandQueue {
   /** Handles due leases and deadlines of every cluster; every replica sweeps, the scripts make repeats harmless. */
   private async runSweep(r: Runtime): Promise<void> {
     this.leasedSinceSweep = Infinity;
-    const [leases, deadlines, next] = await r.run<[string[], string[], string | null]>("sweep", [`${r.prefix}:leases`, `${r.prefix}:deadlines`], [Date.now(), SWEEP_BATCH]);
+    const [leases, deadlines, next, nextDeadline] = await r.run<[string[], string[], string, string]>("sweep", [`${r.prefix}:leases`, `${r.prefix}:deadlines`], [Date.now(), SWEEP_BATCH]);
     const ahead = leases.length >= SWEEP_BATCH ? 0 : next ? Number(next) : Infinity;
     this.nextLeaseEnd = Math.min(ahead, this.leasedSinceSweep);
+    // The next sweep: when the next lease end or deadline comes (a full batch: at once), or the stalled check
+    // while commands are in flight; else the idle backstop.
+    const due = deadlines.length >= SWEEP_BATCH ? 0 : nextDeadline ? Number(nextDeadline) : Infinity;
+    const inFlight = nextDeadline !== "" || deadlines.length > 0;
+    const housekeep = inFlight ? this.housekeptAt + this.housekeeping.intervalMs : Infinity;
+    this.planSweep(Math.min(this.nextLeaseEnd, due, housekeep, Date.now() + this.housekeeping.idleSweepMs));
     for (const m of leases) await this.expireLease(r, m);
     for (const m of deadlines) await this.expireDeadline(r, m);
   }
@@ -472,6 +511,9 @@ export class RedisQueue implements CommandQueue {
     if (state === "expired" || state === "lost") {
       await this.discard(r, clusterId, jobIdOf(id), "remove");
       await this.announceEnded(id);
+    } else if (state === "leased" || state === "busy") {
+      // Its deadline moved a second past its lease (or past now): looked at again then.
+      this.planSweep(Date.now() + 1_000);
     }
   }
 
@@ -489,12 +531,14 @@ export class RedisQueue implements CommandQueue {
   /** The sweeper's tick. */
   private async sweep(): Promise<void> {
     if (this.closed) return;
+    this.sweptAt = Date.now();
     try {
       const r = await this.rt();
       await this.sweepOnce(r);
       if (Date.now() - this.housekeptAt >= this.housekeeping.intervalMs) await this.housekeep(r);
     } catch {
-      // Redis is away: the next tick tries again.
+      // Redis is away: try again soon.
+      this.planSweep(Date.now());
     }
   }
 

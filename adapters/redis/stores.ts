@@ -126,7 +126,11 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
   const apiKeys = (r: Runtime) => `${r.prefix}:keys`;
   const cluster = (r: Runtime, id: string) => `${r.prefix}:cluster:${id}`;
   const clusters = (r: Runtime) => `${r.prefix}:clusters`;
-  /** Every cluster by its lastSeenAt, so the agent watch reads only the clusters that just went stale. */
+  /**
+   * Every cluster by its lastSeenAt, so the agent watch reads only the
+   * clusters that just went stale. A poll's refresh moves only the score
+   * (`clusterSeen`): a member's score is its lastSeenAt, whatever the hash says.
+   */
   const seen = (r: Runtime) => `${r.prefix}:seen`;
   const tokens = (r: Runtime, id: string) => `${r.prefix}:tokens:${id}`;
 
@@ -140,6 +144,23 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
       if (err) throw err;
       const record = fromFields<T>(hash as Record<string, string>);
       if (record) out.push(record);
+    }
+    return out;
+  }
+
+  /** The clusters (in the order of `ids`, missing ones left out) in one round trip: each hash with its last-seen score. */
+  async function readClusters(r: Runtime, ids: string[]): Promise<Cluster[]> {
+    if (!ids.length) return [];
+    const pipeline = r.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(cluster(r, id)).zscore(seen(r), id);
+    const replies = (await pipeline.exec()) ?? [];
+    const out: Cluster[] = [];
+    for (let i = 0; i + 1 < replies.length; i += 2) {
+      const [err, hash] = replies[i]!;
+      const [scoreErr, score] = replies[i + 1]!;
+      if (err ?? scoreErr) throw err ?? scoreErr;
+      const record = fromFields<Cluster>(hash as Record<string, string>);
+      if (record) out.push(score === null ? record : { ...record, lastSeenAt: Number(score) });
     }
     return out;
   }
@@ -182,24 +203,25 @@ export function redisAuth(rt: RuntimeSource): AuthStore {
     getCluster: (id) =>
       guarded(async () => {
         const r = await rt();
-        return fromFields<Cluster>(await r.redis.hgetall(cluster(r, id)));
+        return (await readClusters(r, [id]))[0] ?? null;
       }),
     listClusters: () =>
       guarded(async () => {
         const r = await rt();
         const ids = await r.redis.smembers(clusters(r));
-        const all = await readAll<Cluster>(r, ids.map((id) => cluster(r, id)));
-        return all.sort((a, b) => a.id.localeCompare(b.id));
+        return (await readClusters(r, ids)).sort((a, b) => a.id.localeCompare(b.id));
       }),
     listClustersSeen: (from, to) =>
       guarded(async () => {
         const r = await rt();
         const ids = await r.redis.zrangebyscore(seen(r), from, `(${to}`);
-        return (await readAll<Cluster>(r, ids.map((id) => cluster(r, id)))).filter((c) => c.lastSeenAt !== undefined && c.lastSeenAt >= from && c.lastSeenAt < to);
+        return (await readClusters(r, ids)).filter((c) => c.lastSeenAt !== undefined && c.lastSeenAt >= from && c.lastSeenAt < to);
       }),
     updateCluster: (id, patch) =>
       guarded(async () => {
         const r = await rt();
+        // Presence alone (an agent's poll, every ~25 s per cluster): one ZADD in the common case.
+        if (patch.agent === undefined && patch.lastSeenAt !== undefined) return (await r.run("clusterSeen", [cluster(r, id), seen(r)], [id, patch.lastSeenAt])) === 1;
         const fields = toFields({ lastSeenAt: patch.lastSeenAt, agent: patch.agent });
         return (await r.run("clusterUpdate", [cluster(r, id), seen(r)], [id, ...fields])) === 1;
       }),

@@ -60,12 +60,19 @@ export interface AgentOptions {
   /** Long-poll wait in ms. @default 25000 */
   pollWaitMs?: number;
   /**
-   * The mean time between heartbeats: the first goes at start, each interval
-   * after it is spread by ±`LIMITS.heartbeatJitter` (20%), so agents started
-   * together do not keep beating in step.
+   * The mean time between full heartbeats (versions, capabilities, breaker
+   * states): the first goes at start, each interval after it is spread by
+   * ±`LIMITS.heartbeatJitter` (20%), so agents started together do not keep
+   * beating in step. Presence needs none: the long polls carry it.
    * @default LIMITS.heartbeatIntervalMs
    */
   heartbeatMs?: number;
+  /**
+   * How often the agent compares what it reports (its breakers' states) with
+   * what it last sent; a change, or a heartbeat that failed, is sent then.
+   * @default LIMITS.heartbeatCheckMs
+   */
+  heartbeatCheckMs?: number;
   /** Output bytes kept per command. @default LIMITS.maxOutputBytes */
   maxOutputBytes?: number;
   /** Backoff after an error: first delay and cap, in ms (full jitter, doubling). @default 250 / 30000 */
@@ -386,28 +393,49 @@ export function startAgent(options: AgentOptions): RunningAgent {
     else logger.info(fields, "command");
   }
 
+  /**
+   * Heartbeats carry what the API shows of the agent (executor, versions,
+   * capabilities, breaker states), not its presence (its polls do that). The
+   * first goes at once; after it, one goes every `heartbeatMs` (jittered:
+   * agents started together, by a rollout or a node pool's restart, would
+   * otherwise beat in step for ever) with versions asked again, and sooner
+   * when a check every `heartbeatCheckMs` finds the report changed or the
+   * last one failed.
+   */
   async function heartbeat(): Promise<void> {
     // Versions are worth a few seconds, never the heartbeat itself (a cluster that is slow to answer stays connected).
-    const versions = (await Promise.race([options.executor.describe?.().catch(() => ({})), sleep(5_000).then(() => ({}))])) ?? {};
+    const describe = async () => (await Promise.race([options.executor.describe?.().catch(() => ({})), sleep(5_000).then(() => ({}))])) ?? {};
     const covers = {
       ...(options.executor.covers ? { nativeCommands: [...options.executor.covers] } : {}),
       ...(options.executor.analyzers ? { analyzers: [...options.executor.analyzers] } : {}),
     };
-    const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}) };
     const reported = new Map<string, string>();
     const meanMs = options.heartbeatMs ?? LIMITS.heartbeatIntervalMs;
-    // The first beat goes at once: it carries what the API shows of the agent (executor, versions), and
-    // its polls arrive in the same burst anyway. The intervals after it are jittered: agents started
-    // together (a rollout, a node pool's restart) would otherwise beat in step for ever.
+    const checkMs = options.heartbeatCheckMs ?? LIMITS.heartbeatCheckMs;
+    let versions = {};
+    /** When the next full heartbeat is due (0: now). */
+    let dueAt = 0;
+    /** What the last accepted heartbeat said; "" after a failure, so the next check sends again. */
+    let sent = "";
     while (!controller.signal.aborted) {
+      const full = Date.now() >= dueAt;
+      if (full) versions = await describe();
       const breakers = options.executor.breakers?.().map(({ name, state, opens }) => ({ name, state, opens }));
       for (const b of breakers ?? []) {
-        // A change of state is worth a line (seen at heartbeat pace); failing commands say the rest.
+        // A change of state is worth a line; failing commands say the rest.
         if (reported.get(b.name) !== b.state && (reported.has(b.name) || b.state !== "closed")) log(b.state === "closed" ? "info" : "warn", `circuit breaker ${b.name}: ${b.state}`);
         reported.set(b.name, b.state);
       }
-      await options.transport.heartbeat(breakers ? { ...info, breakers } : info).catch((e) => log("warn", `heartbeat failed: ${(e as Error).message}`));
-      await sleep(heartbeatDelay(meanMs, random), controller.signal).catch(() => {});
+      const info: AgentInfo = { agentId, executor: options.executor.name, capabilities: ["execute"], concurrency: workerCount, ...covers, ...versions, ...(options.version ? { version: options.version } : {}), ...(breakers ? { breakers } : {}) };
+      const report = JSON.stringify(info);
+      if (full || report !== sent) {
+        sent = await options.transport.heartbeat(info).then(
+          () => report,
+          (e) => (log("warn", `heartbeat failed: ${(e as Error).message}`), ""),
+        );
+        if (full) dueAt = Date.now() + heartbeatDelay(meanMs, random);
+      }
+      await sleep(Math.max(0, Math.min(checkMs, dueAt - Date.now())), controller.signal).catch(() => {});
     }
   }
 

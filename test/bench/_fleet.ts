@@ -22,7 +22,8 @@
  *   wait (the slowest command during the restart minus the p99 before it).
  *
  * `KUBENTLY_FLEET_SIZES=100,1000,10000` (the default) picks N;
- * `KUBENTLY_FLEET_WARMUP_SECONDS` (20), `KUBENTLY_FLEET_IDLE_SECONDS` (30),
+ * `KUBENTLY_FLEET_WARMUP_SECONDS` (20), `KUBENTLY_FLEET_IDLE_SECONDS` (50: two
+ * long-poll periods, so every agent polls equally often in it),
  * `KUBENTLY_FLEET_LOAD_SECONDS` (10, per caller count) and
  * `KUBENTLY_FLEET_ROLLING_SECONDS` (5, before and after the restart) set
  * the phases, so a quick run is possible.
@@ -41,7 +42,7 @@ const ADMIN = "fleet-admin-0123456789abcdef";
 const envNumber = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SIZES = (process.env.KUBENTLY_FLEET_SIZES ?? "100,1000,10000").split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
 const WARMUP_S = envNumber("KUBENTLY_FLEET_WARMUP_SECONDS", 20);
-const IDLE_S = envNumber("KUBENTLY_FLEET_IDLE_SECONDS", 30);
+const IDLE_S = envNumber("KUBENTLY_FLEET_IDLE_SECONDS", 50);
 const LOAD_S = envNumber("KUBENTLY_FLEET_LOAD_SECONDS", 10);
 const ROLLING_S = envNumber("KUBENTLY_FLEET_ROLLING_SECONDS", 5);
 /** Commands the SIGKILL sweep keeps in flight (Bun's fetch runs at most 256 at once by default). */

@@ -154,6 +154,36 @@ export function describeAuthStore(name: string, make: Make<AuthStore>, options: 
       expect(await a.getCluster(c.id)).toEqual({ ...c, lastSeenAt: 2_000, agent });
     });
 
+    it("a run of lastSeenAt-only updates (an agent's polls) shows the latest time everywhere and keeps the agent info", async () => {
+      const a = await fresh();
+      const agent = { agentId: "agent-1", version: "1.2.3" };
+      const c = cluster({ lastSeenAt: 1_000, agent });
+      await a.registerCluster(c);
+      // The same time twice, then later ones: each answers true (the cluster is known).
+      for (const t of [1_000, 1_000, 5_000, 9_000, 9_001]) expect(await a.updateCluster(c.id, { lastSeenAt: t })).toBe(true);
+      const now = { ...c, lastSeenAt: 9_001 };
+      expect(await a.getCluster(c.id)).toEqual(now);
+      expect((await a.listClusters()).find((x) => x.id === c.id)).toEqual(now);
+      if (a.listClustersSeen) {
+        expect(byId(await a.listClustersSeen(9_001, 9_002))).toEqual([now]);
+        expect(await a.listClustersSeen(1_000, 9_001)).toEqual([]);
+      }
+      // A goodbye (0), then a poll again: back in the windows with the new time.
+      expect(await a.updateCluster(c.id, { lastSeenAt: 0 })).toBe(true);
+      expect((await a.getCluster(c.id))?.lastSeenAt).toBe(0);
+      expect(await a.updateCluster(c.id, { lastSeenAt: 12_000 })).toBe(true);
+      expect(await a.getCluster(c.id)).toEqual({ ...c, lastSeenAt: 12_000 });
+      // A never-seen cluster's first poll sets its time; a deleted one's poll registers nothing.
+      const fresh2 = cluster();
+      await a.registerCluster(fresh2);
+      expect(await a.updateCluster(fresh2.id, { lastSeenAt: 3_000 })).toBe(true);
+      expect(await a.getCluster(fresh2.id)).toEqual({ ...fresh2, lastSeenAt: 3_000 });
+      await a.deleteCluster(c.id);
+      expect(await a.updateCluster(c.id, { lastSeenAt: 13_000 })).toBe(false);
+      expect(await a.getCluster(c.id)).toBeNull();
+      if (a.listClustersSeen) expect((await a.listClustersSeen(1, 20_000)).map((x) => x.id)).toEqual([fresh2.id]);
+    });
+
     it("listClustersSeen(from, to) returns exactly the clusters last seen in [from, to), as updated and deleted", async () => {
       const a = await fresh();
       if (!a.listClustersSeen) return;

@@ -30,7 +30,7 @@ describe("heartbeat jitter", () => {
     expect(j).toBe(0.2);
     expect(heartbeatDelay(mean, () => 0)).toBeCloseTo(mean * (1 - j), 6);
     expect(heartbeatDelay(mean, () => 0.5)).toBeCloseTo(mean, 6);
-    expect(heartbeatDelay(mean, () => 0.999_999)).toBeCloseTo(mean * (1 + j), 1);
+    expect(heartbeatDelay(mean, () => 0.999_999)).toBeCloseTo(mean * (1 + j), -1);
     const random = cycle([0.13, 0.91, 0.47, 0.02, 0.66]);
     const delays = Array.from({ length: 5 }, () => heartbeatDelay(mean, random));
     expect(new Set(delays).size).toBe(5);
@@ -50,13 +50,12 @@ describe("heartbeat jitter", () => {
     }
   });
 
-  test("the stale threshold still holds: the longest healthy gap is well under agentStaleMs", () => {
-    const longest = heartbeatDelay(LIMITS.heartbeatIntervalMs, () => 0.999_999_9);
-    expect(longest).toBeLessThan(LIMITS.agentStaleMs);
-    // Still two mean intervals: a crashed agent shows disconnected when two beats are missed on average.
-    expect(LIMITS.agentStaleMs as number).toBe(2 * LIMITS.heartbeatIntervalMs);
-    // Room for a beat that is slow to arrive (up to the long poll's wait) on top of the longest gap.
-    expect(LIMITS.agentStaleMs - longest).toBeGreaterThan(10_000);
+  test("heartbeats carry information, not presence: their interval is not bound by agentStaleMs, the long poll is", () => {
+    // Presence rides on the polls (at most maxAgentWaitSeconds apart when idle), so heartbeats may be minutes apart.
+    expect(LIMITS.heartbeatIntervalMs).toBeGreaterThan(LIMITS.agentStaleMs);
+    expect(LIMITS.agentStaleMs - LIMITS.maxAgentWaitSeconds * 1000).toBeGreaterThanOrEqual(10_000);
+    // A poll refreshes the last-seen time at most this often: every idle poll does.
+    expect(LIMITS.agentSeenWriteMs).toBeLessThan(LIMITS.defaultAgentWaitSeconds * 1000);
   });
 
   test("a running agent draws every interval from its injected random (first beat at once, then jittered)", async () => {

@@ -84,6 +84,51 @@ describe.skipIf(missing !== null)("draining a replica on a shared backend (Redis
     expect((await answer(urlB, (await next.json()) as { lease_id: string; command: { id: string } })).status).toBe(200);
     expect(((await (await onB).json()) as { status: string }).status).toBe("success");
   }, 60_000);
+
+  test("the polls a draining replica holds end as a stream at drainPollsPerSecond, and one still held meanwhile gets work", async () => {
+    const c = createKubently({ backend: redisBackend({ url: redis.url, prefix: "drain" }), policies: [readOnly()], apiKeys: [{ name: "t", key: KEY }], clusters: [{ id: "c1", token: TOKEN }, { id: "c2", token: TOKEN2 }], signingKey, auditReconciler: false });
+    await c.ready();
+    const urlC = (await c.listen({ port: 0 })).url;
+    try {
+      const started = performance.now();
+      const ended: number[] = [];
+      const held = Array.from({ length: 10 }, (_, i) =>
+        fetch(`${urlC}/agent/commands?wait=20`, { headers: { ...agentHeaders, "x-agent-id": `a${i}` } }).then(async (res) => {
+          ended.push(performance.now() - started);
+          return res.status;
+        }),
+      );
+      await Bun.sleep(150);
+      // c2's poll is the last one held, so the last one ended.
+      const c2Poll = fetch(`${urlC}/agent/commands?wait=20`, { headers: { ...agentHeaders, authorization: `Bearer ${TOKEN2}`, "x-cluster-id": "c2" } });
+      await Bun.sleep(150);
+      const drainStarted = performance.now() - started;
+      // 10 polls a second: eleven held polls end over about a second.
+      const drained = c.services.clusters.drain(10);
+      // New polls are refused at once, while held ones are still being ended.
+      const refused = await fetch(`${urlC}/agent/commands?wait=20`, { headers: { ...agentHeaders, "x-agent-id": "late" } });
+      expect(refused.status).toBe(503);
+      // A command for c2 queued through B meanwhile goes to c2's poll, still held by the draining replica.
+      await Bun.sleep(200);
+      const caller = fetch(`${urlB}/debug/execute`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ cluster_id: "c2", argv: ["get", "pods"], timeout_seconds: 20 }) });
+      const leased = await c2Poll;
+      expect(leased.status).toBe(200);
+      const lease = (await leased.json()) as { lease_id: string; command: { id: string } };
+      // Its result is taken by the draining replica too.
+      const result = { commandId: lease.command.id, clusterId: "c2", status: "success", exitCode: 0, output: "pods", truncated: false, durationMs: 1, executedAt: Date.now(), agentId: "a2" };
+      const posted = await fetch(`${urlC}/agent/results`, { method: "POST", headers: { ...agentHeaders, authorization: `Bearer ${TOKEN2}`, "x-cluster-id": "c2" }, body: JSON.stringify({ lease_id: lease.lease_id, result }) });
+      expect(posted.status).toBe(200);
+      expect(((await (await caller).json()) as { status: string }).status).toBe("success");
+      expect(await Promise.all(held)).toEqual(Array(10).fill(204));
+      await drained;
+      // Spread, not all at once: the first ended right after the drain began, the tenth most of a second later.
+      const sorted = ended.sort((x, y) => x - y).map((t) => t - drainStarted);
+      expect(sorted[0]!).toBeLessThan(250);
+      expect(sorted[9]! - sorted[0]!).toBeGreaterThan(700);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
 });
 
 describe("draining alone on its backend (memory)", () => {

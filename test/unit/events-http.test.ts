@@ -14,6 +14,7 @@ import { readEventStream } from "../../lib/_event-stream.ts";
 import { createEventBus, watchAgents, type KubentlyEvent } from "../../lib/events/index.ts";
 import { checkSocketOrigin } from "../../lib/wire/websocket.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
+import { LIMITS } from "../../lib/limits.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 
 const KEYS = {
@@ -386,8 +387,8 @@ describe("agent presence", () => {
     const watch = watchAgents(backend.auth, bus, { intervalMs: 0 });
     await watch.check(now);
     // Both now unseen for longer than agentStaleMs; x2 was never seen.
-    await watch.check(now + 31_000);
-    await watch.check(now + 32_000);
+    await watch.check(now + LIMITS.agentStaleMs + 1_000);
+    await watch.check(now + LIMITS.agentStaleMs + 2_000);
     bus.publish({ type: "session.ended", data: {} });
     const got: KubentlyEvent[] = [];
     for await (const e of sub) {

@@ -11,6 +11,7 @@ import { echoExecutor } from "../../lib/agent/executors.ts";
 import { readEventStream } from "../../lib/_event-stream.ts";
 import { createEventBus, watchAgents, type KubentlyEvent } from "../../lib/events/index.ts";
 import { createKubently, type Kubently } from "../../lib/kubently.ts";
+import { LIMITS } from "../../lib/limits.ts";
 import { generateSigningKeyPem } from "../../lib/signing.ts";
 import { readOnly } from "../../plugins/read-only.ts";
 import { redisUnavailable, startRedis, type RedisServer } from "../_redis.ts";
@@ -155,12 +156,12 @@ if (missing) {
         const now = Date.now();
         await backends[0]!.auth.updateCluster("s1", { lastSeenAt: now });
         await Promise.all(watches.map((w) => w.check(now)));
-        await watches[0]!.check(now + 31_000);
+        await watches[0]!.check(now + LIMITS.agentStaleMs + 1_000);
         // The loss reaches replica 2 over Redis before its own watch looks.
         const first = await seen[1]!.next();
         expect(first.value).toMatchObject({ type: "agent.lost", clusterId: "s1", data: { reason: "stale", last_seen_at: now } });
-        await watches[1]!.check(now + 32_000);
-        await watches[0]!.check(now + 33_000);
+        await watches[1]!.check(now + LIMITS.agentStaleMs + 2_000);
+        await watches[0]!.check(now + LIMITS.agentStaleMs + 3_000);
         await Bun.sleep(50);
         expect(buses.map((bus) => bus.stats().published)).toEqual([1, 1]);
       } finally {

@@ -116,14 +116,35 @@ if (missing) {
       expect(again?.command.id).toBe(orphan.id);
     }, 30_000);
 
-    test("idle clusters cost no stalled checks: with 50 clusters known and nothing in flight, Redis runs only the sweeper's one script a tick", async () => {
-      const b = backend({ sweepIntervalMs: 100, housekeeping: { intervalMs: 100, idleEvictMs: 600_000 } });
+    test("an idle replica sweeps only every idleSweepMs, with no stalled checks: with 50 clusters known and nothing in flight", async () => {
+      const b = backend({ sweepIntervalMs: 100, housekeeping: { intervalMs: 100, idleEvictMs: 600_000, idleSweepMs: 1_000 } });
       for (let i = 0; i < 50; i++) expect(await b.queue.lease(`idle-${i}`, { waitMs: 1 })).toBeNull();
+      await Bun.sleep(200);
       const before = await scriptsRun(redis.port);
-      await Bun.sleep(2_000);
+      await Bun.sleep(3_000);
       const during = (await scriptsRun(redis.port)) - before;
-      // About 20 ticks of one sweep script each; a stalled check per cluster per tick would be about 1,000.
-      expect(during).toBeLessThan(100);
+      // Three idle sweeps of one script each; every 100 ms it would be 30, a stalled check per cluster per tick about 1,500.
+      expect(during).toBeGreaterThanOrEqual(2);
+      expect(during).toBeLessThanOrEqual(4);
+    }, 30_000);
+
+    test("a sweep comes when a deadline or lease end comes due, not at the idle pace: a command nobody takes ends at its deadline", async () => {
+      const b = backend({ sweepIntervalMs: 100, housekeeping: { intervalMs: 30_000, idleEvictMs: 600_000, idleSweepMs: 60_000 } });
+      const cluster = `c-${uid()}`;
+      await b.queue.lease(cluster, { waitMs: 1 }); // connected, first sweep done
+      const c = { ...command(cluster), timeoutMs: 1_000, deadline: Date.now() + 1_000 };
+      await b.queue.push(c);
+      const ended = await b.queue.awaitResult(c.id, { waitMs: 5_000 });
+      expect(ended?.code).toBe("DEADLINE_EXCEEDED");
+      expect(Date.now() - c.deadline).toBeLessThan(1_000);
+      // A lease whose agent vanished: handed out again at its end, not at the idle pace.
+      const d = command(cluster);
+      await b.queue.push(d);
+      const first = await b.queue.lease(cluster, { waitMs: 1_000, leaseMs: 500 });
+      expect(first?.command.id).toBe(d.id);
+      const second = await b.queue.lease(cluster, { waitMs: 5_000 });
+      expect(second?.command.id).toBe(d.id);
+      expect(second?.attempt).toBe(2);
     }, 30_000);
 
     test("the agent watch reads only the clusters whose agent just went stale, not the fleet", async () => {
@@ -152,21 +173,27 @@ if (missing) {
       }
     });
 
-    test("a cluster's BullMQ objects are released once unused, and the cluster works as before when used again", async () => {
+    test("an idle poll makes no BullMQ objects; a used cluster's are released once unused, and it works as before when used again", async () => {
       const b = backend({ housekeeping: { intervalMs: 100, idleEvictMs: 300 } });
       const cluster = `c-${uid()}`;
       const cached = () => (b.queue as unknown as { clusters: Map<string, unknown> }).clusters;
+      const roundTrip = async () => {
+        const c = command(cluster);
+        await b.queue.push(c);
+        expect(cached().has(cluster)).toBe(true);
+        const lease = await b.queue.lease(cluster, { waitMs: 5_000 });
+        expect(lease?.command.id).toBe(c.id);
+        expect(await b.queue.complete(lease!, { commandId: c.id, clusterId: cluster, status: "success", exitCode: 0, output: "ok", truncated: false, durationMs: 1, executedAt: Date.now(), agentId: "a" })).toBe(true);
+        expect((await b.queue.getResult(c.id))?.output).toBe("ok");
+      };
+      // An empty queue's poll is one LLEN: nothing is made for the cluster.
       expect(await b.queue.lease(cluster, { waitMs: 1 })).toBeNull();
-      expect(cached().has(cluster)).toBe(true);
+      expect(cached().has(cluster)).toBe(false);
+      await roundTrip();
       const until = Date.now() + 10_000;
       while (cached().has(cluster) && Date.now() < until) await Bun.sleep(50);
       expect(cached().has(cluster)).toBe(false);
-      const c = command(cluster);
-      await b.queue.push(c);
-      const lease = await b.queue.lease(cluster, { waitMs: 5_000 });
-      expect(lease?.command.id).toBe(c.id);
-      expect(await b.queue.complete(lease!, { commandId: c.id, clusterId: cluster, status: "success", exitCode: 0, output: "ok", truncated: false, durationMs: 1, executedAt: Date.now(), agentId: "a" })).toBe(true);
-      expect((await b.queue.getResult(c.id))?.output).toBe("ok");
+      await roundTrip();
       expect(await b.ping()).toBe(true);
     }, 30_000);
   });

@@ -5,7 +5,8 @@
  * its key), and what the routes noted (cluster, session, command). Never a
  * body, never a header that carries a credential. A streamed answer is
  * logged when its headers are ready: `duration_ms` is the time to the first
- * byte. Health probes and the agents' successful calls are logged at debug.
+ * byte. Health probes and the agents' successful calls are logged at debug,
+ * a draining replica's refusals at info (the agents' at debug).
  */
 import type { LogFields, Logger } from "../log/index.ts";
 import { type Metrics, routeClass } from "../metrics.ts";
@@ -15,6 +16,12 @@ import { pathOf } from "../wire/http.ts";
 const PROBES = new Set(["/health", "/healthz", "/ready"]);
 /** The agents' own calls (long polls, heartbeats, results): at debug unless refused, else an idle agent fills the log. */
 const quiet = (path: string, status: number) => PROBES.has(path) || (path.startsWith("/agent/") && status < 400);
+/**
+ * A draining process's refusals (503 `SHUTTING_DOWN`: nothing was taken, the
+ * caller or agent goes to another replica) are how a rolling restart works,
+ * not a failure: at info, and the agents' (a fleet's worth of polls) at debug.
+ */
+const draining = (status: number, code: unknown) => status === 503 && code === "SHUTTING_DOWN";
 
 /** A printable id from a header, clipped; absent when empty or not printable ASCII. */
 const idFrom = (value: string | null): string | undefined => {
@@ -63,8 +70,9 @@ export function requestLog(logger: Logger, metrics?: Pick<Metrics, "observe">): 
           ...notes.get(request),
         };
         for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
-        if (status >= 500) logger.error(fields, "request");
-        else if (quiet(path, status)) logger.debug(fields, "request");
+        const expected = draining(status, fields.error_code);
+        if (status >= 500 && !expected) logger.error(fields, "request");
+        else if (quiet(path, status) || (expected && path.startsWith("/agent/"))) logger.debug(fields, "request");
         else logger.info(fields, "request");
       }
     },

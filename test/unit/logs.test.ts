@@ -146,6 +146,29 @@ describe("an instance's log lines", () => {
     expect(JSON.stringify(records)).not.toContain("wrong-SECRET-key");
   });
 
+  test("a draining replica's refusals (503 SHUTTING_DOWN) are not errors: callers' at info, agents' polls at debug", async () => {
+    const drainingK = createKubently({ backend: memoryBackend(), policies: [readOnly()], apiKeys: [{ name: "svc", key: KEY, role: "operator" }], clusters: [{ id: "c1", token: "drain-log-token-0123456789abcdef" }], logger, auditReconciler: false });
+    await drainingK.ready();
+    const closing = drainingK.close();
+    try {
+      records.length = 0;
+      const refused = await drainingK.handle(new Request("http://localhost/debug/execute", { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify({ cluster_id: "c1", argv: ["get", "pods"] }) }));
+      expect(refused.status).toBe(503);
+      // Alone on its backend the replica serves polls until its drain is over, then refuses them.
+      const poll = () => drainingK.handle(new Request("http://localhost/agent/commands?wait=0", { headers: { authorization: "Bearer drain-log-token-0123456789abcdef", "x-cluster-id": "c1" } }));
+      let status = (await poll()).status;
+      for (let i = 0; i < 100 && status !== 503; i++) status = (await Bun.sleep(10), await poll()).status;
+      expect(status).toBe(503);
+      const refusals = records.filter((r) => r.message === "request" && r.fields.status === 503);
+      expect(refusals.map((r) => [r.level, r.fields.path, r.fields.error_code])).toEqual([
+        ["info", "/debug/execute", "SHUTTING_DOWN"],
+        ["debug", "/agent/commands", "SHUTTING_DOWN"],
+      ]);
+    } finally {
+      await closing;
+    }
+  });
+
   test("MCP and A2A requests get their lines too: /mcp through the REST app, A2A on its own port", async () => {
     records.length = 0;
     const mcp = await k.handle(new Request("http://localhost/mcp", { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-api-key": "wrong-SECRET-key" }, body: "{}" }));

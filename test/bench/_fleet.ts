@@ -27,6 +27,11 @@
  * `KUBENTLY_FLEET_LOAD_SECONDS` (10, per caller count) and
  * `KUBENTLY_FLEET_ROLLING_SECONDS` (5, before and after the restart) set
  * the phases, so a quick run is possible.
+ *
+ * Last, the idle CPU of one replica alone against the runtime's floor:
+ * `KUBENTLY_FLEET_FLOOR_AGENTS` (5,000; 0 skips it) agents started evenly
+ * over one poll period, against `kubently api` alone on its Redis and then
+ * against a bare `Bun.serve` holding the same polls (test/bench/_bare-polls.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -36,6 +41,7 @@ import { join, resolve } from "node:path";
 import { redisUnavailable, startRedis } from "../_redis.ts";
 import { fleetClusters, startCallers, startReplicas, type CallerTally, type FleetRecovery, type FleetStats, type Replica } from "../_fleet-agents.ts";
 import { BINARY } from "../e2e/_harness.ts";
+import { LIMITS } from "../../lib/limits.ts";
 import { pct, rssMb } from "./_load.ts";
 
 const ADMIN = "fleet-admin-0123456789abcdef";
@@ -45,6 +51,8 @@ const WARMUP_S = envNumber("KUBENTLY_FLEET_WARMUP_SECONDS", 20);
 const IDLE_S = envNumber("KUBENTLY_FLEET_IDLE_SECONDS", 50);
 const LOAD_S = envNumber("KUBENTLY_FLEET_LOAD_SECONDS", 10);
 const ROLLING_S = envNumber("KUBENTLY_FLEET_ROLLING_SECONDS", 5);
+/** Agents of the floor measurement (one API replica alone, then a bare Bun.serve); 0 skips it. */
+const FLOOR_AGENTS = envNumber("KUBENTLY_FLEET_FLOOR_AGENTS", 5_000);
 /** Commands the SIGKILL sweep keeps in flight (Bun's fetch runs at most 256 at once by default). */
 const SWEEP_CONCURRENCY = 128;
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
@@ -191,6 +199,66 @@ function summary(t: CallerTally, seconds: number) {
 
 const reasonsOf = (t: CallerTally) => Object.entries(t.reasons).map(([r, n]) => `${n}× ${r}`).join(", ") || "none";
 
+/** ms an idle fleet's agents start over in the floor measurement: one long-poll period, so polls arrive evenly as in a fleet that started long ago. */
+const POLL_PERIOD_MS = LIMITS.defaultAgentWaitSeconds * 1000;
+
+/**
+ * The API's idle CPU against the runtime's floor: `n` agents, their start
+ * spread evenly over one poll period, first against one API replica alone on
+ * its Redis, then against a bare Bun.serve holding the same polls
+ * (test/bench/_bare-polls.ts). CPU over the idle window after the ramp and
+ * the warm-up; one table row each.
+ */
+async function floorRows(n: number, key: string): Promise<string[]> {
+  const rows: string[] = [];
+  const measure = async (label: string, url: string, pid: () => number, agents: ReturnType<typeof fleetClusters>, dir: string) => {
+    const config = join(dir, `floor-${rows.length}.json`);
+    writeFileSync(config, JSON.stringify({ urls: [url], agents, rampMs: POLL_PERIOD_MS }));
+    const fleet = spawnFleet(config, n);
+    try {
+      await fleet.ready;
+      await Bun.sleep(WARMUP_S * 1000);
+      const [cpu0, stats0, t0] = [cpuSeconds(pid()), await fleet.stats(), performance.now()];
+      await Bun.sleep(IDLE_S * 1000);
+      const [cpu1, stats1] = [cpuSeconds(pid()), await fleet.stats()];
+      const seconds = (performance.now() - t0) / 1000;
+      const polls = (stats1.polls - stats0.polls) / seconds;
+      const cpu = (100 * (cpu1 - cpu0)) / seconds;
+      rows.push(`| ${label} | ${n} | ${polls.toFixed(0)} | ${cpu.toFixed(1)} | ${((10 * cpu) / polls).toFixed(2)} | ${rssMb(pid()).toFixed(0)} |`);
+    } finally {
+      await fleet.stop();
+    }
+  };
+  const redis = await startRedis();
+  const dir = mkdtempSync(join(tmpdir(), "kubently-floor-"));
+  const agents = fleetClusters(n);
+  try {
+    const [replica] = await startReplicas({ count: 1, redisUrl: redis.url, dir, agents, apiKey: key, adminKey: ADMIN });
+    try {
+      await measure("`kubently api --backend redis`, alone", replica!.url, () => replica!.proc().child.pid!, agents, dir);
+    } finally {
+      await replica!.term();
+    }
+    const bare = spawn(process.execPath, [resolve(import.meta.dir, "_bare-polls.ts")], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        bare.stdout!.on("data", (d: Buffer) => {
+          const m = d.toString().match(/listening (\S+)/);
+          if (m) ok(m[1]!);
+        });
+        bare.once("exit", () => fail(new Error("the bare server exited")));
+      });
+      await measure("bare `Bun.serve` holding the polls", url, () => bare.pid!, agents, dir);
+    } finally {
+      bare.kill("SIGTERM");
+    }
+  } finally {
+    await redis.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 /** Runs the fleet section for every size in `KUBENTLY_FLEET_SIZES`; prints its tables. */
 export async function fleetSection(key: string): Promise<void> {
   console.log("\n## Fleet on Redis: N light agents, two `api --backend redis` replicas, one redis-server (issue 18)\n");
@@ -316,4 +384,11 @@ export async function fleetSection(key: string): Promise<void> {
   for (const l of failover) console.log(l);
   console.log("");
   for (const note of notes) console.log(`- ${note}`);
+  if (FLOOR_AGENTS > 0) {
+    const rows = await floorRows(FLOOR_AGENTS, key).catch((e: Error) => [`| stopped: ${e.message.split("\n")[0]} | | | | | |`]);
+    console.log(`\n### Idle CPU against the runtime's floor\n`);
+    console.log(`${FLOOR_AGENTS} agents (what one of two replicas holds at 10,000), their start spread evenly over one ${POLL_PERIOD_MS / 1000} s poll period, ${WARMUP_S} s warm-up after the last, ${IDLE_S} s window.\n`);
+    console.log("| server | agents | polls/s | CPU % | CPU ms per poll | RSS MB |\n| --- | --- | --- | --- | --- | --- |");
+    for (const r of rows) console.log(r);
+  }
 }

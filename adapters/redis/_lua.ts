@@ -376,11 +376,7 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1`,
   },
 
-  /**
-   * KEYS 1 cluster hash, 2 its tokens, 3 cluster set, 4 the last-seen zset;
-   * ARGV 1 id, 2 the channel. 1 when it existed. Announces `t:<id>` (the
-   * replicas' token copies go).
-   */
+  /** KEYS 1 cluster hash, 2 its tokens, 3 cluster set, 4 the last-seen zset; ARGV 1 id. 1 when it existed. */
   clusterDelete: {
     keys: 4,
     lua: `
@@ -388,15 +384,10 @@ local existed = redis.call('DEL', KEYS[1])
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('PUBLISH', ARGV[2], 't:' .. ARGV[1])
 return existed`,
   },
 
-  /**
-   * KEYS 1 tokens; ARGV 1 '1' for ifNone, 2 JSON ('' for none), 3 the
-   * cluster id, 4 the channel. 0 when ifNone stopped it. A write announces
-   * `t:<id>` in the same step (the replicas' token copies go).
-   */
+  /** KEYS 1 tokens; ARGV 1 '1' for ifNone, 2 JSON ('' for none). 0 when ifNone stopped it. */
   tokensSet: {
     keys: 1,
     lua: `
@@ -404,7 +395,6 @@ if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.call('GET', KEYS[1]) == ARGV[2] and 1 or 0
 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-redis.call('PUBLISH', ARGV[4], 't:' .. ARGV[3])
 return 1`,
   },
 

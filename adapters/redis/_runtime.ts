@@ -179,8 +179,6 @@ export interface ConnectionOptions {
   onMessage(message: string): void;
   /** The subscriber reconnected: messages sent meanwhile were lost, so waiters must check again. */
   onResubscribed(): void;
-  /** The subscriber's connection closed: messages may be missed until `onResubscribed`. */
-  onSubscriberLost?(): void;
   /** Once, after the first successful connection. */
   onOpen(runtime: Runtime): void;
 }
@@ -248,7 +246,6 @@ export class Connection {
       this.sub = sub;
       sub.on("error", noop);
       sub.on("message", (_channel: string, message: string) => this.options.onMessage(message));
-      sub.on("close", () => this.options.onSubscriberLost?.());
       let readies = 0;
       sub.on("ready", () => {
         if (readies++ === 0) return;

@@ -12,7 +12,6 @@ import { createBreaker, guardMethods, type BreakerOptions, type GuardOptions } f
 import type { Backend } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import { Connection, isOutage, outage, type RedisClientLike } from "./_runtime.ts";
-import { AgentTokenCache } from "./_token-cache.ts";
 import { redisEvents } from "./events.ts";
 import { HOUSEKEEPING, RedisQueue, type Housekeeping } from "./queue.ts";
 import { redisAudit, redisAuth, redisCounters, redisSessions } from "./stores.ts";
@@ -91,25 +90,20 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
   let queue!: RedisQueue;
   let streams!: ReturnType<typeof redisStreams>;
   let events!: ReturnType<typeof redisEvents>;
-  // Agent tokens kept per replica, dropped on every announced change (adapters/redis/_token-cache.ts).
-  const tokenCache = new AgentTokenCache();
   const connection = new Connection({
     url: options.url,
     client: options.client,
     prefix,
     onMessage: (message) => {
-      if (message.startsWith("t:")) return tokenCache.changed(message.slice(2));
       queue.onMessage(message);
       streams.onMessage(message);
       events.onMessage(message);
     },
     onResubscribed: () => {
-      tokenCache.resubscribed();
       queue.wakeAll();
       streams.wakeAll();
       events.onResubscribed();
     },
-    onSubscriberLost: () => tokenCache.lost(),
     onOpen: () => queue.start(),
   });
   const runtime = () => connection.get();
@@ -144,7 +138,7 @@ export function redisBackend(options: RedisBackendOptions = {}): Backend {
     capabilities: { durable: true, shared: true },
     sessions: guard(redisSessions(runtime)),
     queue: guard(queue, { waits: ["lease", "awaitResult"] }),
-    auth: guard(redisAuth(runtime, tokenCache)),
+    auth: guard(redisAuth(runtime)),
     // scan() is an async iterable: each page it reads fails on its own while Redis is away.
     audit: guard(redisAudit(runtime), { pass: ["scan"] }),
     counters: guard(redisCounters(runtime)),

@@ -8,7 +8,6 @@ import { chainAuditEntry } from "../../lib/audit.ts";
 import type { AuditLog, AuthStore, CounterStore, SessionStore } from "../../lib/contracts.ts";
 import { KubentlyError } from "../../lib/errors.ts";
 import type { AgentTokenRecord, ApiKeyRecord, AuditEntry, AuditInput, Cluster, Session } from "../../lib/schemas.ts";
-import { AgentTokenCache } from "./_token-cache.ts";
 import { filterAudit } from "../memory/index.ts";
 import { backendError, guarded, type Runtime, type RuntimeSource } from "./_runtime.ts";
 
@@ -121,7 +120,7 @@ export function redisSessions(rt: RuntimeSource): SessionStore {
 }
 
 /** AuthStore: API keys indexed by hash, clusters in a set, each cluster's agent tokens as one JSON value. */
-export function redisAuth(rt: RuntimeSource, tokenCache: AgentTokenCache = new AgentTokenCache()): AuthStore {
+export function redisAuth(rt: RuntimeSource): AuthStore {
   const apiKey = (r: Runtime, id: string) => `${r.prefix}:key:${id}`;
   const byHash = (r: Runtime, hash: string) => `${r.prefix}:key-hash:${hash}`;
   const apiKeys = (r: Runtime) => `${r.prefix}:keys`;
@@ -229,29 +228,20 @@ export function redisAuth(rt: RuntimeSource, tokenCache: AgentTokenCache = new A
     deleteCluster: (id) =>
       guarded(async () => {
         const r = await rt();
-        const existed = (await r.run("clusterDelete", [cluster(r, id), tokens(r, id), clusters(r), seen(r)], [id, r.channel])) === 1;
-        tokenCache.changed(id);
-        return existed;
+        return (await r.run("clusterDelete", [cluster(r, id), tokens(r, id), clusters(r), seen(r)], [id])) === 1;
       }),
 
     getAgentTokens: (clusterId) =>
       guarded(async () => {
-        const kept = tokenCache.get(clusterId);
-        if (kept) return kept.map((t) => ({ ...t }));
         const r = await rt();
-        const stamp = tokenCache.stamp();
         const raw = await r.redis.get(tokens(r, clusterId));
-        const records = raw ? (JSON.parse(raw) as AgentTokenRecord[]) : [];
-        tokenCache.keep(clusterId, stamp, records.map((t) => ({ ...t })));
-        return records;
+        return raw ? (JSON.parse(raw) as AgentTokenRecord[]) : [];
       }),
     setAgentTokens: (clusterId, records, options = {}) =>
       guarded(async () => {
         const r = await rt();
         const json = records.length ? JSON.stringify(records) : "";
-        const set = (await r.run("tokensSet", [tokens(r, clusterId)], [options.ifNone ? "1" : "0", json, clusterId, r.channel])) === 1;
-        tokenCache.changed(clusterId);
-        return set;
+        return (await r.run("tokensSet", [tokens(r, clusterId)], [options.ifNone ? "1" : "0", json])) === 1;
       }),
   };
 }

@@ -14,14 +14,20 @@ import { pathOf } from "../wire/http.ts";
 
 /** Paths probed every few seconds by orchestrators: logged at debug. */
 const PROBES = new Set(["/health", "/healthz", "/ready"]);
-/** The agents' own calls (long polls, heartbeats, results): at debug unless refused, else an idle agent fills the log. */
-const quiet = (path: string, status: number) => PROBES.has(path) || (path.startsWith("/agent/") && status < 400);
 /**
- * A draining process's refusals (503 `SHUTTING_DOWN`: nothing was taken, the
- * caller or agent goes to another replica) are how a rolling restart works,
- * not a failure: at info, and the agents' (a fleet's worth of polls) at debug.
+ * The level of a request's line. Health probes and the agents' own calls
+ * (long polls, heartbeats, results) at debug unless refused, else an idle
+ * fleet fills the log. A draining process's refusals (503 `SHUTTING_DOWN`:
+ * nothing was taken, the caller or agent goes to another replica) are how a
+ * rolling restart works, not a failure: at info, the agents' at debug. Any
+ * other 5xx is an error.
  */
-const draining = (status: number, code: unknown) => status === 503 && code === "SHUTTING_DOWN";
+function levelOf(path: string, status: number, code: unknown): "debug" | "info" | "error" {
+  const agentCall = path.startsWith("/agent/");
+  if (status === 503 && code === "SHUTTING_DOWN") return agentCall ? "debug" : "info";
+  if (status >= 500) return "error";
+  return PROBES.has(path) || (agentCall && status < 400) ? "debug" : "info";
+}
 
 /** A printable id from a header, clipped; absent when empty or not printable ASCII. */
 const idFrom = (value: string | null): string | undefined => {
@@ -70,10 +76,7 @@ export function requestLog(logger: Logger, metrics?: Pick<Metrics, "observe">): 
           ...notes.get(request),
         };
         for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
-        const expected = draining(status, fields.error_code);
-        if (status >= 500 && !expected) logger.error(fields, "request");
-        else if (quiet(path, status) || (expected && path.startsWith("/agent/"))) logger.debug(fields, "request");
-        else logger.info(fields, "request");
+        logger[levelOf(path, status, fields.error_code)](fields, "request");
       }
     },
   };
